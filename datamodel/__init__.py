@@ -1,0 +1,1 @@
+"""The star-schema warehouse: tables, engine, migrations and loaders (sources -> star schema)."""

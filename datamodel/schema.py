@@ -1,0 +1,240 @@
+"""The star schema: four dimensions, one fact table and the provenance of every load.
+
+Typed SQLAlchemy 2.0 declarative models on one `MetaData` with a naming convention, so Alembic
+migrations get stable constraint names on SQLite and PostgreSQL alike. The metric layer queries
+these tables with Core (`Model.__table__`); nothing outside `datamodel/` writes to them.
+
+Revisions: `fact_observation` holds the current value of each (series, area, period, group);
+a value replaced by a later release moves to `fact_observation_revision` with the batch that
+replaced it, so nothing published is ever lost and the hot queries read one narrow table.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AreaType(str, enum.Enum):
+    """Kinds of area; municipalities are the unit, the others are aggregates with rows of their own."""
+
+    MUNICIPALITY = "kunta"
+    SUBREGION = "seutukunta"
+    REGION = "maakunta"
+    COUNTY = "hyvinvointialue"
+    COUNTRY = "maa"
+
+
+class PeriodGrain(str, enum.Enum):
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+class ObservationStatus(str, enum.Enum):
+    OK = "ok"
+    PROVISIONAL = "provisional"
+    SUPPRESSED_AT_SOURCE = "suppressed"
+    MISSING = "missing"
+
+
+class SizeClass(str, enum.Enum):
+    """Statistics Finland's municipal size classes by population (used for 'similar municipalities')."""
+
+    UNDER_2000 = "alle_2000"
+    FROM_2000 = "2000_5999"
+    FROM_6000 = "6000_9999"
+    FROM_10000 = "10000_19999"
+    FROM_20000 = "20000_49999"
+    FROM_50000 = "50000_99999"
+    OVER_100000 = "yli_100000"
+
+
+class DimArea(Base):
+    """A municipality, sub-region, region, wellbeing services county or the whole country.
+
+    Areas are versioned: municipalities merge, so each row has the years it is valid for
+    (`valid_to` null = still valid). The parent codes refer to areas of the named type.
+    """
+
+    __tablename__ = "dim_area"
+    __table_args__ = (UniqueConstraint("area_type", "code", "valid_from"),)
+
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_type: Mapped[str] = mapped_column(String(20), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    name_fi: Mapped[str] = mapped_column(String(120))
+    name_sv: Mapped[str | None] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    region_code: Mapped[str | None] = mapped_column(String(10))
+    subregion_code: Mapped[str | None] = mapped_column(String(10))
+    county_code: Mapped[str | None] = mapped_column(String(10))
+    size_class: Mapped[str | None] = mapped_column(String(20))
+    sotkanet_region_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    valid_from: Mapped[int] = mapped_column(Integer, default=1900)
+    valid_to: Mapped[int | None] = mapped_column(Integer)
+    successor_code: Mapped[str | None] = mapped_column(String(10))
+
+
+class DimPeriod(Base):
+    """A year, quarter or month. `code` is '2011', '2011Q3' or '2011M07' (PxWeb style)."""
+
+    __tablename__ = "dim_period"
+
+    period_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    grain: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    quarter: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)
+
+
+class DimSeries(Base):
+    """A source series: a Sotkanet indicator, a StatFin table+variable, or a municipality's own.
+
+    `code` is namespaced by source: 'sotkanet:181', 'statfin:11re:vaesto', 'own:208:kotihoito'.
+    `is_count` says whether values are absolute counts (summable over areas) or rates.
+    """
+
+    __tablename__ = "dim_series"
+
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(120), unique=True)
+    source: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[str] = mapped_column(String(80))
+    title_fi: Mapped[str] = mapped_column(Text)
+    title_sv: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)
+    description_fi: Mapped[str | None] = mapped_column(Text)
+    description_sv: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(60))
+    decimals: Mapped[int | None] = mapped_column(Integer)
+    is_count: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str | None] = mapped_column(String(80))
+    licence: Mapped[str] = mapped_column(String(60))
+    attribution: Mapped[str] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(String(300))
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DimGroup(Base):
+    """A population group: gender (total/male/female) and age band ('all' or e.g. '15-64')."""
+
+    __tablename__ = "dim_group"
+    __table_args__ = (UniqueConstraint("gender", "age_band"),)
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    gender: Mapped[str] = mapped_column(String(10))
+    age_band: Mapped[str] = mapped_column(String(20), default="all")
+
+
+class LoadBatch(Base):
+    """Provenance of one load: where the data came from, when, under which licence, what changed."""
+
+    __tablename__ = "load_batch"
+
+    batch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    loader: Mapped[str] = mapped_column(String(40))
+    location: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    licence: Mapped[str] = mapped_column(String(60))
+    attribution: Mapped[str] = mapped_column(String(200))
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class FactObservation(Base):
+    """The current value of one series for one area, period and group.
+
+    `numerator`/`denominator` are the absolute count and its base where the source gives them,
+    so rates can be aggregated over areas exactly (sum of numerators / sum of denominators).
+    """
+
+    __tablename__ = "fact_observation"
+    __table_args__ = (
+        # Hot query 1: one area, many series, all years (the unique key leads with area).
+        UniqueConstraint("area_id", "series_id", "group_id", "period_id", name="uq_fact_observation_key"),
+        # Hot query 2: one series, many areas, one year.
+        Index("ix_fact_observation_series_period", "series_id", "period_id", "area_id"),
+    )
+
+    observation_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("dim_area.area_id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("dim_period.period_id"))
+    series_id: Mapped[int] = mapped_column(ForeignKey("dim_series.series_id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("dim_group.group_id"))
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(12), default=ObservationStatus.OK.value)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.batch_id"), index=True)
+
+
+class FactObservationRevision(Base):
+    """A value that a later release replaced, kept so every published figure stays retrievable."""
+
+    __tablename__ = "fact_observation_revision"
+    __table_args__ = (Index("ix_fact_observation_revision_key", "series_id", "area_id", "period_id"),)
+
+    revision_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("dim_area.area_id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("dim_period.period_id"))
+    series_id: Mapped[int] = mapped_column(ForeignKey("dim_series.series_id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("dim_group.group_id"))
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(12))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.batch_id"))
+    superseded_by_batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.batch_id"))
+
+
+area = DimArea.__table__
+period = DimPeriod.__table__
+series = DimSeries.__table__
+group = DimGroup.__table__
+fact = FactObservation.__table__
+fact_revision = FactObservationRevision.__table__
+load_batch = LoadBatch.__table__

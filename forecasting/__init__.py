@@ -1,0 +1,1 @@
+"""Forecasts, baselines, backtests and scenarios on plain DataFrames (no Streamlit)."""

@@ -1,0 +1,1 @@
+"""Streamlit support shared by the pages: the common frame, translations, cached calls, charts."""
