@@ -1,9 +1,149 @@
-"""Command-line commands of the `forecasting` package (registered on the main `kuntamittari` app)."""
+"""Command-line commands of the `forecasting` package (registered on the main `kuntamittari` app).
+
+`kuntamittari forecast METRIC_ID --area CODE [--area CODE ...] --until YEAR [--json]` prints what
+the forecast page shows: history, forecast with its interval, the backtest against the naive
+baselines, the scenarios and the plain-language explanation. Exit codes: 0 ok, 1 no forecast
+could be made (data), 2 usage or configuration error (unknown metric or area, bad file).
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
 import typer
+
+from forecasting.base import ForecastError
+from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
+from kuntamittari.i18n import normalise_language, pick, t
+from kuntamittari.settings import get_settings
+
+logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _guard(func: F) -> F:
+    """Library exceptions become one line and an exit code; no traceback reaches the user."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from datamodel.errors import ConfigError, DataModelError
+        from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
+
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (MetricNotFound, AreaNotFound, ScenarioError, ConfigError) as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(2) from None
+        except (ForecastError, MetricsError, DataModelError) as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            _err(f"error: {getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(url: str | None) -> Any:
+    from sqlalchemy.exc import ArgumentError
+
+    from datamodel.bootstrap import ensure_database
+    from datamodel.engine import make_engine
+    from datamodel.errors import ConfigError
+
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"bad database URL: {exc}") from exc
+    ensure_database(engine)
+    return engine
+
+
+def _fmt(value: Any, decimals: int, lang: str) -> str:
+    from forecasting.explain import fmt_number
+
+    return fmt_number(value, decimals, lang)
+
+
+@_guard
+def forecast(
+    metric_id: Annotated[str, typer.Argument(help="Metric id, e.g. unemployment_rate.")],
+    area: Annotated[list[str], typer.Option("--area", "-a", help="Area code (repeat for several), e.g. 208.")],
+    until: Annotated[int, typer.Option("--until", min=1900, max=2100, help="Last year of the forecast.")] = 2030,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: per area history, forecast, backtest, scenarios.")] = False,
+    scenarios_file: Annotated[Path | None, typer.Option("--scenarios", help="YAML list of scenarios (see docs/forecasting.md).")] = None,
+    target: Annotated[bool, typer.Option("--target/--no-target", help="Add the metric's target path.")] = True,
+    lang: Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")] = None,
+    metrics_dir: Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")] = None,
+) -> None:
+    """Forecast a metric for one or more areas, with baselines, backtest and scenarios."""
+    from forecasting.explain import explain
+    from forecasting.service import forecast_metric
+    from metrics.catalog import load_catalog
+
+    language = normalise_language(lang or get_settings().default_language)
+    scenarios: tuple[Scenario, ...] = (BaselineScenario(),)
+    if scenarios_file is not None:
+        scenarios = scenarios + tuple(s for s in load_scenarios(scenarios_file) if s.kind != "baseline")
+    engine = _engine(db)
+    catalog = load_catalog(metrics_dir, None)
+    metric = catalog.get(metric_id)
+    result = forecast_metric(engine, catalog, metric_id, area, until, scenarios=scenarios, with_target=target,
+                             executor="auto")
+    unit = pick(metric.unit.as_dict(), language)
+    driver_names = {s.driver: pick(catalog.get(s.driver).name.as_dict(), language)
+                    for s in scenarios if s.kind == "driver" and s.driver in catalog.metrics}
+    explanations = {a.area_code: explain(a, language, unit=unit, decimals=metric.decimals, driver_names=driver_names)
+                    for a in result.areas}
+    if as_json:
+        data = result.to_dict()
+        for code, text in explanations.items():
+            data["areas"][code]["explanation"] = text
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_text(result, explanations, metric, language)
+    for code, reason in result.failures.items():
+        _err(f"{code}: {t('forecasting.cli.not_enough', language, reason=reason)}")
+    if not result.areas:
+        raise typer.Exit(1)
+
+
+def _print_text(result: Any, explanations: dict[str, list[str]], metric: Any, lang: str) -> None:
+    from forecasting.explain import model_label
+
+    d = metric.decimals
+    typer.echo(f"{pick(metric.name.as_dict(), lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
+    for a in result.areas:
+        typer.echo("")
+        typer.echo(f"== {a.area_code}")
+        typer.echo(f"{t('forecasting.page.history', lang)}: " + ", ".join(
+            f"{p} {_fmt(v, d, lang)}" for p, v in zip(a.history["period"].tail(5), a.history["value"].tail(5), strict=True)))
+        typer.echo(f"{t('forecasting.page.forecast', lang)} ({model_label(a.model, lang)}):")
+        for r in a.forecast.itertuples(index=False):
+            typer.echo(f"  {r.period}  {_fmt(r.yhat, d, lang):>8}  [{_fmt(r.lower, d, lang)} – {_fmt(r.upper, d, lang)}]")
+        typer.echo(f"{t('forecasting.page.backtest_title', lang)}:")
+        for s in a.backtest.scores:
+            typer.echo(f"  {model_label(s.model, lang):<40} MAE {_fmt(s.mae, 2, lang):>6}  MAPE {_fmt(s.mape, 1, lang):>6} %  "
+                       f"({s.folds})")
+        for o in a.outcomes:
+            if o.kind != "baseline" and o.error is None:
+                typer.echo(f"  {t('forecasting.scenario.' + o.kind, lang)} [{o.key}]: {o.end_period} {_fmt(o.end_value, d, lang)}")
+        for paragraph in explanations.get(a.area_code, []):
+            typer.echo(paragraph)
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to `app`."""
+    app.command("forecast")(forecast)

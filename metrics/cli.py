@@ -1,9 +1,251 @@
-"""Command-line commands of the `metrics` package (registered on the main `kuntamittari` app)."""
+"""Command-line commands of the `metrics` package (registered on the main `kuntamittari` app).
+
+`validate`, `list`, `explain`, `schema` and `export-metric`: thin shells over the library.
+Exit codes: 0 ok, 1 validation or data errors, 2 usage or configuration errors.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
 import typer
+from rich.console import Console
+
+from kuntamittari.i18n import pick, t
+from kuntamittari.settings import get_settings
+from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
+
+logger = logging.getLogger(__name__)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DirOpt = Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")]
+
+
+def _lang() -> str:
+    return get_settings().default_language
+
+
+def _say(console: Console, text: str) -> None:
+    console.print(text, highlight=False, markup=False)
+
+
+def _guard(func: F) -> F:
+    """Library exceptions become one line and an exit code; no traceback reaches the user."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except MetricNotFound as exc:
+            _say(err, f"error: {exc}")
+            raise typer.Exit(2) from None
+        except AreaNotFound as exc:
+            _say(err, f"error: {exc}")
+            raise typer.Exit(2) from None
+        except MetricsError as exc:
+            _say(err, f"error: {exc}")
+            raise typer.Exit(1) from None
+        except Exception as exc:  # noqa: BLE001 - last resort: one line, details in the debug log
+            from datamodel.errors import ConfigError, DataModelError
+
+            logger.debug("unexpected error", exc_info=True)
+            if isinstance(exc, ConfigError):
+                _say(err, f"error: {exc}")
+                raise typer.Exit(2) from None
+            if isinstance(exc, DataModelError):
+                _say(err, f"error: {exc}")
+                raise typer.Exit(1) from None
+            if isinstance(exc, OSError):
+                _say(err, f"error: {getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+                raise typer.Exit(1) from None
+            _say(err, f"unexpected error: {type(exc).__name__}: {exc}")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import ArgumentError
+
+    from datamodel.bootstrap import ensure_database
+    from datamodel.engine import make_engine
+    from datamodel.errors import ConfigError
+
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"bad database URL: {exc}") from exc
+    ensure_database(engine)
+    return engine
+
+
+def _catalog(directory: Path | None, engine: Any = None):  # type: ignore[no-untyped-def]
+    from metrics.catalog import load_catalog
+
+    if directory is not None and not directory.is_dir():
+        _say(err, f"error: {directory}: not a directory")
+        raise typer.Exit(2)
+    return load_catalog(directory, engine)
+
+
+@_guard
+def validate(
+    directory: DirOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
+    check_db: Annotated[bool, typer.Option("--check-db", help="Also check that every series is in the database.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Validate every metric file; exit 1 when any has an error."""
+    engine = _engine(db) if (check_db or db) else None
+    catalog = _catalog(directory, engine)
+    report = catalog.report()
+    if as_json:
+        payload = {
+            "valid": report.valid,
+            "metrics": report.metric_count,
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "issues": [i.as_dict() for i in report.issues],
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        for issue in report.issues:
+            _say(err if issue.level == "error" else out, issue.render())
+        _say(out, t("metrics.cli.valid", _lang(), count=report.metric_count, errors=len(report.errors), warnings=len(report.warnings)))
+    if not report.valid:
+        raise typer.Exit(1)
+
+
+@_guard
+def list_metrics(
+    directory: DirOpt = None,
+    include_all: Annotated[bool, typer.Option("--all", help="Include drafts and retired metrics.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="fi, sv or en.")] = "",
+) -> None:
+    """List metrics by theme: id, kind, status and name."""
+    lang = lang or _lang()
+    catalog = _catalog(directory)
+    for theme, metrics in catalog.by_theme(include_drafts=include_all).items():
+        shown = list(metrics)
+        if include_all:
+            shown += [m for m in catalog.metrics.values() if m.theme is theme and m.status.value == "retired"]
+        if not shown:
+            continue
+        _say(out, t(f"metrics.theme.{theme.value}", lang))
+        for metric in shown:
+            _say(out, f"  {metric.id:<36} {metric.kind:<8} {metric.status.value:<9} {pick(metric.name.as_dict(), lang)}")
+    if catalog.errors:
+        _say(err, t("metrics.cli.valid", lang, count=len(catalog.metrics), errors=len(catalog.errors), warnings=0))
+
+
+@_guard
+def explain_metric(
+    metric_id: Annotated[str, typer.Argument(help="Metric id.")],
+    area: Annotated[list[str], typer.Option("--area", help="Area code (repeatable; default 208 and MK17).")] = [],  # noqa: B006
+    dialect: Annotated[str, typer.Option("--dialect", help="sqlite or postgresql.")] = "sqlite",
+    directory: DirOpt = None,
+    lang: Annotated[str, typer.Option("--lang", help="fi, sv or en.")] = "",
+) -> None:
+    """Print a metric's formula and the SQL it compiles to (no database needed)."""
+    from metrics.compiler import AreaTarget, compile_inputs, explain, metric_inputs
+    from metrics.formula import describe_aggregation, describe_formula
+    from metrics.service import _leaf_metrics
+
+    lang = lang or _lang()
+    if dialect not in ("sqlite", "postgresql"):
+        _say(err, "error: --dialect must be sqlite or postgresql")
+        raise typer.Exit(2)
+    catalog = _catalog(directory)
+    metric = catalog.get(metric_id)
+    names = {k: pick(m.name.as_dict(), lang) for k, m in catalog.metrics.items()}
+    _say(out, f"{metric.id}: {pick(metric.name.as_dict(), lang)}")
+    _say(out, f"= {describe_formula(metric, lang, metric_names=names)}")
+    _say(out, describe_aggregation(metric, lang))
+    # Placeholder area ids: the real ones are looked up at run time from dim_area.
+    codes = area or ["208", "MK17"]
+    targets = [AreaTarget(c, "?", c, None, None, (i + 1,), (1000 + i,) if not c.isdigit() else ()) for i, c in enumerate(codes)]
+    for leaf in _leaf_metrics(metric, catalog):
+        inputs, weight = metric_inputs(leaf)
+        gender = leaf.filters.gender or "total"
+        age_band = leaf.filters.age_band or "all"
+        stmt = compile_inputs(inputs, weight, targets, None, gender, age_band)
+        _say(out, f"\n-- {leaf.id}: {', '.join(inputs)}" + (f" (weight {weight})" if weight else ""))
+        _say(out, explain(stmt, dialect) + ";")
+
+
+@_guard
+def schema(
+    check: Annotated[bool, typer.Option("--check", help="Only check that the committed schema is current.")] = False,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Where to write (default metrics/schema/metric.schema.json).")] = None,
+) -> None:
+    """Write the JSON Schema of metric files (generated from the models)."""
+    from metrics.jsonschema import SCHEMA_PATH, schema_text, write_schema
+
+    path = out_path or SCHEMA_PATH
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != schema_text():
+            _say(err, f"{path}: out of date; run `kuntamittari schema`")
+            raise typer.Exit(1)
+        _say(out, f"{path}: ok")
+        return
+    _say(out, t("metrics.cli.wrote", _lang(), path=str(write_schema(path))))
+
+
+@_guard
+def export_metric(
+    metric_id: Annotated[str, typer.Option("--metric", help="Metric id.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output file.")],
+    area: Annotated[list[str], typer.Option("--area", help="Area code (repeatable), e.g. 208, MK17, SSS, pilot.")] = [],  # noqa: B006
+    period: Annotated[list[str], typer.Option("--period", help="Period (repeatable; default all).")] = [],  # noqa: B006
+    fmt: Annotated[str, typer.Option("--format", help="csv (Finnish Excel: ; and decimal comma) or parquet.")] = "csv",
+    directory: DirOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Export a metric's values for areas (e.g. for a municipality's Power BI), with attribution."""
+    from datamodel.export import write_frame
+    from metrics.model import Selection
+    from metrics.service import metric_provenance, query_metric
+
+    if fmt not in ("csv", "parquet"):
+        _say(err, f"error: --format must be csv or parquet, got {fmt!r}")
+        raise typer.Exit(2)
+    if not area:
+        _say(err, "error: give at least one --area")
+        raise typer.Exit(2)
+    engine = _engine(db)
+    catalog = _catalog(directory, None)
+    frame = query_metric(engine, catalog, metric_id, Selection(areas=tuple(area), periods=tuple(period) or None))
+    if frame.empty:
+        _say(err, t("metrics.cli.no_values", _lang()))
+        raise typer.Exit(1)
+    metric = catalog.get(metric_id)
+    prov = metric_provenance(engine, catalog, metric_id)
+    attributions = sorted({a for a in prov.get("attribution", []) if isinstance(a, str) and a})
+    frame = frame.assign(
+        metric_name_fi=metric.name.fi,
+        unit_fi=metric.unit.fi,
+        licence=metric.licence or ", ".join(sorted({x for x in prov.get("licence", []) if isinstance(x, str)})),
+        attribution=metric.attribution or "; ".join(attributions),
+    )
+    write_frame(frame, out_path, fmt)
+    _say(out, t("metrics.cli.wrote", _lang(), path=f"{out_path} ({len(frame)})"))
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to `app`."""
+    app.command("validate")(validate)
+    app.command("list")(list_metrics)
+    app.command("explain")(explain_metric)
+    app.command("schema")(schema)
+    app.command("export-metric")(export_metric)

@@ -1,9 +1,108 @@
-"""Command-line commands of the `ui` package (registered on the main `kuntamittari` app)."""
+"""Command-line commands of the `ui` package (registered on the main `kuntamittari` app).
+
+- `kuntamittari serve [--public] [--port N]` starts the dashboard (`app.py`) or the public-only
+  app (`public_app.py`, municipal summary as start page) with `streamlit run`. The public app
+  is started with `KUNTAMITTARI_PUBLIC_ONLY=1` so even a deep link to an internal page file
+  (which Streamlit may run without the entrypoint) is refused.
+- `kuntamittari add-user EMAIL --role author` writes a user with an scrypt-hashed password
+  (read from a hidden prompt, or from stdin with `--password-stdin`) to the users file.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import typer
+
+from kuntamittari.i18n import t
+from kuntamittari.settings import PROJECT_ROOT, get_settings
+from ui.auth import ROLES, AuthError, add_user, users_path
+
+logger = logging.getLogger(__name__)
+
+APP_FILE = PROJECT_ROOT / "app.py"
+PUBLIC_APP_FILE = PROJECT_ROOT / "public_app.py"
+MIN_PASSWORD_LENGTH = 8
+
+
+def streamlit_command(public: bool, port: int, address: str, headless: bool) -> list[str]:
+    """The `streamlit run` command line for the dashboard or the public app."""
+    script = PUBLIC_APP_FILE if public else APP_FILE
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true" if headless else "false",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def serve(
+    public: bool = typer.Option(False, "--public", help="Serve only the public pages (no sign-in, no internal pages)."),
+    port: int = typer.Option(8501, "--port", min=1, max=65535, help="TCP port."),
+    address: str = typer.Option("127.0.0.1", "--address", help="Address to listen on (0.0.0.0 for all)."),
+    headless: bool = typer.Option(True, "--headless/--open-browser", help="Do not open a browser."),
+) -> None:
+    """Start the dashboard, or with --public the public-only app (start page: municipal summary)."""
+    script = PUBLIC_APP_FILE if public else APP_FILE
+    if not script.is_file():
+        typer.echo(f"error: {script} not found; run from a Kuntamittari checkout", err=True)
+        raise typer.Exit(2)
+    env = dict(os.environ)
+    if public:
+        env["KUNTAMITTARI_PUBLIC_ONLY"] = "1"
+    command = streamlit_command(public, port, address, headless)
+    logger.info("starting %s", " ".join(command))
+    try:
+        completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    raise typer.Exit(completed.returncode)
+
+
+def add_user_command(
+    email: str = typer.Argument(..., help="The user's email address (also the sign-in name)."),
+    role: list[str] = typer.Option(
+        ..., "--role", "-r", help=f"Role, repeatable: {', '.join(ROLES)}."
+    ),
+    users_file: Path | None = typer.Option(None, "--users-file", help="Users file (default: settings.users_file or var/users.toml)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from the first line of stdin."),
+) -> None:
+    """Add or update a local user; the password is asked for and stored only as an scrypt hash."""
+    settings = get_settings()
+    lang = settings.default_language
+    path = users_file or users_path(settings)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(t("auth.cli.password_prompt", lang), hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        typer.echo(f"error: {t('auth.cli.password_short', lang, n=MIN_PASSWORD_LENGTH)}", err=True)
+        raise typer.Exit(2)
+    try:
+        record = add_user(path, email, role, password)
+    except AuthError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"error: cannot write {path}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(t("auth.cli.added", lang, email=record.email, path=path, roles=", ".join(record.roles)))
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to `app`."""
+    app.command("serve")(serve)
+    app.command("add-user")(add_user_command)

@@ -1,0 +1,1 @@
+"""Loaders: each turns one source format into observations and writes one `load_batch`."""

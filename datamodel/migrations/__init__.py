@@ -1,0 +1,1 @@
+"""Alembic migrations of the star schema (run programmatically by `datamodel.bootstrap`)."""

@@ -1,0 +1,280 @@
+"""The frame contract every forecaster honours, its settings, period arithmetic and errors.
+
+Forecasting works on plain DataFrames so it can be tested, benchmarked and run from the CLI
+without a database or Streamlit:
+
+- a **history** frame has columns `period` (a period code: `2011`, `2011Q3`, `2011M07`) and
+  `value` (float), one row per period, sorted; `prepare_history` makes one from any input and
+  says which row is wrong when it cannot;
+- a **forecast** frame has columns `period, yhat, lower, upper, model`.
+
+Period codes are turned into integer ordinals (years, or months since year 0) so naive and
+drift baselines, backtests and scenarios all do their arithmetic on the same axis, and gaps
+(a year suppressed by disclosure control, a break in the series) stay visible as gaps.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+FORECAST_COLUMNS: tuple[str, ...] = ("period", "yhat", "lower", "upper", "model")
+HISTORY_COLUMNS: tuple[str, ...] = ("period", "value")
+
+Grain = Literal["year", "quarter", "month"]
+PERIODS_PER_YEAR: dict[str, int] = {"year": 1, "quarter": 4, "month": 12}
+_PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:(?P<kind>[QM])(?P<sub>\d{1,2}))?$")
+
+
+class ForecastError(Exception):
+    """Base class of the forecasting layer's errors (the CLI maps them to exit code 1)."""
+
+
+class PeriodError(ForecastError):
+    """A period code that is not `YYYY`, `YYYYQn` or `YYYYMmm`, or mixed grains in one series."""
+
+
+class HistoryError(ForecastError):
+    """The history frame cannot be used (missing column, non-numeric value, duplicate period)."""
+
+
+class NotEnoughDataError(ForecastError):
+    """Too few observed points to fit a model (after suppressed values are dropped)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Periods
+
+
+def parse_period(code: str) -> tuple[Grain, int, int]:
+    """`'2011'` -> ('year', 2011, 1); `'2011Q3'` -> ('quarter', 2011, 3); `'2011M07'` -> ('month', 2011, 7)."""
+    match = _PERIOD_RE.match(str(code).strip())
+    if not match:
+        raise PeriodError(f"period {code!r} is not YYYY, YYYYQn or YYYYMmm")
+    year = int(match["year"])
+    kind = match["kind"]
+    if kind is None:
+        return "year", year, 1
+    sub = int(match["sub"])
+    if kind == "Q":
+        if not 1 <= sub <= 4:
+            raise PeriodError(f"period {code!r}: quarter must be 1-4")
+        return "quarter", year, sub
+    if not 1 <= sub <= 12:
+        raise PeriodError(f"period {code!r}: month must be 01-12")
+    return "month", year, sub
+
+
+def period_ordinal(code: str) -> int:
+    """An integer on the period's own axis: the year, or year*4+q-1, or year*12+m-1."""
+    grain, year, sub = parse_period(code)
+    return year * PERIODS_PER_YEAR[grain] + sub - 1
+
+
+def period_from_ordinal(grain: Grain, ordinal: int) -> str:
+    """Inverse of `period_ordinal` for a known grain."""
+    per_year = PERIODS_PER_YEAR[grain]
+    year, sub = divmod(int(ordinal), per_year)
+    if grain == "year":
+        return f"{year}"
+    if grain == "quarter":
+        return f"{year}Q{sub + 1}"
+    return f"{year}M{sub + 1:02d}"
+
+
+def period_year(code: str) -> int:
+    """The calendar year of a period code."""
+    return parse_period(code)[1]
+
+
+def period_timestamp(code: str) -> pd.Timestamp:
+    """The first day of the period (Prophet's `ds`)."""
+    grain, year, sub = parse_period(code)
+    month = {"year": 1, "quarter": 3 * (sub - 1) + 1, "month": sub}[grain]
+    return pd.Timestamp(year=year, month=month, day=1)
+
+
+def grain_of(periods: Sequence[str]) -> Grain:
+    """The single grain of a series; mixed grains are an error (they cannot share one axis)."""
+    grains = {parse_period(p)[0] for p in periods}
+    if len(grains) != 1:
+        raise PeriodError(f"series mixes period grains: {', '.join(sorted(grains))}")
+    return grains.pop()
+
+
+def future_periods(last_period: str, until_year: int) -> list[str]:
+    """Every period after `last_period` up to the end of `until_year` (empty if already past it)."""
+    grain, _, _ = parse_period(last_period)
+    start = period_ordinal(last_period) + 1
+    end = (until_year + 1) * PERIODS_PER_YEAR[grain] - 1
+    return [period_from_ordinal(grain, o) for o in range(start, end + 1)]
+
+
+# --------------------------------------------------------------------------------------------
+# History frames
+
+
+def prepare_history(df: pd.DataFrame, *, name: str = "history") -> pd.DataFrame:
+    """A clean history frame: `period` str, `value` float, sorted, no missing values.
+
+    Rows with a missing value are dropped (they are gaps, not zeros). A duplicated period,
+    an unparseable period or a non-numeric value raises `HistoryError` naming the row.
+    """
+    missing = [c for c in HISTORY_COLUMNS if c not in df.columns]
+    if missing:
+        raise HistoryError(f"{name}: missing column(s) {', '.join(missing)}")
+    periods = [str(p).strip() for p in df["period"]]
+    for row, code in enumerate(periods, start=1):
+        try:
+            parse_period(code)
+        except PeriodError as exc:
+            raise HistoryError(f"{name} row {row}, field 'period': {exc}") from None
+    values = pd.to_numeric(df["value"], errors="coerce")
+    bad = values.isna() & df["value"].notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise HistoryError(f"{name} row {row}, field 'value': {df['value'].iloc[row - 1]!r} is not a number")
+    out = pd.DataFrame({"period": pd.Series(periods, dtype="object"), "value": values.astype("float64").to_numpy()})
+    out = out[np.isfinite(out["value"].to_numpy())]
+    if out.empty:
+        return out.reset_index(drop=True)
+    grain_of(out["period"].tolist())
+    dup = out["period"].duplicated(keep=False)
+    if dup.any():
+        raise HistoryError(f"{name}: period {out.loc[dup, 'period'].iloc[0]} appears more than once")
+    out["_o"] = [period_ordinal(p) for p in out["period"]]
+    out = out.sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    return out
+
+
+def ordinals(history: pd.DataFrame) -> np.ndarray:
+    """The integer axis of a history frame's periods."""
+    return np.array([period_ordinal(p) for p in history["period"]], dtype="int64")
+
+
+def empty_forecast() -> pd.DataFrame:
+    """A forecast frame with no rows (right columns and dtypes)."""
+    return pd.DataFrame(
+        {
+            "period": pd.Series([], dtype="object"),
+            "yhat": pd.Series([], dtype="float64"),
+            "lower": pd.Series([], dtype="float64"),
+            "upper": pd.Series([], dtype="float64"),
+            "model": pd.Series([], dtype="object"),
+        }
+    )
+
+
+def make_forecast(periods: Sequence[str], yhat: Sequence[float], lower: Sequence[float],
+                  upper: Sequence[float], model: str) -> pd.DataFrame:
+    """Assemble a forecast frame in the contract's column order."""
+    return pd.DataFrame(
+        {
+            "period": pd.Series(list(periods), dtype="object"),
+            "yhat": np.asarray(yhat, dtype="float64"),
+            "lower": np.asarray(lower, dtype="float64"),
+            "upper": np.asarray(upper, dtype="float64"),
+            "model": pd.Series([model] * len(periods), dtype="object"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Settings and protocol
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Every knob of a forecast, frozen and hashable so it can key a cache.
+
+    Defaults suit short municipal series (10-25 yearly points): no seasonality for yearly data,
+    few changepoints with a modest prior (see docs/forecasting.md for the backtest that chose
+    them), an 80 % interval, a fixed seed so the same input gives the same output.
+    `bounds` (floor, cap) switches Prophet to logistic growth and clips every model's output,
+    for rates that live in 0-100 %.
+    """
+
+    interval_width: float = 0.8
+    changepoint_prior_scale: float = 0.5
+    max_changepoints: int = 5
+    changepoint_range: float = 0.8
+    bounds: tuple[float, float] | None = None
+    seed: int = 20131
+    uncertainty_samples: int = 300
+    algorithm: Literal["auto", "Newton", "LBFGS", "BFGS"] = "auto"
+    backtest_folds: int = 5
+    min_train: int = 5
+    models: tuple[str, ...] = field(default=("prophet", "naive", "drift"))
+
+    def __post_init__(self) -> None:
+        if not 0 < self.interval_width < 1:
+            raise ForecastError(f"interval_width must be between 0 and 1, got {self.interval_width}")
+        if self.changepoint_prior_scale <= 0:
+            raise ForecastError("changepoint_prior_scale must be positive")
+        if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
+            raise ForecastError(f"bounds must be (floor, cap) with floor < cap, got {self.bounds}")
+        if self.backtest_folds < 0 or self.min_train < 2:
+            raise ForecastError("backtest_folds must be >= 0 and min_train >= 2")
+
+    @property
+    def z(self) -> float:
+        """The normal quantile for the two-sided interval (1.28 for 80 %)."""
+        return float(_norm_ppf(0.5 + self.interval_width / 2))
+
+
+def _norm_ppf(p: float) -> float:
+    """Inverse standard normal CDF (Acklam's approximation; |error| < 1.2e-9), no scipy needed."""
+    a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+         1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+    b = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+         6.680131188771972e01, -1.328068155288572e01)
+    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+         -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
+    low = 0.02425
+    if p < low:
+        q = math.sqrt(-2 * math.log(p))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    if p > 1 - low:
+        return -_norm_ppf(1 - p)
+    q = p - 0.5
+    r = q * q
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (
+        ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+
+
+def clip_to_bounds(frame: pd.DataFrame, bounds: tuple[float, float] | None,
+                   columns: Sequence[str] = ("yhat", "lower", "upper")) -> pd.DataFrame:
+    """A copy with the numeric columns clipped to (floor, cap): a rate cannot leave 0-100 %."""
+    if bounds is None or frame.empty:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = out[column].clip(lower=bounds[0], upper=bounds[1])
+    return out
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """A model that learns from a history frame and predicts named future periods.
+
+    `fit` returns the fitted forecaster (a new state; a forecaster is fitted once), `predict`
+    returns a forecast frame (`FORECAST_COLUMNS`) for exactly the periods asked, in order.
+    """
+
+    name: str
+
+    def fit(self, history: pd.DataFrame) -> Forecaster: ...
+
+    def predict(self, periods: Sequence[str]) -> pd.DataFrame: ...

@@ -1,0 +1,144 @@
+"""Plain-language explanation of a forecast, generated from its numbers, in fi/sv/en.
+
+A participant in a municipal workshop should be able to read what the model says and how much to
+trust it without knowing what Prophet is: which way the forecast goes and how fast, how wide the
+interval is at the end, whether the model beat "same as last year" when tested on past years,
+what each scenario changes, and the caveats (few points, gaps, breaks, suppressed values).
+Every sentence is a message in `locales/<lang>/forecasting.yaml`, filled with formatted numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from forecasting.base import PERIODS_PER_YEAR, parse_period, period_ordinal
+from forecasting.service import ScenarioOutcome, SeriesForecast
+from kuntamittari.formatting import format_number, format_period
+from kuntamittari.i18n import normalise_language, t
+
+logger = logging.getLogger(__name__)
+
+FEW_POINTS = 10
+
+
+def fmt_number(value: float | None, decimals: int = 1, lang: str = "fi", *, signed: bool = False) -> str:
+    """A number as the rest of the app writes it (`kuntamittari.formatting`): `1 234,5` in fi/sv."""
+    return format_number(value, normalise_language(lang), decimals, signed=signed)
+
+
+def model_label(model: str, lang: str) -> str:
+    """The reader's name of a model ('same as last year' for naive)."""
+    return t(f"forecasting.model.{model}", lang)
+
+
+def _per_year_change(start_period: str, start: float, end_period: str, end: float) -> float:
+    grain = parse_period(start_period)[0]
+    years = (period_ordinal(end_period) - period_ordinal(start_period)) / PERIODS_PER_YEAR[grain]
+    return (end - start) / years if years > 0 else 0.0
+
+
+def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimals: int = 1,
+            driver_names: dict[str, str] | None = None) -> list[str]:
+    """Paragraphs explaining `result` in `lang`: trend, interval, backtest, scenarios, caveats."""
+    lang = normalise_language(lang)
+
+    def n(value: float | None, signed: bool = False) -> str:
+        return fmt_number(value, decimals, lang, signed=signed)
+
+    def nu(value: float | None, signed: bool = False, change: bool = False) -> str:
+        """A value with its unit; a change of a percentage is in percentage points."""
+        text = n(value, signed)
+        if not unit:
+            return text
+        if change and unit == "%":
+            return f"{text}\u00a0{t('forecasting.unit.pp', lang)}"
+        return f"{text}\u00a0{unit}"
+
+    out: list[str] = []
+    last_p, last_v = result.last_period, result.last_value
+    fc = result.forecast
+    if last_p is None or last_v is None or fc.empty:
+        out.append(t("forecasting.explain.no_forecast", lang))
+    else:
+        end_p, end_v = str(fc["period"].iloc[-1]), float(fc["yhat"].iloc[-1])
+        per_year = _per_year_change(last_p, last_v, end_p, end_v)
+        flat = abs(end_v - last_v) < max(0.5 * 10 ** (-decimals), 0.01 * abs(last_v))
+        key = "flat" if flat else ("up" if end_v > last_v else "down")
+        out.append(t(f"forecasting.explain.trend_{key}", lang, model=model_label(result.model, lang),
+                     start=nu(last_v), start_period=format_period(last_p, lang), end=nu(end_v),
+                     end_period=format_period(end_p, lang),
+                     per_year=nu(per_year, signed=True, change=True)))
+        lower, upper = float(fc["lower"].iloc[-1]), float(fc["upper"].iloc[-1])
+        if math.isfinite(lower) and math.isfinite(upper):
+            out.append(t("forecasting.explain.interval", lang, level=round(result.settings.interval_width * 100),
+                         period=format_period(end_p, lang), lower=nu(lower), upper=nu(upper), width=nu(upper - lower, change=True)))
+    out.append(_backtest_text(result, lang, nu))
+    for outcome in result.outcomes:
+        text = _scenario_text(outcome, result, lang, nu, driver_names or {})
+        if text:
+            out.append(text)
+    out.extend(_caveats(result, lang))
+    return out
+
+
+def _backtest_text(result: SeriesForecast, lang: str, nu: Any) -> str:
+    bt = result.backtest
+    naive = bt.score("naive")
+    model = bt.score(result.model)
+    if naive is None or model is None or naive.folds == 0 or model.folds == 0 or result.model == "naive":
+        return t("forecasting.explain.backtest_none", lang)
+    wins, folds = bt.wins(result.model, "naive")
+    text = t("forecasting.explain.backtest", lang, model=model_label(result.model, lang), wins=wins, folds=folds,
+             naive=model_label("naive", lang), mae=nu(model.mae, change=True), mae_naive=nu(naive.mae, change=True))
+    verdict = "backtest_better" if bt.beats(result.model, "naive") else "backtest_worse"
+    return text + " " + t(f"forecasting.explain.{verdict}", lang, model=model_label(result.model, lang),
+                          naive=model_label("naive", lang))
+
+
+def _scenario_text(o: ScenarioOutcome, result: SeriesForecast, lang: str, nu: Any,
+                   driver_names: dict[str, str]) -> str | None:
+    if o.kind == "baseline":
+        return None
+    if o.error is not None:
+        return t("forecasting.explain.scenario_failed", lang, scenario=t(f"forecasting.scenario.{o.kind}", lang))
+    p = o.params
+    common = {"end": nu(o.end_value), "base": nu(o.baseline_end_value), "period": format_period(o.end_period, lang) if o.end_period else ""}
+    if o.kind == "target":
+        base_change = None
+        if result.last_period and result.last_value is not None and not result.forecast.empty:
+            base_change = _per_year_change(result.last_period, result.last_value,
+                                           str(result.forecast["period"].iloc[-1]), float(result.forecast["yhat"].iloc[-1]))
+        return t("forecasting.explain.target", lang, value=nu(p["value"]), year=p["year"],
+                 required=nu(o.required_change_per_year, signed=True, change=True),
+                 base_change=nu(base_change, signed=True, change=True))
+    if o.kind == "level_shift":
+        return t("forecasting.explain.level_shift", lang, amount=nu(p["amount"], signed=True, change=True), from_year=p["from_year"], **common)
+    if o.kind == "trend_change":
+        return t("forecasting.explain.trend_change", lang, per_year=nu(p["per_year"], signed=True, change=True),
+                 from_year=p["from_year"], **common)
+    if o.kind == "driver":
+        name = driver_names.get(p["driver"], p["driver"])
+        return t("forecasting.explain.driver", lang, driver=name, amount=fmt_number(p["amount"], 1, lang, signed=True),
+                 from_year=p["from_year"], effect=nu(o.effect_per_unit, signed=True, change=True), **common)
+    return None
+
+
+def _caveats(result: SeriesForecast, lang: str) -> list[str]:
+    out: list[str] = []
+    n_points = len(result.history)
+    if n_points < FEW_POINTS:
+        out.append(t("forecasting.explain.few_points", lang, n=n_points))
+    if result.gaps:
+        out.append(t("forecasting.explain.gaps", lang, periods=", ".join(format_period(p, lang) for p in result.gaps[:8])))
+    if result.breaks:
+        out.append(t("forecasting.explain.breaks", lang, periods=", ".join(format_period(p, lang) for p in result.breaks[:8])))
+    if result.dropped:
+        out.append(t("forecasting.explain.suppressed", lang, n=result.dropped))
+    if result.settings.bounds is not None:
+        out.append(t("forecasting.explain.bounded", lang, floor=fmt_number(result.settings.bounds[0], 0, lang),
+                     cap=fmt_number(result.settings.bounds[1], 0, lang)))
+    if result.model != "prophet":
+        out.append(t("forecasting.explain.fallback", lang, model=model_label(result.model, lang)))
+    return out

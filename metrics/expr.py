@@ -1,0 +1,144 @@
+"""The expression language of derived metrics: + - * /, unary minus, numbers and metric ids.
+
+Expressions come from YAML written by people, so they are parsed with Python's `ast` module into
+a tiny tree of our own and everything else (calls, attributes, comparisons, ...) is refused.
+The tree is evaluated on pandas Series or floats; it is never turned into SQL.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Union
+
+
+class ExpressionError(ValueError):
+    """The expression is not valid; the message says what and where (column in the expression)."""
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * /
+    left: Node
+    right: Node
+
+
+Node = Union[Num, Ref, Neg, BinOp]
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed expression and its source text."""
+
+    text: str
+    root: Node
+
+    def names(self) -> tuple[str, ...]:
+        """Metric ids referred to, in order of first appearance."""
+        out: list[str] = []
+
+        def walk(node: Node) -> None:
+            if isinstance(node, Ref):
+                if node.name not in out:
+                    out.append(node.name)
+            elif isinstance(node, Neg):
+                walk(node.operand)
+            elif isinstance(node, BinOp):
+                walk(node.left)
+                walk(node.right)
+
+        walk(self.root)
+        return tuple(out)
+
+    def evaluate(self, values: dict[str, Any]) -> Any:
+        """Evaluate with `values[name]` (floats or aligned pandas Series); x/0 gives NaN."""
+
+        def ev(node: Node) -> Any:
+            if isinstance(node, Num):
+                return node.value
+            if isinstance(node, Ref):
+                return values[node.name]
+            if isinstance(node, Neg):
+                return -ev(node.operand)
+            left, right = ev(node.left), ev(node.right)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            return _safe_divide(left, right)
+
+        return ev(self.root)
+
+    def render(self, label: Any = None) -> str:
+        """The expression with names replaced by `label(name)` (for plain-language formulas)."""
+        label = label or (lambda name: name)
+
+        def rd(node: Node, parent_prec: int = 0) -> str:
+            if isinstance(node, Num):
+                return f"{node.value:g}"
+            if isinstance(node, Ref):
+                return str(label(node.name))
+            if isinstance(node, Neg):
+                return "-" + rd(node.operand, 3)
+            prec = 1 if node.op in "+-" else 2
+            text = f"{rd(node.left, prec)} {node.op} {rd(node.right, prec + 1)}"
+            return f"({text})" if prec < parent_prec else text
+
+        return rd(self.root)
+
+
+def _safe_divide(left: Any, right: Any) -> Any:
+    try:
+        import pandas as pd
+
+        if isinstance(right, pd.Series):
+            return left / right.where(right != 0)
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    if right == 0 or right is None:
+        return float("nan")
+    return left / right
+
+
+def parse_expression(text: str) -> Expression:
+    """Parse `text` or raise ExpressionError naming the offending part."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise ExpressionError(f"bad-expression: cannot read expression '{text}'{col}") from None
+
+    def conv(node: ast.AST) -> Node:
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return BinOp(_OPS[type(node.op)], conv(node.left), conv(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            inner = conv(node.operand)
+            return Neg(inner) if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return Num(float(node.value))
+        if isinstance(node, ast.Name):
+            return Ref(node.id)
+        snippet = ast.get_source_segment(text.strip(), node) or type(node).__name__
+        raise ExpressionError(
+            f"bad-expression: '{snippet}' is not allowed; use metric ids, numbers, + - * / and parentheses"
+        )
+
+    return Expression(text=text, root=conv(tree.body))

@@ -1,0 +1,88 @@
+"""Plain-language formulas ("Tulomuuttajat / Väestö 31.12. × 1 000") for pages and reviews.
+
+A council member should see what a number is made of without reading YAML. Series titles come
+from the database when the caller passes them (`series_titles`), else from the bundled Sotkanet
+indicator list, else the series code is shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from kuntamittari.i18n import normalise_language, pick, t
+from metrics.expr import parse_expression
+from metrics.model import Aggregation, AnyMetric, DerivedMetric, RatioMetric, SimpleMetric, SumMetric
+
+logger = logging.getLogger(__name__)
+
+_BUNDLED_INDICATORS = Path(__file__).resolve().parent.parent / "datamodel" / "data" / "sotkanet-2013" / "indicators.csv"
+
+
+@lru_cache(maxsize=1)
+def _bundled_titles() -> dict[str, str]:
+    """Finnish titles of the bundled Sotkanet indicators (empty when the file is absent)."""
+    try:
+        with _BUNDLED_INDICATORS.open(encoding="utf-8", newline="") as handle:
+            return {f"sotkanet:{row['indicator']}": row["title_fi"] for row in csv.DictReader(handle)}
+    except (OSError, KeyError) as exc:
+        logger.debug("no bundled indicator titles: %s", exc)
+        return {}
+
+
+def format_number(value: float, lang: str) -> str:
+    """1000 -> '1 000' (fi, sv) or '1,000' (en); integers without decimals."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    if normalise_language(lang) == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",") if not float(value).is_integer() else text.replace(",", "\u00a0")
+
+
+def describe_formula(
+    metric: AnyMetric,
+    lang: str,
+    series_titles: Mapping[str, str] | None = None,
+    metric_names: Mapping[str, str] | None = None,
+) -> str:
+    """The metric's formula in words of `lang` (titles of series, names of metrics)."""
+    titles = {**_bundled_titles(), **(series_titles or {})}
+
+    def series_label(code: str) -> str:
+        return titles.get(code, code)
+
+    times = t("metrics.formula.times", lang)
+    if isinstance(metric, SimpleMetric):
+        return series_label(metric.series)
+    if isinstance(metric, RatioMetric):
+        text = f"{series_label(metric.numerator)} / {series_label(metric.denominator)}"
+        if metric.scale != 1:
+            text += f" {times} {format_number(metric.scale, lang)}"
+        return text
+    if isinstance(metric, SumMetric):
+        return " + ".join(series_label(code) for code in metric.series)
+    if isinstance(metric, DerivedMetric):
+        names = metric_names or {}
+        return parse_expression(metric.expression).render(lambda name: names.get(name, name)).replace("*", times)
+    raise TypeError(f"unknown metric kind {type(metric).__name__}")  # pragma: no cover
+
+
+def describe_aggregation(metric: AnyMetric, lang: str) -> str:
+    """How the metric is rolled up over areas, in words (for the indicator page)."""
+    agg = getattr(metric, "aggregation", None)
+    if isinstance(metric, RatioMetric):
+        return t("metrics.aggregation.ratio", lang)
+    if isinstance(metric, DerivedMetric):
+        return t("metrics.aggregation.derived", lang)
+    if agg is Aggregation.SUM:
+        return t("metrics.aggregation.sum", lang)
+    if agg is Aggregation.SOURCE_ONLY:
+        return t("metrics.aggregation.source_only", lang)
+    return t("metrics.aggregation.weighted_mean", lang)
+
+
+def metric_name(metric: AnyMetric, lang: str) -> str:
+    """The metric's name in `lang` (Finnish fallback)."""
+    return pick(metric.name.as_dict(), lang)

@@ -1,0 +1,258 @@
+"""Metric definitions as typed, frozen data: one pydantic model per `kind`, joined in a union.
+
+A metric file is reviewed by people who are not programmers, so the model is strict
+(`extra="forbid"`: a misspelt key is an error, not a silently ignored option) and every field
+has a description that ends up in the published JSON Schema (editor completion and hover help).
+The kinds differ in their inputs only; everything about presentation, comparison and targets
+is shared in `MetricBase`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+
+MetricId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=2, max_length=64),
+    Field(description="Metric id: lower-case letters, digits and _, equal to the file name."),
+]
+SeriesCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^(sotkanet:\d+|statfin:[^:\s]+:[^:\s]+|own:\d{3}:[a-z0-9_\-]+|synthetic:\d+)$"),
+    Field(description="Series code, e.g. 'sotkanet:181', 'statfin:11re:vaesto', 'own:208:kotihoito'."),
+]
+
+
+class Theme(str, enum.Enum):
+    """The eight welfare themes of a municipal welfare report (hyvinvointikertomus)."""
+
+    CHILDREN_FAMILIES = "children_families"
+    YOUNG_PEOPLE = "young_people"
+    WORKING_AGE = "working_age"
+    OLDER_PEOPLE = "older_people"
+    HEALTH = "health"
+    INCLUSION_EQUALITY = "inclusion_equality"
+    LIVING_ENVIRONMENT_SAFETY = "living_environment_safety"
+    ECONOMY_SERVICES = "economy_services"
+
+
+class Direction(str, enum.Enum):
+    """Which way is good: decides 'better/worse than comparison' and 'improving/worsening'."""
+
+    HIGHER_IS_BETTER = "higher_is_better"
+    LOWER_IS_BETTER = "lower_is_better"
+    NEUTRAL = "neutral"
+
+
+class MetricStatus(str, enum.Enum):
+    """Life cycle: only approved metrics are shown by default; retired ones stay loadable."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class Aggregation(str, enum.Enum):
+    """How a series rolls up over areas (region, county, Finland, a group of municipalities)."""
+
+    SUM = "sum"  # counts: the aggregate is the sum of its members
+    WEIGHTED_MEAN = "weighted_mean"  # rates: source row, else weighted by `weight`, else plain mean
+    SOURCE_ONLY = "source_only"  # not aggregable: only areas with a source row of their own
+
+
+class CompareKind(str, enum.Enum):
+    REGION = "region"
+    COUNTY = "county"
+    FINLAND = "finland"
+    SIMILAR = "similar"
+    PILOT = "pilot"
+
+
+class UpdateFrequency(str, enum.Enum):
+    YEARLY = "yearly"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+    IRREGULAR = "irregular"
+
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Texts(BaseModel):
+    """One text in three languages; Finnish is required, sv/en are checked for approved metrics."""
+
+    model_config = _FROZEN
+    fi: str = Field(min_length=1, description="Suomeksi")
+    sv: str | None = Field(default=None, description="På svenska")
+    en: str | None = Field(default=None, description="In English")
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("fi", self.fi), ("sv", self.sv), ("en", self.en)) if v}
+
+
+class Target(BaseModel):
+    """A target value for a year, for every area or for one area (municipality code)."""
+
+    model_config = _FROZEN
+    year: int = Field(ge=1900, le=2100)
+    value: float
+    area: str | None = Field(default=None, description="Municipality or area code; empty = all areas")
+
+
+class Thresholds(BaseModel):
+    """Status bands: at or better than `good` is good, at or worse than `poor` is poor."""
+
+    model_config = _FROZEN
+    good: float
+    poor: float
+
+
+class GroupFilter(BaseModel):
+    """Fixes the population group of the inputs; empty fields follow the user's selection."""
+
+    model_config = _FROZEN
+    gender: Literal["total", "male", "female"] | None = None
+    age_band: str | None = Field(default=None, pattern=r"^(all|\d+-\d*)$")
+
+
+class CodeList(BaseModel):
+    """A named list of area codes to compare with (e.g. the neighbouring municipalities)."""
+
+    model_config = _FROZEN
+    name: str = Field(min_length=1)
+    codes: tuple[str, ...] = Field(min_length=1)
+
+
+CompareWith = Union[CompareKind, CodeList]
+
+
+class MetricBase(BaseModel):
+    """Fields every metric has, whatever its kind."""
+
+    model_config = _FROZEN
+
+    schema_version: Literal[1] = Field(default=1, description="Version of this file format")
+    id: MetricId
+    status: MetricStatus = MetricStatus.DRAFT
+    theme: Theme
+    tags: tuple[str, ...] = ()
+    name: Texts
+    description: Texts
+    unit: Texts
+    decimals: int = Field(default=1, ge=0, le=6)
+    direction: Direction
+    filters: GroupFilter = GroupFilter()
+    targets: tuple[Target, ...] = ()
+    thresholds: Thresholds | None = None
+    compare_with: tuple[CompareWith, ...] = (CompareKind.REGION,)
+    source: str | None = Field(default=None, description="Source; inherited from the series when empty")
+    licence: str | None = Field(default=None, description="Licence; inherited from the series when empty")
+    attribution: str | None = None
+    owner: str | None = None
+    update_frequency: UpdateFrequency = UpdateFrequency.YEARLY
+    min_count: int = Field(default=5, ge=0, description="Smallest count shown (disclosure control)")
+    caveats: Texts | None = None
+    why_it_matters: Texts | None = None
+
+    def input_series(self) -> tuple[str, ...]:
+        """Series codes read directly by this metric (derived metrics read none)."""
+        return ()
+
+
+class SimpleMetric(MetricBase):
+    """One series shown as it is; `aggregation` says how it rolls up over areas."""
+
+    kind: Literal["simple"]
+    series: SeriesCode
+    aggregation: Aggregation = Aggregation.WEIGHTED_MEAN
+    weight: SeriesCode | None = Field(default=None, description="Weight series for weighted_mean, e.g. population sotkanet:127")
+
+    @model_validator(mode="after")
+    def _weight_needed(self) -> SimpleMetric:
+        if self.aggregation is Aggregation.WEIGHTED_MEAN and self.weight is None:
+            raise ValueError("weight-required: aggregation 'weighted_mean' needs a 'weight' series (e.g. sotkanet:127)")
+        return self
+
+    def input_series(self) -> tuple[str, ...]:
+        return (self.series,) + ((self.weight,) if self.weight else ())
+
+
+class RatioMetric(MetricBase):
+    """numerator / denominator x scale; aggregates exactly (sum of numerators / sum of denominators)."""
+
+    kind: Literal["ratio"]
+    numerator: SeriesCode
+    denominator: SeriesCode
+    scale: float = Field(default=1, gt=0, description="Multiplier, e.g. 100 for per cent or 1000 per 1 000")
+
+    @model_validator(mode="after")
+    def _different(self) -> RatioMetric:
+        if self.numerator == self.denominator:
+            raise ValueError("same-series: numerator and denominator are the same series")
+        return self
+
+    def input_series(self) -> tuple[str, ...]:
+        return (self.numerator, self.denominator)
+
+
+class SumMetric(MetricBase):
+    """The sum of several series of one area (e.g. in-migrants + out-migrants)."""
+
+    kind: Literal["sum"]
+    series: tuple[SeriesCode, ...] = Field(min_length=2)
+    aggregation: Aggregation = Aggregation.SUM
+    weight: SeriesCode | None = None
+
+    @model_validator(mode="after")
+    def _weight_needed(self) -> SumMetric:
+        if self.aggregation is Aggregation.WEIGHTED_MEAN and self.weight is None:
+            raise ValueError("weight-required: aggregation 'weighted_mean' needs a 'weight' series (e.g. sotkanet:127)")
+        return self
+
+    def input_series(self) -> tuple[str, ...]:
+        return tuple(self.series) + ((self.weight,) if self.weight else ())
+
+
+class DerivedMetric(MetricBase):
+    """Arithmetic over other metrics, e.g. 'in_migration_rate - out_migration_rate'."""
+
+    kind: Literal["derived"]
+    expression: str = Field(min_length=1, description="+ - * / and parentheses over metric ids and numbers")
+
+    @model_validator(mode="after")
+    def _parses(self) -> DerivedMetric:
+        from metrics.expr import parse_expression  # local: expr imports nothing from here
+
+        parse_expression(self.expression)
+        return self
+
+    def references(self) -> tuple[str, ...]:
+        from metrics.expr import parse_expression
+
+        return parse_expression(self.expression).names()
+
+
+Metric = Annotated[Union[SimpleMetric, RatioMetric, SumMetric, DerivedMetric], Field(discriminator="kind")]
+METRIC_CLASSES: dict[str, type[MetricBase]] = {
+    "simple": SimpleMetric,
+    "ratio": RatioMetric,
+    "sum": SumMetric,
+    "derived": DerivedMetric,
+}
+AnyMetric = SimpleMetric | RatioMetric | SumMetric | DerivedMetric
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to query: areas (municipality or aggregate codes, or 'pilot'), periods (None = all), group."""
+
+    areas: tuple[str, ...]
+    periods: tuple[str, ...] | None = None
+    gender: str = "total"
+    age_band: str = "all"

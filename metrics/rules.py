@@ -1,0 +1,166 @@
+"""Phase 2 of validation: rules over the whole catalogue, one function each.
+
+Each rule returns issues and the files it rejects; a rule that crashes becomes an issue too,
+so a bug in one check never hides the results of the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from metrics.issues import Issue
+from metrics.model import DerivedMetric
+from metrics.yaml_io import ParsedFile
+
+logger = logging.getLogger(__name__)
+
+Files = dict[Path, ParsedFile]
+RuleResult = tuple[list[Issue], set[Path]]
+
+
+def _err(code: str, shown: str, parsed: ParsedFile, fld: str, message: str, hint: str | None = None, level: str = "error") -> Issue:
+    return Issue(level, code, shown, parsed.line_of(fld), fld, message, hint)  # type: ignore[arg-type]
+
+
+def rule_unique_ids(files: Files, show: Callable[[Path], str]) -> RuleResult:
+    """Two files may not define the same id (possible in different theme folders)."""
+    seen: dict[str, Path] = {}
+    issues: list[Issue] = []
+    rejected: set[Path] = set()
+    for path, parsed in files.items():
+        metric = parsed.metric
+        assert metric is not None
+        if metric.id in seen:
+            issues.append(_err("duplicate-id", show(path), parsed, "id", f"id '{metric.id}' is already used by {show(seen[metric.id])}", "give each metric its own id"))
+            rejected.add(path)
+        else:
+            seen[metric.id] = path
+    return issues, rejected
+
+
+def rule_theme_folder(files: Files, directory: Path, show: Callable[[Path], str]) -> RuleResult:
+    """A file in definitions/<theme>/ should declare that theme (a warning: it still works)."""
+    issues: list[Issue] = []
+    for path, parsed in files.items():
+        metric = parsed.metric
+        assert metric is not None
+        try:
+            folder = path.relative_to(directory).parts[0] if len(path.relative_to(directory).parts) > 1 else None
+        except ValueError:
+            folder = None
+        if folder and folder != metric.theme.value:
+            issues.append(_err("theme-folder", show(path), parsed, "theme", f"theme '{metric.theme.value}' but the file is in folder '{folder}'", f"move the file to {metric.theme.value}/", "warning"))
+    return issues, set()
+
+
+def rule_derived_references(files: Files, show: Callable[[Path], str], rejected_before: set[Path]) -> RuleResult:
+    """Derived metrics refer to valid metrics and form no cycle."""
+    by_id = {p.metric.id: path for path, p in files.items() if p.metric is not None and path not in rejected_before}
+    issues: list[Issue] = []
+    rejected: set[Path] = set()
+    graph: dict[str, tuple[str, ...]] = {}
+    for path, parsed in files.items():
+        metric = parsed.metric
+        if isinstance(metric, DerivedMetric) and path not in rejected_before:
+            graph[metric.id] = metric.references()
+    for mid, refs in graph.items():
+        path = by_id[mid]
+        for ref in refs:
+            if ref not in by_id:
+                close = difflib.get_close_matches(ref, list(by_id), n=1)
+                issues.append(_err("unknown-metric", show(path), files[path], "expression", f"unknown metric '{ref}'", f"did you mean '{close[0]}'?" if close else "refer to the id of a valid metric"))
+                rejected.add(path)
+    # Cycles: depth-first search with colours; every metric on a cycle is rejected.
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for ref in graph.get(node, ()):
+            if state.get(ref) == 1:
+                cycle = stack[stack.index(ref):] + [ref]
+                for member in cycle[:-1]:
+                    p = by_id[member]
+                    if p not in rejected:
+                        issues.append(_err("cycle", show(p), files[p], "expression", "derived metrics refer to each other in a circle: " + " -> ".join(cycle), "break the circle"))
+                        rejected.add(p)
+            elif state.get(ref) is None and ref in graph:
+                visit(ref)
+        stack.pop()
+        state[node] = 2
+
+    for mid in graph:
+        if mid not in state:
+            visit(mid)
+    # A derived metric built on a rejected one cannot be computed either.
+    changed = True
+    while changed:
+        changed = False
+        bad_ids = {files[p].metric.id for p in rejected | rejected_before if files[p].metric is not None}  # type: ignore[union-attr]
+        for mid, refs in graph.items():
+            path = by_id[mid]
+            if path not in rejected and any(r in bad_ids for r in refs):
+                bad = next(r for r in refs if r in bad_ids)
+                issues.append(_err("invalid-reference", show(path), files[path], "expression", f"metric '{bad}' it uses has errors"))
+                rejected.add(path)
+                changed = True
+    return issues, rejected
+
+
+def known_series(engine: Engine) -> set[str]:
+    from datamodel.schema import series
+
+    with engine.connect() as conn:
+        return set(conn.execute(select(series.c.code)).scalars())
+
+
+def rule_series_exist(files: Files, engine: Engine, show: Callable[[Path], str]) -> RuleResult:
+    """Every series a metric reads is in dim_series (only when an engine is given)."""
+    try:
+        codes = known_series(engine)
+    except SQLAlchemyError as exc:
+        return [Issue("error", "database", str(engine.url.render_as_string(hide_password=True)), None, None, f"cannot read the series list: {exc.__class__.__name__}", "run `kuntamittari upgrade` first")], set()
+    issues: list[Issue] = []
+    rejected: set[Path] = set()
+    for path, parsed in files.items():
+        metric = parsed.metric
+        assert metric is not None
+        for fld in ("series", "numerator", "denominator", "weight"):
+            value = getattr(metric, fld, None)
+            values = value if isinstance(value, tuple) else (value,) if value else ()
+            for i, code in enumerate(values):
+                if code not in codes:
+                    where = f"{fld}.{i}" if isinstance(value, tuple) else fld
+                    close = difflib.get_close_matches(code, list(codes), n=1)
+                    issues.append(_err("unknown-series", show(path), parsed, where, f"series '{code}' is not in the database", f"did you mean '{close[0]}'?" if close else "load it first (kuntamittari load ...)"))
+                    rejected.add(path)
+    return issues, rejected
+
+
+def run_rules(files: Files, directory: Path, engine: Engine | None, show: Callable[[Path], str]) -> RuleResult:
+    """All catalogue-wide rules; returns every issue and the set of rejected files."""
+    issues: list[Issue] = []
+    rejected: set[Path] = set()
+    steps: list[tuple[str, Callable[[], RuleResult]]] = [
+        ("unique ids", lambda: rule_unique_ids(files, show)),
+        ("theme folder", lambda: rule_theme_folder(files, directory, show)),
+    ]
+    if engine is not None:
+        steps.append(("series exist", lambda: rule_series_exist(files, engine, show)))
+    steps.append(("derived references", lambda: rule_derived_references(files, show, rejected)))
+    for name, step in steps:
+        try:
+            found, bad = step()
+        except Exception as exc:  # noqa: BLE001 - a crashing rule must become an issue, not a traceback
+            logger.exception("rule %s crashed", name)
+            found, bad = [Issue("error", "rule-crashed", str(directory), None, None, f"check '{name}' failed: {exc}")], set()
+        issues.extend(found)
+        rejected |= bad
+    return issues, rejected

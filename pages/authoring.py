@@ -1,0 +1,442 @@
+"""Uusi mittari / Ny indikator / Define a metric: a guided form that writes a correct metric file.
+
+Workshop participants (role `author`) fill in a form; they never edit YAML. As they type, the page
+shows every problem in plain language, the exact file that will be saved and a preview computed
+by the same metric layer as the dashboard. Saving writes a draft atomically and refuses to
+overwrite someone else's newer save (`metrics.authoring`, `metrics.authoring_store`). The second
+tab loads a municipality's own figures (CSV/Excel) through `ui.authoring_support`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, fields
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from kuntamittari.i18n import pick, t
+from metrics.authoring import (
+    KINDS,
+    AuthoringError,
+    MetricForm,
+    OpenedMetric,
+    approve_metric,
+    build_metric,
+    copy_form,
+    form_from_metric,
+    parse_yaml,
+    render_yaml,
+    restore_version,
+    save_metric,
+    search_series,
+    slugify,
+    unified_diff,
+)
+from metrics.authoring_store import StoreError
+from metrics.errors import MetricsError
+from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
+from ui import authoring_support as support
+from ui.frame import guarded, page_frame
+
+logger = logging.getLogger(__name__)
+
+PAGE_ID = "authoring"
+P = "au_"  # widget key prefix
+FORM_FIELDS = tuple(f.name for f in fields(MetricForm))
+DEFAULTS = asdict(MetricForm())
+
+ctx = page_frame(PAGE_ID)
+lang: str = ctx.lang
+user = ctx.user
+
+
+def tr(key: str, **params: Any) -> str:
+    return t(f"authoring.{key}", lang, **params)
+
+
+# ---------------------------------------------------------------------------- state helpers
+
+
+def _opened() -> OpenedMetric | None:
+    raw = st.session_state.get(f"{P}opened")
+    return OpenedMetric(**raw) if raw else None
+
+
+def _set_opened(opened: OpenedMetric | None) -> None:
+    st.session_state[f"{P}opened"] = None if opened is None else {
+        "metric_id": opened.metric_id,
+        "path": opened.path,
+        "text": opened.text,
+        "fingerprint": opened.fingerprint,
+    }
+
+
+def _fill_form(form: MetricForm) -> None:
+    for name, value in asdict(form).items():
+        st.session_state[f"{P}{name}"] = list(value) if isinstance(value, tuple) else value
+
+
+def _form_from_state() -> MetricForm:
+    values: dict[str, Any] = {}
+    for name in FORM_FIELDS:
+        value = st.session_state.get(f"{P}{name}", DEFAULTS[name])
+        if isinstance(DEFAULTS[name], tuple):
+            value = tuple(value or ())
+        elif value is None:
+            value = ""
+        values[name] = value
+    return MetricForm(**values)
+
+
+def _start(mode: str, metric_id: str | None) -> None:
+    """Callback of the 'open in the form' button: fill the widgets before they are drawn."""
+    st.session_state.pop(f"{P}flash", None)
+    try:
+        _start_unchecked(mode, metric_id)
+    except (StoreError, MetricsError, OSError, ValueError) as exc:  # e.g. the file was removed meanwhile
+        logger.warning("could not open %s: %s", metric_id, exc)
+        key = exc.key if isinstance(exc, StoreError) else "authoring.error.not_found"
+        params = exc.params if isinstance(exc, StoreError) else {"metric_id": metric_id or ""}
+        st.session_state[f"{P}flash"] = ("error", t(key, lang, **params))
+
+
+def _start_unchecked(mode: str, metric_id: str | None) -> None:
+    store = support.metric_store()
+    if mode == "new" or not metric_id:
+        _fill_form(MetricForm())
+        _set_opened(None)
+        return
+    catalog = support.current_catalogue()
+    metric = catalog.get(metric_id)
+    if mode == "copy":
+        _fill_form(copy_form(metric, taken_ids=set(catalog.metrics)))
+        _set_opened(None)
+    else:
+        opened = store.open(metric_id)  # the form is built from exactly the text whose fingerprint we keep
+        _fill_form(form_from_metric(parse_yaml(opened.text, metric_id)))
+        _set_opened(opened)
+    st.session_state[f"{P}flash"] = ("info", tr("start.opened", metric_id=metric_id))
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[f"{P}flash"] = (kind, text)
+
+
+_pending = st.session_state.pop(f"{P}pending_form", None)
+if _pending is not None:  # a form chosen after the widgets were drawn (restore): fill it now
+    _fill_form(MetricForm(**_pending))
+for _name in FORM_FIELDS:
+    _default = DEFAULTS[_name]
+    st.session_state.setdefault(f"{P}{_name}", list(_default) if isinstance(_default, tuple) else _default)
+st.session_state.setdefault(f"{P}opened", None)
+
+
+# ---------------------------------------------------------------------------- widgets
+
+
+def series_picker(field_name: str, series: pd.DataFrame, titles: dict[str, str]) -> None:
+    """A name search and a choice of the matching series (the current choice always stays listed)."""
+    label = tr(f"field.{field_name}")
+    query = st.text_input(f"{tr('search.label')}: {label}", key=f"{P}{field_name}_q", help=tr("search.help"))
+    matches = search_series(series, query, lang) if not series.empty else series
+    options = [""] + [c for c in matches["code"]] if not matches.empty else [""]
+    current = st.session_state.get(f"{P}{field_name}") or ""
+    if current and current not in options:
+        options.insert(1, current)
+    if query and len(options) == 1:
+        st.caption(tr("search.none"))
+    st.selectbox(
+        label,
+        options,
+        key=f"{P}{field_name}",
+        format_func=lambda code: f"{titles.get(code, code)} ({code})" if code else tr("choose"),
+    )
+
+
+def text_triplet(field_name: str, area: bool = False) -> None:
+    for code in ("fi", "sv", "en"):
+        label = f"{tr(f'field.{field_name}')} ({tr(f'lang.{code}')})"
+        if area:
+            st.text_area(label, key=f"{P}{field_name}_{code}", height=80)
+        else:
+            st.text_input(label, key=f"{P}{field_name}_{code}")
+
+
+def enum_select(field_name: str, values: list[str], label_prefix: str, allow_empty: str | None = "choose") -> None:
+    options = ([""] if allow_empty else []) + values
+    st.selectbox(
+        tr(f"field.{field_name}"),
+        options,
+        key=f"{P}{field_name}",
+        format_func=lambda v: tr(f"{label_prefix}.{v}") if v else tr(allow_empty or "choose"),
+    )
+
+
+def render_messages(messages: Any) -> None:
+    for message in messages:
+        text = message.render(lang)
+        if message.level == "error":
+            st.error(text, icon=":material/error:")
+        else:
+            st.warning(text, icon=":material/info:")
+
+
+def preview_block(metric: Any, catalog: Any) -> None:
+    st.subheader(tr("preview_heading"))
+    result = support.preview(metric, catalog, lang, ctx.area)
+    if result.error:
+        st.warning(tr("preview_failed", reason=result.error))
+        return
+    rows = result.rows
+    if rows.empty or rows["value"].dropna().empty:
+        st.info(tr("preview_empty"))
+        return
+    table = rows.copy()
+    table = table[["area_code", "area_name", "period", "value"]].rename(
+        columns={"area_name": tr("col_area"), "period": tr("col_period"), "value": tr("col_value")}
+    )
+    chart = (
+        alt.Chart(table)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{tr('col_period')}:O"),
+            y=alt.Y(f"{tr('col_value')}:Q"),
+            color=alt.Color(f"{tr('col_area')}:N"),
+            tooltip=[tr("col_area"), tr("col_period"), alt.Tooltip(f"{tr('col_value')}:Q", format=f".{metric.decimals}f")],
+        )
+        .configure_axis(labelColor="#333333", titleColor="#333333")
+    )
+    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=pick(metric.name.as_dict(), lang)))
+    st.dataframe(
+        table.drop(columns=["area_code"]),
+        hide_index=True,
+        width="stretch",
+        column_config={tr("col_value"): st.column_config.NumberColumn(format=f"%.{metric.decimals}f")},
+    )
+    st.caption(tr("preview_caption", source=t("common.source_sotkanet", lang)))
+
+
+def metric_tab() -> None:
+    store = support.metric_store()
+    catalog = ctx.catalog
+    series = support.series_catalogue()
+    title_col = f"title_{lang}" if f"title_{lang}" in series.columns else "title_fi"
+    titles: dict[str, str] = {}
+    if not series.empty:
+        fallback = series["title_fi"] if "title_fi" in series.columns else series["code"]
+        titles = dict(zip(series["code"], series[title_col].fillna(fallback), strict=False))
+    if series.empty:
+        st.warning(tr("search.unavailable"))
+
+    flash = st.session_state.pop(f"{P}flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+
+    # -- start
+    with st.expander(tr("start.label"), expanded=_opened() is None and not st.session_state.get(f"{P}name_fi")):
+        mode = st.radio(
+            tr("start.label"),
+            ["new", "copy", "edit"],
+            key=f"{P}start_mode",
+            format_func=lambda m: tr(f"start.{m}"),
+            horizontal=True,
+        )
+        chosen = None
+        if mode != "new":
+            ids = sorted(catalog.metrics)
+            if not ids:
+                st.info(tr("start.none"))
+            else:
+                chosen = st.selectbox(
+                    tr("start.metric"),
+                    ids,
+                    key=f"{P}start_metric",
+                    format_func=lambda i: f"{pick(catalog.metrics[i].name.as_dict(), lang)} ({i})",
+                )
+        st.button(tr("start.button"), key=f"{P}start_button", on_click=_start, args=(mode, chosen))
+
+    opened = _opened()
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader(tr("section.texts"))
+        st.caption(tr("draft_translations"))
+        text_triplet("name")
+        suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
+        st.text_input(
+            tr("field.metric_id"),
+            key=f"{P}metric_id",
+            help=tr("id_help", suggestion=suggestion),
+            disabled=opened is not None,
+        )
+        text_triplet("description", area=True)
+        enum_select("theme", [th.value for th in Theme], "theme")
+
+        st.subheader(tr("section.inputs"))
+        st.radio(tr("field.kind"), list(KINDS), key=f"{P}kind", format_func=lambda k: tr(f"kind.{k}"))
+        kind = st.session_state.get(f"{P}kind")
+        if kind == "simple":
+            series_picker("series", series, titles)
+            enum_select("aggregation", [a.value for a in Aggregation], "aggregation", allow_empty="default")
+            series_picker("weight", series, titles)
+        elif kind == "ratio":
+            series_picker("numerator", series, titles)
+            series_picker("denominator", series, titles)
+            st.text_input(tr("field.scale"), key=f"{P}scale", help=tr("scale_help"))
+        elif kind == "sum":
+            st.multiselect(
+                tr("field.sum_series"),
+                list(series["code"]) if not series.empty else [],
+                key=f"{P}sum_series",
+                format_func=lambda code: f"{titles.get(code, code)} ({code})",
+            )
+            enum_select("aggregation", [a.value for a in Aggregation], "aggregation", allow_empty="default")
+            series_picker("weight", series, titles)
+        elif kind == "derived":
+            st.text_input(tr("field.expression"), key=f"{P}expression", help=tr("expression_help"))
+        cols = st.columns(2)
+        with cols[0]:
+            enum_select("gender", ["total", "male", "female"], "gender", allow_empty="any")
+        with cols[1]:
+            st.text_input(tr("field.age_band"), key=f"{P}age_band", placeholder="15-64")
+
+        st.subheader(tr("section.presentation"))
+        text_triplet("unit")
+        cols = st.columns(2)
+        with cols[0]:
+            st.text_input(tr("field.decimals"), key=f"{P}decimals")
+        with cols[1]:
+            enum_select("direction", [d.value for d in Direction], "direction")
+        st.text_area(tr("field.targets"), key=f"{P}targets", help=tr("targets_help"), height=80)
+        cols = st.columns(2)
+        with cols[0]:
+            st.text_input(tr("threshold_good"), key=f"{P}threshold_good")
+        with cols[1]:
+            st.text_input(tr("threshold_poor"), key=f"{P}threshold_poor")
+        st.multiselect(
+            tr("field.compare_with"),
+            [c.value for c in CompareKind],
+            key=f"{P}compare_with",
+            format_func=lambda c: tr(f"compare.{c}"),
+        )
+        cols = st.columns(2)
+        with cols[0]:
+            st.text_input(tr("field.owner"), key=f"{P}owner")
+        with cols[1]:
+            st.text_input(tr("field.min_count"), key=f"{P}min_count")
+
+    form = _form_from_state()
+    context = support.authoring_context(catalog, series, is_new=opened is None)
+    result = build_metric(form, context)
+
+    with right:
+        st.subheader(tr("checks_heading"))
+        if opened is None and form == MetricForm():
+            st.info(tr("start_hint"))  # an untouched form: guidance, not a wall of red
+        else:
+            if result.ok:
+                st.success(tr("all_ok"))
+            render_messages(result.messages)
+        if result.metric is not None:
+            text = render_yaml(result.metric)
+            st.subheader(tr("yaml_heading"))
+            st.code(text, language="yaml")
+            if opened is not None:
+                st.subheader(tr("diff_heading"))
+                diff = unified_diff(opened.text, text)
+                if diff:
+                    st.code(diff, language="diff")
+                else:
+                    st.caption(tr("diff_none"))
+        else:
+            st.info(tr("preview_none"))
+
+        if st.button(tr("save_button"), key=f"{P}save", type="primary"):
+            save(store, form, opened, context)
+
+        if opened is not None:
+            approve_block(store, opened)
+            history_block(store, opened)
+
+    if result.metric is not None:
+        preview_block(result.metric, catalog)
+
+
+def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
+    try:
+        token = opened if opened is not None else store.new(form.metric_id.strip())
+        saved = save_metric(store, form, token, context)
+    except AuthoringError as exc:
+        st.error(tr("not_saved"))
+        render_messages(exc.messages)
+        return
+    except StoreError as exc:  # ConflictError, AlreadyExistsError, InvalidIdError, ...
+        st.error(t(exc.key, lang, **exc.params))
+        return
+    except OSError as exc:
+        logger.exception("saving %s failed", form.metric_id)
+        st.error(tr("failed", reason=exc.strerror or type(exc).__name__))
+        return
+    _set_opened(store.open(saved.metric_id))
+    _flash("success", tr("saved", path=saved.path.name))
+    st.rerun()
+
+
+def approve_block(store: Any, opened: OpenedMetric) -> None:
+    st.subheader(tr("approve_heading"))
+    is_reviewer = user is not None and user.has_role("reviewer")
+    if not is_reviewer:
+        st.caption(tr("approve_role"))
+        return
+    if st.button(tr("approve_button"), key=f"{P}approve"):
+        try:
+            saved = approve_metric(store, opened.metric_id, opened.fingerprint, getattr(user, "email", "") or "")
+        except AuthoringError as exc:
+            render_messages(exc.messages)
+            return
+        except StoreError as exc:
+            st.error(t(exc.key, lang, **exc.params))
+            return
+        _set_opened(store.open(saved.metric_id))
+        st.session_state[f"{P}status"] = MetricStatus.APPROVED.value
+        _flash("success", tr("approved", metric_id=saved.metric_id))
+        st.rerun()
+
+
+def history_block(store: Any, opened: OpenedMetric) -> None:
+    with st.expander(tr("history_heading")):
+        entries = store.history(opened.metric_id)
+        if not entries:
+            st.caption(tr("history_empty"))
+            return
+        labels = {
+            e.version: tr("history_conflict", version=e.version) if e.kind == "conflict" else e.version for e in entries
+        }
+        version = st.selectbox(tr("history_version"), list(labels), key=f"{P}history_version", format_func=labels.get)
+        chosen = next(e for e in entries if e.version == version)
+        st.code(chosen.path.read_text(encoding="utf-8"), language="yaml")
+        if st.button(tr("restore_button"), key=f"{P}restore"):
+            try:
+                restore_version(store, opened.metric_id, version, opened.fingerprint)
+            except AuthoringError as exc:
+                render_messages(exc.messages)
+                return
+            except StoreError as exc:
+                st.error(t(exc.key, lang, **exc.params))
+                return
+            reopened = store.open(opened.metric_id)
+            _set_opened(reopened)
+            st.session_state[f"{P}pending_form"] = asdict(form_from_metric(parse_yaml(reopened.text, opened.metric_id)))
+            _flash("success", tr("restored", version=version))
+            st.rerun()
+
+
+st.title(tr("title"))
+st.write(tr("intro"))
+metric_tab_, own_tab = st.tabs([tr("tab_metric"), tr("tab_own_data")])
+with metric_tab_, guarded(ctx):
+    metric_tab()
+with own_tab, guarded(ctx):
+    support.render_own_data_tab(lang, ctx.area)

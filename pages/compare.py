@@ -1,0 +1,84 @@
+"""Kuntavertailu / Jämför kommuner / Compare municipalities: one metric across municipalities."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kuntamittari.formatting import format_integer, format_period
+from kuntamittari.i18n import pick, t
+from kuntamittari.settings import get_settings
+from ui import data, render, views
+from ui.frame import guarded, page_frame
+from ui.state import url_multiselect
+
+MAX_CHOSEN = 12
+
+ctx = page_frame("compare")
+lang = ctx.lang
+st.title(t("compare.title", lang))
+
+metrics = sorted(ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
+if not metrics:
+    st.info(t("detail.no_metrics", lang))
+    st.stop()
+by_id = {m.id: m for m in metrics}
+
+with guarded(ctx):
+    left, right = st.columns([1, 2])
+    default_metric = "unemployment_rate" if "unemployment_rate" in by_id else metrics[0].id
+    metric_id = ctx.select(t("detail.metric", lang), "metric", list(by_id), default_metric,
+                           format_func=lambda i: pick(by_id[i].name.as_dict(), lang), container=left)
+    metric = by_id[metric_id]
+    munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
+    names = {c: ctx.area_label(c, fi, sv) for c, fi, sv in zip(munis["code"], munis["name_fi"], munis["name_sv"], strict=True)}
+    pilot = list(get_settings().pilot_group)
+    if ctx.compare_with in ("pilot", "similar"):
+        members = data.comparison_codes(ctx.engine, ctx.db, ctx.area, ctx.compare_with)
+        default = [ctx.area, *members][:MAX_CHOSEN]
+    else:
+        default = pilot if ctx.area in pilot else [ctx.area]
+    chosen = url_multiselect(right, t("compare.municipalities", lang, n=MAX_CHOSEN), "areas",
+                             sorted(names, key=lambda c: names[c]), default,
+                             format_func=lambda c: names.get(c, c), max_selections=MAX_CHOSEN)
+
+    view = views.compare_view(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id, ctx.period,
+                              tuple(chosen), ctx.area, lang)
+    name = pick(metric.name.as_dict(), lang)
+    unit = pick(metric.unit.as_dict(), lang)
+    source = metric.source or "THL, Sotkanet"
+    if view.year is None or view.ranking is None and view.distribution is None:
+        wanted = ctx.period or t("app.sidebar.latest", lang).lower()
+        st.info(t("compare.no_data", lang, source=source, year=wanted, metric=name))
+    else:
+        if ctx.period and view.period != ctx.period:
+            st.info(t("compare.period_fallback", lang, year=ctx.period, shown=format_period(view.period, lang)))
+        st.subheader(t("compare.ranking", lang, metric=name, period=format_period(view.period, lang)))
+        if view.rules:
+            st.caption(t("compare.rules", lang) + " " + " · ".join(f"{label} {value}" for label, value in view.rules))
+        for code in view.missing:
+            st.caption(t("compare.missing", lang, source=source, year=view.period, area=names.get(code, code)))
+        if not chosen:
+            st.info(t("compare.choose", lang))
+        if view.ranking:
+            render.vega(view.ranking, lang, t("compare.ranking_alt", lang, metric=name, period=view.period, n=len(chosen)))
+        if not view.table.empty:
+            st.dataframe(view.table, hide_index=True, width="stretch")
+            render.downloads(view.table, lang, f"{metric_id}_{view.period}", t("detail.download_csv", lang),
+                             t("detail.download_excel", lang), key="compare_dl")
+
+        tab_time, tab_dist, tab_map = st.tabs([t("compare.tab_time", lang), t("compare.tab_distribution", lang),
+                                              t("compare.tab_map", lang)])
+        with tab_time:
+            if view.multiples:
+                render.vega(view.multiples, lang, t("compare.multiples_alt", lang, metric=name))
+            else:
+                st.info(t("compare.choose", lang))
+        with tab_dist:
+            st.caption(t("compare.distribution_intro", lang, n=format_integer(view.municipalities_with_value, lang)))
+            if view.distribution:
+                render.vega(view.distribution, lang, t("compare.distribution_alt", lang, metric=name, period=view.period))
+        with tab_map:
+            if view.map_spec:
+                render.vega(view.map_spec, lang, t("compare.map_alt", lang, metric=name, period=view.period, unit=unit))
+                st.caption(t("compare.map_layer", lang, layer=view.map_layer) + " " + view.map_attribution)
+    ctx.attribution()

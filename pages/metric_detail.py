@@ -1,0 +1,110 @@
+"""Mittarin tiedot / Indikatorns uppgifter / Metric details: definition, provenance, series, data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kuntamittari.formatting import format_date, format_datetime
+from kuntamittari.i18n import pick, t
+from metrics.formula import describe_formula
+from ui import charts, data, render
+from ui.frame import guarded, page_frame
+from ui.tables import area_label_column, values_table
+
+ctx = page_frame("metric_detail")
+lang = ctx.lang
+
+metrics = sorted(ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
+if not metrics:
+    st.title(t("app.page.metric_detail", lang))
+    st.info(t("detail.no_metrics", lang))
+    st.stop()
+by_id = {m.id: m for m in metrics}
+default = "unemployment_rate" if "unemployment_rate" in by_id else metrics[0].id
+metric_id = ctx.select(t("detail.metric", lang), "metric", list(by_id), default,
+                       format_func=lambda i: pick(by_id[i].name.as_dict(), lang))
+metric = by_id[metric_id]
+name = pick(metric.name.as_dict(), lang)
+unit = pick(metric.unit.as_dict(), lang)
+st.title(name)
+
+with guarded(ctx):
+    definition, provenance_col = st.columns([3, 2])
+    with definition:
+        st.subheader(t("detail.definition", lang))
+        st.markdown(pick(metric.description.as_dict(), lang))
+        if metric.why_it_matters:
+            st.markdown(f"**{t('detail.why', lang)}** {pick(metric.why_it_matters.as_dict(), lang)}")
+        if metric.caveats:
+            st.markdown(f"**{t('detail.caveats', lang)}** {pick(metric.caveats.as_dict(), lang)}")
+        st.markdown(f"**{t('detail.formula', lang)}** {describe_formula(metric, lang)}")
+        st.markdown(f"**{t('detail.unit', lang)}** {unit} · **{t('detail.direction', lang)}** "
+                    f"{t('metrics.direction.' + metric.direction.value, lang)} · "
+                    f"**{t('detail.status_label', lang)}** {t('metrics.status.' + metric.status.value, lang)}")
+    with provenance_col:
+        st.subheader(t("detail.provenance", lang))
+        prov = data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id)
+        for row in prov.to_dict("records"):
+            title = row.get(f"title_{lang}") or row.get("title_fi") or row["series_code"]
+            if pd.isna(row.get("batch_id")):
+                st.warning(t("detail.series_missing", lang, series=row["series_code"]))
+                continue
+            link = f"[{title}]({row['source_url']})" if isinstance(row.get("source_url"), str) else title
+            st.markdown(
+                f"- {link} (`{row['series_code']}`)  \n"
+                + t("detail.provenance_line", lang, source=metric.source or row.get("source") or "",
+                    licence=metric.licence or row.get("licence") or "", fetched=format_date(row.get("fetched_at"), lang),
+                    loaded=format_datetime(row.get("loaded_at"), lang), batch=int(row["batch_id"]))
+            )
+
+    st.subheader(t("detail.series_title", lang, area=ctx.area_name))
+    comparison = data.comparison_codes(ctx.engine, ctx.db, ctx.area, ctx.compare_with)
+    compare_codes = comparison[:1] if ctx.compare_with in ("region", "county", "finland") else []
+    areas = (ctx.area, *compare_codes)
+    if ctx.compare_with in ("pilot", "similar"):
+        areas = (ctx.area, ctx.compare_with if ctx.compare_with == "pilot" else f"similar:{ctx.area}")
+    genders = ("total", "male", "female")
+    frames = [data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id, (ctx.area,), None, g)
+              for g in genders[1:]]
+    has_gender = any(not f.dropna(subset=["value"]).empty for f in frames)
+    bands = data.age_bands(ctx.engine, ctx.db)
+    choices = ["area"] + (["gender"] if has_gender else []) + (["age_band"] if bands else [])
+    breakdown = ctx.select(t("detail.breakdown", lang), "by", choices, "area", kind="segmented",
+                           format_func=lambda c: t(f"detail.by.{c}", lang))
+    if not has_gender:
+        st.caption(t("detail.no_gender", lang))
+
+    if breakdown == "gender":
+        shown = pd.concat([data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id, (ctx.area,), None, g)
+                           for g in genders], ignore_index=True)
+        colour = "gender"
+        plot = shown.assign(gender=[t(f"detail.gender.{g}", lang) for g in shown["gender"]])
+    elif breakdown == "age_band":
+        band = ctx.select(t("detail.age_band", lang), "age", bands, bands[0])
+        shown = data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id, (ctx.area,), None, "total", band)
+        colour = None
+        plot = shown
+    else:
+        shown = data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id, areas)
+        colour = "label"
+        plot = shown.assign(label=area_label_column(shown, lang))
+    plot = plot.assign(flag=(plot["status"].astype(str) != "ok") | (plot["basis"].astype(str) != "source"))
+
+    if plot.dropna(subset=["value"]).empty:
+        st.info(t("detail.no_data", lang, source=metric.source or "THL, Sotkanet", area=ctx.area_name))
+    else:
+        spec = charts.series_chart(plot, value_title=unit, decimals=metric.decimals, colour_field=colour,
+                                   colour_title=t(f"detail.by.{breakdown}", lang), flagged_field="flag",
+                                   flag_text=t("detail.flag_point", lang))
+        first, last = plot.dropna(subset=["value"])["year"].min(), plot.dropna(subset=["value"])["year"].max()
+        render.vega(spec, lang, t("detail.chart_alt", lang, metric=name, area=ctx.area_name, first=first, last=last))
+        if plot["flag"].any():
+            st.caption(t("detail.flag_legend", lang))
+        table = values_table(shown.dropna(subset=["value"]), lang, metric.decimals,
+                             with_gender=breakdown == "gender", with_age=breakdown == "age_band")
+        st.subheader(t("detail.table", lang))
+        st.dataframe(table, hide_index=True, width="stretch")
+        render.downloads(table, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
+                         t("detail.download_excel", lang), key="detail_dl")
+    ctx.attribution()

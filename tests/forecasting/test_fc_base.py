@@ -1,0 +1,66 @@
+"""Period arithmetic, the history contract and settings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from forecasting.base import (
+    ForecastError,
+    ForecastSettings,
+    HistoryError,
+    PeriodError,
+    future_periods,
+    parse_period,
+    period_from_ordinal,
+    period_ordinal,
+    period_timestamp,
+    prepare_history,
+)
+
+
+def test_parse_period_grains() -> None:
+    assert parse_period("2011") == ("year", 2011, 1)
+    assert parse_period("2011Q3") == ("quarter", 2011, 3)
+    assert parse_period("2011M07") == ("month", 2011, 7)
+    with pytest.raises(PeriodError):
+        parse_period("2011M13")
+    with pytest.raises(PeriodError):
+        parse_period("11/2011")
+
+
+def test_ordinals_round_trip_and_timestamps() -> None:
+    assert period_ordinal("2012M01") - period_ordinal("2011M12") == 1
+    assert period_from_ordinal("month", period_ordinal("2011M07")) == "2011M07"
+    assert period_from_ordinal("quarter", period_ordinal("2011Q4") + 1) == "2012Q1"
+    assert period_timestamp("2011Q3") == pd.Timestamp("2011-07-01")
+
+
+def test_future_periods_to_end_of_year() -> None:
+    assert future_periods("2011", 2014) == ["2012", "2013", "2014"]
+    assert future_periods("2011M11", 2012)[:2] == ["2011M12", "2012M01"]
+    assert len(future_periods("2011M11", 2012)) == 13
+    assert future_periods("2011", 2010) == []
+
+
+def test_prepare_history_sorts_drops_missing_and_names_bad_rows() -> None:
+    raw = pd.DataFrame({"period": ["2003", "2001", "2002"], "value": [3.0, 1.0, None]})
+    clean = prepare_history(raw)
+    assert clean["period"].tolist() == ["2001", "2003"]
+    with pytest.raises(HistoryError, match="row 2, field 'value'"):
+        prepare_history(pd.DataFrame({"period": ["2001", "2002"], "value": [1.0, "x"]}))
+    with pytest.raises(HistoryError, match="row 1, field 'period'"):
+        prepare_history(pd.DataFrame({"period": ["20x1"], "value": [1.0]}))
+    with pytest.raises(HistoryError, match="2001 appears more than once"):
+        prepare_history(pd.DataFrame({"period": ["2001", "2001"], "value": [1.0, 2.0]}))
+    with pytest.raises(PeriodError, match="mixes"):
+        prepare_history(pd.DataFrame({"period": ["2001", "2001M01"], "value": [1.0, 2.0]}))
+
+
+def test_settings_validate_and_z() -> None:
+    assert ForecastSettings().z == pytest.approx(1.281552, abs=1e-5)
+    assert ForecastSettings(interval_width=0.95).z == pytest.approx(1.959964, abs=1e-5)
+    with pytest.raises(ForecastError):
+        ForecastSettings(bounds=(100.0, 0.0))
+    with pytest.raises(ForecastError):
+        ForecastSettings(interval_width=1.5)

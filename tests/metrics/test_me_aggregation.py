@@ -1,0 +1,142 @@
+"""Aggregation rules on the tiny star schema, against sums done by hand (see conftest.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from kuntamittari.settings import get_settings
+from metrics.errors import AreaNotFound, MetricNotFound
+from metrics.model import Selection
+from metrics.service import RESULT_COLUMNS, comparison_areas, metric_card, overview_cards, query_metric
+
+
+def _values(df: pd.DataFrame) -> dict[tuple[str, str], tuple[float | None, str, str]]:
+    return {
+        (r.area_code, r.period): (None if pd.isna(r.value) else round(float(r.value), 6), r.basis, r.status)
+        for r in df.itertuples()
+    }
+
+
+def test_ratio_aggregates_sum_of_numerators_over_sum_of_denominators(tiny_engine, tiny_catalog) -> None:
+    df = query_metric(tiny_engine, tiny_catalog, "in_rate", Selection(areas=("001", "MK01", "MK02", "HVA01", "SSS")))
+    assert list(df.columns) == RESULT_COLUMNS
+    v = _values(df)
+    assert v[("001", "2010")] == (50.0, "source", "ok")
+    assert v[("001", "2011")] == (40.0, "source", "ok")
+    assert v[("MK01", "2010")] == (35.0, "computed", "ok")  # (50+90)/(1000+3000)*1000
+    assert v[("MK01", "2011")] == (40.0, "computed", "ok")  # (44+116)/(1100+2900)*1000
+    assert v[("MK02", "2010")] == (50.0, "computed", "ok")
+    assert v[("HVA01", "2010")] == (44.0, "computed", "ok")  # 440/10000*1000
+    assert v[("SSS", "2010")] == (44.0, "computed", "ok")
+    # 003 has no in-migrant figure in 2011: an exact aggregate is impossible, so no value.
+    assert v[("HVA01", "2011")] == (None, "computed", "incomplete")
+    row = df[(df.area_code == "MK01") & (df.period == "2010")].iloc[0]
+    assert (row.numerator, row.denominator) == (140.0, 4000.0)
+    assert row.area_type == "maakunta" and row.area_name_fi == "Ykkösmaakunta"
+    assert df[df.area_code == "SSS"].area_type.unique().tolist() == ["maa"]
+
+
+def test_rate_uses_source_row_else_weighted_else_unweighted(tiny_engine, tiny_catalog) -> None:
+    v = _values(query_metric(tiny_engine, tiny_catalog, "unemployment", Selection(areas=("MK01", "HVA01"))))
+    assert v[("MK01", "2010")] == (7.1, "source", "ok")
+    assert v[("MK01", "2011")] == (6.925, "weighted", "ok")  # (12*1100 + 5*2900) / 4000
+    assert v[("MK01", "2009")] == (8.0, "weighted", "ok")
+    assert v[("HVA01", "2010")] == (7.6, "weighted", "ok")
+    assert v[("HVA01", "2011")] == (8.17, "weighted", "ok")
+    # 003 has no population in 2009: the weight is incomplete, so the plain mean is used.
+    assert v[("HVA01", "2009")] == (9.0, "unweighted", "ok")
+
+
+def test_counts_sum_and_sum_metric(tiny_engine, tiny_catalog) -> None:
+    df = query_metric(tiny_engine, tiny_catalog, "in_migrants", Selection(areas=("MK01",), periods=("2010",)))
+    assert df[["value", "numerator", "basis"]].iloc[0].tolist() == [140.0, 140.0, "computed"]
+    v = _values(query_metric(tiny_engine, tiny_catalog, "gross_migration", Selection(areas=("002", "MK01"))))
+    assert v[("002", "2010")] == (150.0, "source", "ok")
+    assert v[("MK01", "2010")] == (230.0, "computed", "ok")
+    assert v[("MK01", "2011")] == (280.0, "computed", "ok")
+
+
+def test_derived_over_aggregates(tiny_engine, tiny_catalog) -> None:
+    v = _values(query_metric(tiny_engine, tiny_catalog, "net_rate_x2", Selection(areas=("001", "MK01"))))
+    assert v[("MK01", "2010")] == (25.0, "computed", "ok")  # 2 * (35 - 22.5)
+    assert v[("MK01", "2011")] == (20.0, "computed", "ok")  # 2 * (40 - 30)
+    assert v[("001", "2010")] == (40.0, "source", "ok")  # 2 * (50 - 30)
+
+
+def test_source_only_and_suppressed(tiny_engine, tiny_catalog) -> None:
+    v = _values(query_metric(tiny_engine, tiny_catalog, "gini", Selection(areas=("002", "MK01", "HVA01"))))
+    assert v[("MK01", "2010")] == (26.5, "source", "ok")
+    assert v[("002", "2011")] == (None, "source", "suppressed")
+    assert not any(code == "HVA01" for code, _ in v)
+
+
+def test_group_filter_and_selection_gender(tiny_engine, tiny_catalog) -> None:
+    df = query_metric(tiny_engine, tiny_catalog, "unemployment_female", Selection(areas=("001",)))
+    assert df[["period", "value", "gender"]].values.tolist() == [["2010", 9.5, "female"]]
+    df = query_metric(tiny_engine, tiny_catalog, "unemployment", Selection(areas=("001",), gender="female"))
+    assert df["value"].tolist() == [9.5]
+
+
+def test_period_filter_and_order(tiny_engine, tiny_catalog) -> None:
+    df = query_metric(tiny_engine, tiny_catalog, "unemployment", Selection(areas=("MK01", "001"), periods=("2011", "2009")))
+    assert df[["area_code", "period"]].values.tolist() == [["MK01", "2009"], ["MK01", "2011"], ["001", "2009"], ["001", "2011"]]
+
+
+def test_named_groups(tiny_engine, tiny_catalog, monkeypatch) -> None:
+    monkeypatch.setenv("KUNTAMITTARI_PILOT_GROUP", '["001", "003"]')
+    get_settings.cache_clear()
+    try:
+        v = _values(query_metric(tiny_engine, tiny_catalog, "in_rate", Selection(areas=("pilot", "similar:001"), periods=("2010",))))
+        assert v[("pilot", "2010")] == (50.0, "computed", "ok")  # (50+300)/(1000+6000)*1000
+        assert v[("similar:001", "2010")] == (35.0, "computed", "ok")  # 001 and 002 are both small
+        assert comparison_areas(tiny_engine, "001", "pilot") == ["003"]
+    finally:
+        monkeypatch.delenv("KUNTAMITTARI_PILOT_GROUP")
+        get_settings.cache_clear()
+    assert comparison_areas(tiny_engine, "001", "region") == ["MK01"]
+    assert comparison_areas(tiny_engine, "003", "county") == ["HVA01"]
+    assert comparison_areas(tiny_engine, "001", "finland") == ["SSS"]
+    assert comparison_areas(tiny_engine, "001", "similar") == ["002"]
+    assert comparison_areas(tiny_engine, "001", "002, 003") == ["002", "003"]
+
+
+def test_unknown_codes_raise_typed_errors(tiny_engine, tiny_catalog) -> None:
+    with pytest.raises(AreaNotFound, match="999"):
+        query_metric(tiny_engine, tiny_catalog, "in_rate", Selection(areas=("999",)))
+    with pytest.raises(MetricNotFound, match="did you mean 'in_rate'"):
+        query_metric(tiny_engine, tiny_catalog, "in_rte", Selection(areas=("001",)))
+
+
+def test_metric_card(tiny_engine, tiny_catalog) -> None:
+    card = metric_card(tiny_engine, tiny_catalog, "unemployment", "001", "region")
+    assert card.latest_period == "2011" and card.latest_value == 12.0
+    assert card.previous_value == 10.0 and card.change_1 == pytest.approx(2.0) and card.change_5 is None
+    assert card.comparison_code == "MK01" and card.comparison_value == pytest.approx(6.925)
+    assert card.comparison_basis == "weighted" and card.note == "comparison_weighted"
+    assert card.relative == "worse"  # lower is better and 12 > 6.9
+    assert card.target_value == 11.0 and card.target_status == "off_target"
+    assert card.band == "poor"
+    assert card.trend == "worsening" and card.trend_direction == "up"
+    assert card.sparkline == (("2009", 11.0), ("2010", 10.0), ("2011", 12.0))
+    county = metric_card(tiny_engine, tiny_catalog, "unemployment", "001", "county")
+    assert county.comparison_code == "HVA01" and county.comparison_value == pytest.approx(8.17)
+
+
+def test_card_numerators_and_missing_data(tiny_engine, tiny_catalog) -> None:
+    card = metric_card(tiny_engine, tiny_catalog, "in_rate", "001", "region")
+    assert card.min_numerator == 44.0  # smallest in-migrant count behind the shown values
+    assert card.relative == "same"  # 001 and MK01 are both 40.0 in 2011
+    gini = metric_card(tiny_engine, tiny_catalog, "gini", "003", "region")
+    assert gini.latest_value is None and gini.note == "no_data" and gini.trend == "unknown"
+
+
+def test_overview_cards_cover_every_approved_metric(tiny_engine, tiny_catalog) -> None:
+    cards = overview_cards(tiny_engine, tiny_catalog, "002", "region")
+    assert [c.metric_id for c in cards] == [m.id for ms in tiny_catalog.by_theme().values() for m in ms]
+    single = {c.metric_id: c for c in cards}
+    for metric_id in ("in_rate", "unemployment", "net_rate"):
+        assert single[metric_id] == metric_card(tiny_engine, tiny_catalog, metric_id, "002", "region")
+    assert math.isclose(single["in_rate"].latest_value, 116 / 2900 * 1000)

@@ -1,0 +1,40 @@
+"""The dashboard's message domains are complete in fi/sv/en and every literal key used exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kuntamittari.i18n import catalogue, has, missing_keys
+from ui.navigation import PAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAINS = ("app", "overview", "compare", "detail", "status")
+FILES = [ROOT / p for p in ("pages/overview.py", "pages/compare.py", "pages/metric_detail.py", "pages/data_status.py",
+                            "ui/frame.py", "ui/cards.py", "ui/tables.py", "ui/views.py")]
+KEY = re.compile(r"""\bt\(\s*f?["']([a-z_]+\.[a-z_.]+)["']""")
+
+
+def test_domains_complete_in_every_language() -> None:
+    for lang, missing in missing_keys().items():
+        ours = sorted(k for k in missing if k.split(".")[0] in DOMAINS)
+        assert not ours, f"{lang} lacks {ours}"
+    for lang in ("sv", "en"):
+        extra = [k for k in catalogue(lang) if k.split(".")[0] in DOMAINS and k not in catalogue("fi")]
+        assert not extra, f"{lang} has keys Finnish lacks: {extra}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_literal_keys_exist(path: Path) -> None:
+    keys = [k for k in KEY.findall(path.read_text(encoding="utf-8")) if not k.endswith(".")]
+    assert keys
+    missing = [k for k in keys if not has(k, "fi")]
+    assert not missing, missing
+
+
+def test_registry_titles_and_sections_translated() -> None:
+    for spec in PAGES:
+        for lang in ("fi", "sv", "en"):
+            assert has(spec.title_key, lang) and has(spec.section_key, lang), (spec.id, lang)

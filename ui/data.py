@@ -1,0 +1,151 @@
+"""The only cache layer: engine and catalogue as resources, query results as cached data.
+
+Everything a page shows comes from `metrics` through these wrappers, so a rerun (a widget
+click) repeats no query. Rules (STYLE.md section 7): the engine and the catalogue come from
+`st.cache_resource`; results from `st.cache_data(ttl, max_entries)` keyed by primitives, with
+the engine and catalogue passed as `_engine`/`_catalog` (not hashed) and identified by their
+URL and catalogue fingerprint instead. The catalogue fingerprint is the newest mtime of its
+YAML files, so a metric saved on the authoring page shows without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine, select
+
+from datamodel.bootstrap import ensure_database
+from datamodel.engine import make_engine
+from datamodel.schema import group, period
+from kuntamittari.settings import get_settings
+from metrics import service
+from metrics.catalog import Catalog, load_catalog
+from metrics.model import Selection
+
+logger = logging.getLogger(__name__)
+
+TTL = get_settings().cache_ttl_seconds
+SMALL = 64
+LARGE = 256
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    ensure_database(engine)
+    return engine
+
+
+def get_engine() -> Engine:
+    """The process-wide engine on the configured database, migrated and loaded (once)."""
+    return _engine_for(get_settings().resolved_database_url)
+
+
+def db_key(engine: Engine) -> str:
+    """The cache key that stands for `engine` (its URL without the password)."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def metrics_dir() -> Path:
+    return Path(get_settings().metrics_dir)
+
+
+def catalogue_fingerprint(directory: Path) -> str:
+    """Newest mtime and count of the catalogue's YAML files: changes whenever a file is saved."""
+    if not directory.is_dir():
+        return f"{directory}|missing"
+    stamps = [p.stat().st_mtime_ns for p in directory.rglob("*.yaml")]
+    return f"{directory}|{len(stamps)}|{max(stamps, default=0)}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalog_for(directory: str, fingerprint: str, _engine: Engine, url: str) -> Catalog:
+    logger.info("loading catalogue %s (%s)", directory, fingerprint)
+    return load_catalog(Path(directory), engine=_engine)
+
+
+@dataclass(frozen=True)
+class CatalogHandle:
+    """The catalogue and the fingerprint that keys every cached result computed from it."""
+
+    catalog: Catalog
+    key: str
+
+
+def get_catalog(engine: Engine) -> CatalogHandle:
+    directory = metrics_dir()
+    fingerprint = catalogue_fingerprint(directory)
+    catalog = _catalog_for(str(directory), fingerprint, engine, db_key(engine))
+    return CatalogHandle(catalog, fingerprint)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def overview_cards(_engine: Engine, _catalog: Catalog, db: str, cat: str, area: str, compare_with: str,
+                   include_drafts: bool = False) -> list[service.MetricCard]:
+    return service.overview_cards(_engine, _catalog, area, compare_with, include_drafts)
+
+
+@st.cache_data(ttl=TTL, max_entries=LARGE, show_spinner=False)
+def metric_frame(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str, areas: tuple[str, ...],
+                 periods: tuple[str, ...] | None = None, gender: str = "total", age_band: str = "all") -> pd.DataFrame:
+    selection = Selection(areas=areas, periods=periods, gender=gender, age_band=age_band)
+    return service.query_metric(_engine, _catalog, metric_id, selection)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def all_municipalities(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str,
+                       period_code: str | None) -> pd.DataFrame:
+    return service.metric_values_all_municipalities(_engine, _catalog, metric_id, period_code)
+
+
+@st.cache_data(ttl=TTL, max_entries=LARGE, show_spinner=False)
+def comparison_codes(_engine: Engine, db: str, area: str, compare_with: str) -> list[str]:
+    return service.comparison_areas(_engine, area, compare_with)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def areas(_engine: Engine, db: str, area_type: str | None = None) -> pd.DataFrame:
+    return service.list_areas(_engine, area_type)
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def provenance(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str) -> pd.DataFrame:
+    return service.metric_provenance(_engine, _catalog, metric_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def batches(_engine: Engine, db: str) -> pd.DataFrame:
+    return service.load_batches(_engine)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def status(_engine: Engine, _catalog: Catalog, db: str, cat: str) -> pd.DataFrame:
+    return service.data_status(_engine, _catalog)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def years(_engine: Engine, db: str) -> list[int]:
+    """Calendar years present in the period dimension, newest first (the sidebar's period list)."""
+    with _engine.connect() as conn:
+        rows = conn.execute(select(period.c.year).distinct().order_by(period.c.year.desc())).scalars().all()
+    return [int(y) for y in rows if y is not None]
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def age_bands(_engine: Engine, db: str) -> list[str]:
+    """Age bands present in the group dimension besides 'all' (breakdowns on the detail page)."""
+    with _engine.connect() as conn:
+        rows = conn.execute(select(group.c.age_band).distinct()).scalars().all()
+    return sorted(str(b) for b in rows if b and str(b) != "all")
+
+
+def clear_all() -> None:
+    """Drop cached results (after a load or a catalogue change made outside the app)."""
+    st.cache_data.clear()

@@ -1,0 +1,110 @@
+"""Cached page models: everything a page draws, computed once per choice of primitives.
+
+Building an Altair chart costs 0.1-0.2 s of JSON-schema validation, more than the queries, so
+the finished Vega-Lite specs (dicts) are cached together with the tables, keyed by primitives
+(metric id, period, areas, language). A rerun with the same choices draws from the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from kuntamittari.formatting import format_number
+from kuntamittari.i18n import pick, t
+from metrics import service
+from metrics.catalog import Catalog
+from metrics.model import Direction, Selection
+from ui import charts, maps
+from ui.data import SMALL, TTL
+from ui.tables import area_label_column
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CompareView:
+    """The compare page's content for one metric, period and set of municipalities."""
+
+    period: str | None
+    year: int | None
+    ranking: dict[str, Any] | None = None
+    multiples: dict[str, Any] | None = None
+    distribution: dict[str, Any] | None = None
+    map_spec: dict[str, Any] | None = None
+    map_layer: str = ""
+    map_attribution: str = ""
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    missing: list[str] = field(default_factory=list)
+    municipalities_with_value: int = 0
+    rules: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _spec(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec
+
+
+def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return frame.assign(label=area_label_column(frame, lang))
+
+
+@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
+def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str, period: str | None,
+                 chosen: tuple[str, ...], area: str, lang: str) -> CompareView:
+    metric = _catalog.get(metric_id)
+    unit = pick(metric.unit.as_dict(), lang)
+    decimals = metric.decimals
+    everyone = service.metric_values_all_municipalities(_engine, _catalog, metric_id, period)
+    everyone = everyone.dropna(subset=["value"])
+    if everyone.empty:
+        return CompareView(period=period, year=int(period) if period and period.isdigit() else None)
+    used_period = str(everyone["period"].iloc[0])
+    year = int(everyone["year"].iloc[0])
+    everyone = _labelled(everyone, lang)
+    view = CompareView(period=used_period, year=year, municipalities_with_value=len(everyone))
+
+    rule_codes: list[str] = []
+    for kind in ("region", "county", "finland"):
+        rule_codes += service.comparison_areas(_engine, area, kind)[:1]
+    rules = service.query_metric(_engine, _catalog, metric_id, Selection(areas=tuple(rule_codes), periods=(used_period,)))
+    rules = _labelled(rules.dropna(subset=["value"]), lang)
+    view.rules = [(str(r.label), format_number(r.value, lang, decimals)) for r in rules.itertuples()]
+
+    shown = everyone[everyone["area_code"].isin(chosen)]
+    view.missing = [c for c in chosen if c not in set(shown["area_code"])]
+    if not shown.empty:
+        view.ranking = _spec(charts.ranking_chart(shown, value_title=unit, decimals=decimals, highlight=(area,),
+                                                  rules=rules[["label", "value"]] if not rules.empty else None))
+    view.distribution = _spec(charts.distribution_chart(everyone, value_title=unit, decimals=decimals, highlight=chosen))
+
+    if chosen:
+        series = service.query_metric(_engine, _catalog, metric_id, Selection(areas=chosen))
+        series = _labelled(series.dropna(subset=["value"]), lang)
+        series = series[series["year"] > year - 15]
+        if not series.empty:
+            view.multiples = _spec(charts.small_multiples(series, value_title=unit, decimals=decimals))
+
+    layer = maps.layer_for_year(year)
+    view.map_layer = layer.name
+    view.map_attribution = layer.attribution
+    view.map_spec = maps.choropleth(everyone, layer, value_title=unit, decimals=decimals, highlight=chosen)
+
+    ranked = everyone.sort_values("value", ascending=metric.direction is Direction.LOWER_IS_BETTER,
+                                  kind="stable").reset_index(drop=True)
+    ranked["rank"] = ranked.index + 1
+    table = ranked[ranked["area_code"].isin(chosen)]
+    view.table = pd.DataFrame({
+        t("compare.col.rank", lang): [f"{r} / {len(ranked)}" for r in table["rank"]],
+        t("compare.col.area", lang): table["label"].to_numpy(),
+        t("compare.col.code", lang): table["area_code"].to_numpy(),
+        t("compare.col.value", lang): [format_number(v, lang, decimals) for v in table["value"]],
+        t("compare.col.period", lang): table["period"].astype(str).to_numpy(),
+    })
+    return view
+
+
