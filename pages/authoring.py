@@ -236,7 +236,7 @@ def metric_tab() -> None:
         getattr(st, flash[0])(flash[1])
 
     # -- start
-    with st.expander(tr("start.label"), expanded=_opened() is None and not st.session_state.get(f"{P}name_fi")):
+    with st.expander(tr("start.label"), expanded=_opened() is None):
         mode = st.radio(
             tr("start.label"),
             ["new", "copy", "edit"],
@@ -265,12 +265,16 @@ def metric_tab() -> None:
         st.caption(tr("draft_translations"))
         text_triplet("name")
         suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
+        # The help text stays constant: a changing `help` would give the widget a new identity on
+        # every keystroke in the name field, and the browser would briefly show two id inputs.
         st.text_input(
             tr("field.metric_id"),
             key=f"{P}metric_id",
-            help=tr("id_help", suggestion=suggestion),
+            help=tr("id_help"),
             disabled=opened is not None,
         )
+        if opened is None:
+            st.caption(tr("id_suggestion", suggestion=suggestion))
         text_triplet("description", area=True)
         enum_select("theme", [th.value for th in Theme], "theme")
 

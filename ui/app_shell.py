@@ -20,6 +20,7 @@ from ui.navigation import DEFAULT_PAGE, PROJECT_ROOT, PageSpec, available_pages
 
 logger = logging.getLogger(__name__)
 _local = threading.local()
+_RERUN_FLAG = "_km_reran_via_app"
 
 
 def running_via_app() -> bool:
@@ -47,6 +48,14 @@ def ensure_navigation() -> None:
         build_navigation()
     except Exception:  # noqa: BLE001 - the menu is a convenience; the page itself must still show
         logger.warning("could not register the navigation from a page run alone", exc_info=True)
+        return
+    # The next run goes through app.py, where Streamlit gives every widget a new identity: whatever
+    # the user typed on this first, lone run would be reset by their second interaction. So rerun
+    # once, right now, before any widget is drawn. (AppTest keeps running pages alone; the flag
+    # stops a loop there.)
+    if not st.session_state.get(_RERUN_FLAG):
+        st.session_state[_RERUN_FLAG] = True
+        st.rerun()
 
 
 def visible_pages(user: Any, public_only: bool, signed_in_needed_entry: bool = True) -> list[PageSpec]:

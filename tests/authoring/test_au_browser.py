@@ -4,6 +4,8 @@ Starts `streamlit run app.py` on a free port with a temporary copy of the metric
 the bundled database (open access: KUNTAMITTARI_AUTH_MODE=none), opens the "Uusi mittari" page,
 defines the ratio in-migrants / population x 1000 by typing and picking from the searched series
 lists, waits for the live file and the preview chart, saves, and checks the draft file on disk.
+The deep link is the server's first request, so Streamlit runs the page alone first: this also
+guards the fix that keeps typed values and the default metric kind across that first rerun.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = 60_000
 
 
 def _free_port() -> int:
@@ -137,6 +139,11 @@ def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path],
         page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
         page.get_by_role("button", name="Tallenna luonnoksena").click()
         page.get_by_text("Tallennettu luonnoksena").first.wait_for()
+    except Exception:
+        shot = metrics.parent / "failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failing page: {shot}")
+        raise
     finally:
         context.close()
     saved = metrics / "living_environment_safety" / "tulomuutto_1000.yaml"

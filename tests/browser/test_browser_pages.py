@@ -46,6 +46,10 @@ def test_every_page_every_language(streamlit_server, browser_page, app_db_url: s
             title = t(f"app.page.{page_id}", lang)
             if page_id != "overview" and page.get_by_text(title).count() == 0 and page_id == "data_status":
                 failures.append(f"{page_id}/{lang}: title {title!r} not shown")
+            try:  # the lang script runs with the page script; on a cold first load that can lag the widgets
+                page.wait_for_function(f"() => document.documentElement.lang === {lang!r}", timeout=15_000)
+            except Exception:  # noqa: BLE001 - reported below with the value actually seen
+                pass
             html_lang = page.evaluate("document.documentElement.lang")
             if html_lang != lang:
                 failures.append(f"{page_id}/{lang}: <html lang={html_lang!r}>")
