@@ -1,6 +1,7 @@
 """Run metrics against the database and shape the answers pages display.
 
-The engine is passed in explicitly and nothing is cached here (the ui layer caches). Each call
+The engine is passed in explicitly and results are not cached here (the ui layer caches; only the
+small area dimension is memoised, guarded by a fingerprint query). Each call
 issues few queries: areas are resolved once, then one compiled statement per distinct
 (weight series, population group) fetches every input series for every requested area, and
 the aggregation rules are applied on that small grouped result:
@@ -20,6 +21,8 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 from datetime import datetime, timezone
 
 import numpy as np
@@ -73,10 +76,43 @@ AREA_COLUMNS = [
 ]
 
 
+_AREA_MEMO: dict[str, tuple[tuple, list[dict]]] = {}
+
+
+def _length_sum(column: Any) -> Any:
+    return func.coalesce(func.sum(func.length(func.coalesce(column, ""))), 0)
+
+
+# A one-row aggregate that changes whenever a dim_area row is added, removed or edited in a column
+# the metric layer reads (codes, types, validity, parent codes, names). Built once.
+_AREA_FINGERPRINT = select(
+    func.count(), func.max(area.c.area_id), func.coalesce(func.sum(area.c.valid_from), 0),
+    func.coalesce(func.sum(area.c.valid_to), 0),
+    *(_length_sum(area.c[name]) for name in ("code", "area_type", "name_fi", "name_sv", "name_en", "region_code",
+                                             "subregion_code", "county_code", "size_class")),
+)
+
+
+def _area_fingerprint(conn: Connection) -> tuple:
+    return tuple(conn.execute(_AREA_FINGERPRINT).one())
+
+
 def _area_rows(conn: Connection) -> list[dict]:
-    """Every dim_area row as a plain dict, oldest version first (a few hundred rows)."""
+    """Every dim_area row as a plain dict, oldest version first (a few hundred rows).
+
+    Reading and converting the rows costs ~5 ms, more than many metric queries themselves, and
+    the dimension almost never changes: the rows are kept per database and re-read only when the
+    cheap fingerprint query above changes. Callers must not mutate the returned dicts.
+    """
+    key = conn.engine.url.render_as_string(hide_password=False)
+    fingerprint = _area_fingerprint(conn)
+    cached = _AREA_MEMO.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
     stmt = select(*(area.c[name] for name in AREA_COLUMNS)).order_by(area.c.valid_from, area.c.area_id)
-    return [dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt)]
+    rows = [dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt)]
+    _AREA_MEMO[key] = (fingerprint, rows)
+    return rows
 
 
 def _areas_frame(conn: Connection) -> pd.DataFrame:
@@ -96,7 +132,26 @@ def _named_group(code: str, ids: Sequence[int]) -> AreaTarget:
     )
 
 
+_RESOLVE_MEMO: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[list[dict], list[AreaTarget]]] = {}
+_RESOLVE_MEMO_SIZE = 256
+
+
 def _resolve(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
+    """Selection codes to targets, memoised for the (memoised, immutable) area rows of `_area_rows`:
+    resolving all 320 municipalities costs several milliseconds, as much as their query."""
+    wanted = tuple(str(c) for c in codes)
+    key = (id(records), wanted, tuple(get_settings().pilot_group))
+    hit = _RESOLVE_MEMO.get(key)
+    if hit is not None and hit[0] is records:
+        return list(hit[1])
+    targets = _resolve_uncached(wanted, records)
+    if len(_RESOLVE_MEMO) >= _RESOLVE_MEMO_SIZE:
+        _RESOLVE_MEMO.clear()
+    _RESOLVE_MEMO[key] = (records, targets)
+    return list(targets)
+
+
+def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
     """Selection codes to targets: own rows and, for aggregates, member municipalities."""
     by_code: dict[str, list[dict]] = {}
     for rec in records:
@@ -240,6 +295,14 @@ def _leaf_metrics(metric: AnyMetric, catalog: Catalog, seen: set[str] | None = N
 RawRows = dict[str, list[tuple]]  # series code -> rows in RAW_COLUMNS order
 
 
+@lru_cache(maxsize=512)
+def _compiled(codes: tuple[str, ...], weight: str | None, targets: tuple[AreaTarget, ...],
+              periods: tuple[str, ...] | None, gender: str, age_band: str) -> Any:
+    """`compile_inputs`, memoised: building the statement for 320 areas costs milliseconds, and
+    the same selections come back on every rerun. Statements are immutable, so sharing is safe."""
+    return compile_inputs(list(codes), weight, targets, periods, gender, age_band)
+
+
 def _fetch(conn: Connection, metrics: Sequence[AnyMetric], targets: Sequence[AreaTarget], selection: Selection) -> dict[tuple[str | None, str, str], RawRows]:
     """Raw grouped rows for all inputs of `metrics`, one statement per (weight, gender, age band)."""
     plan: dict[tuple[str | None, str, str], set[str]] = {}
@@ -250,7 +313,8 @@ def _fetch(conn: Connection, metrics: Sequence[AnyMetric], targets: Sequence[Are
     out: dict[tuple[str | None, str, str], RawRows] = {}
     for key, codes in plan.items():
         weight, gender, age_band = key
-        stmt = compile_inputs(sorted(codes), weight, targets, selection.periods, gender, age_band)
+        periods = tuple(sorted(set(selection.periods))) if selection.periods is not None else None
+        stmt = _compiled(tuple(sorted(codes)), weight, tuple(targets), periods, gender, age_band)
         rows: RawRows = {}
         for row in conn.execute(stmt):
             rows.setdefault(row[4], []).append(tuple(row))
@@ -393,9 +457,8 @@ def _frame(metric: AnyMetric, values: Values, targets: Sequence[AreaTarget], sel
         "status": [r.status for r in recs],
         "basis": [r.basis for r in recs],
         "batch_id": pd.array([r.batch_id for r in recs], dtype="Int64"),
-        "min_num": floats("min_num"),
     }
-    return pd.DataFrame(data, columns=RESULT_COLUMNS + ["min_num"])
+    return pd.DataFrame(data, columns=RESULT_COLUMNS)
 
 
 def _query_values(conn: Connection, catalog: Catalog, metrics: Sequence[AnyMetric], targets: Sequence[AreaTarget], selection: Selection) -> dict[str, Values]:
@@ -416,7 +479,7 @@ def query_metric(engine: Engine, catalog: Catalog, metric_id: str, selection: Se
         if not targets:
             return pd.DataFrame(columns=RESULT_COLUMNS)
         values = _query_values(conn, catalog, [metric], targets, selection)[metric.id]
-    return _frame(metric, values, targets, selection)[RESULT_COLUMNS]
+    return _frame(metric, values, targets, selection)
 
 
 def metric_values_all_municipalities(engine: Engine, catalog: Catalog, metric_id: str, period: str | None = None) -> pd.DataFrame:
@@ -433,7 +496,7 @@ def metric_values_all_municipalities(engine: Engine, catalog: Catalog, metric_id
         if with_value:
             latest = max(with_value)[1]
             values = {k: v for k, v in values.items() if k[1] == latest}
-    return _frame(metric, values, targets, selection)[RESULT_COLUMNS]
+    return _frame(metric, values, targets, selection)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,4 +7,8 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e .
+# On your own machine (the server listens on 127.0.0.1 only) every page is open without sign-in.
+# On a shared server set KUNTAMITTARI_AUTH_MODE=local (users from `kuntamittari add-user`) or oidc.
+export KUNTAMITTARI_AUTH_MODE="${KUNTAMITTARI_AUTH_MODE:-none}"
+echo "Kuntamittari: http://localhost:8501 (auth mode: $KUNTAMITTARI_AUTH_MODE; first start loads the bundled data)"
 exec .venv/bin/kuntamittari serve "$@"
