@@ -143,7 +143,10 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     user = _access(spec, lang)
 
     try:
-        engine = data.get_engine()
+        # Only the very first start waits here (migrations + loading the bundled data, ~10 s);
+        # the spinner shows only when the call takes longer than half a second.
+        with st.spinner(t("app.preparing_database", lang)):
+            engine = data.get_engine()
     except ScriptControlException:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to reach the DB becomes one message
