@@ -8,7 +8,6 @@ Responses go through the same parser as the bundled snapshot and saved files.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -18,7 +17,8 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
-from datamodel.errors import SourceFormatError, SourceUnavailable
+from datamodel.errors import SourceFormatError
+from datamodel.sources.http import request_json
 from datamodel.loaders.core import LoadResult, ProgressHook, SeriesMeta, checksum_of
 from datamodel.loaders.sotkanet import (
     API_LOADER,
@@ -89,17 +89,7 @@ class SotkanetClient:
         self.close()
 
     def _get(self, path: str, params: Sequence[tuple[str, str]] | None = None) -> tuple[Any, bytes]:
-        try:
-            response = self._client.get(path, params=list(params or []))
-            response.raise_for_status()
-        except httpx.HTTPStatusError as exc:
-            raise SourceUnavailable(f"{self.base_url}{path}", f"HTTP {exc.response.status_code}") from exc
-        except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"{self.base_url}{path}", f"{type(exc).__name__}: {exc}") from exc
-        try:
-            return response.json(), response.content
-        except json.JSONDecodeError as exc:
-            raise SourceFormatError(f"{self.base_url}{path}: response is not JSON ({exc})") from exc
+        return request_json(self._client, self.base_url, "GET", path, params=list(params or []))
 
     def indicator(self, indicator_id: int) -> SeriesMeta:
         """Metadata of one indicator."""

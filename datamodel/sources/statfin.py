@@ -25,7 +25,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from datamodel.areas import AreaIndex, normalise_area_code
-from datamodel.errors import DataError, SourceFormatError, SourceUnavailable
+from datamodel.errors import DataError, SourceFormatError
+from datamodel.sources.http import request_json
 from datamodel.loaders.core import BatchInfo, LoadResult, ProgressHook, SeriesMeta, checksum_of, load_observations
 from datamodel.periods import parse_period
 from kuntamittari.settings import get_settings
@@ -240,17 +241,7 @@ class StatFinClient:
         return f"/{self.lang}/{self.database}/{name}"
 
     def _request(self, method: str, path: str, body: Any = None) -> tuple[Any, bytes]:
-        try:
-            response = self._client.request(method, path, json=body)
-            response.raise_for_status()
-        except httpx.HTTPStatusError as exc:
-            raise SourceUnavailable(f"{self.base_url}{path}", f"HTTP {exc.response.status_code}") from exc
-        except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"{self.base_url}{path}", f"{type(exc).__name__}: {exc}") from exc
-        try:
-            return response.json(), response.content
-        except json.JSONDecodeError as exc:
-            raise SourceFormatError(f"{self.base_url}{path}: response is not JSON ({exc})") from exc
+        return request_json(self._client, self.base_url, method, path, json=body)
 
     def metadata(self, table: str) -> dict[str, Any]:
         """Table metadata (variables with codes, values and texts)."""
