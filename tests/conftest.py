@@ -3,6 +3,13 @@ and a session-wide SQLite database with the bundled Sotkanet data.
 
 Safe under pytest-xdist: each worker starts its own PostgreSQL on a free port; the bundled
 SQLite file is built once per run under a file lock and then only read.
+
+Browser tests (any directory) use `streamlit_server`, `chromium`, `browser_page`, `app_db_url` and
+`screenshot_dir`, defined at the end of this file:
+
+    def test_x(streamlit_server, browser_page, app_db_url):
+        url = streamlit_server("app.py", env={"KUNTAMITTARI_DATABASE_URL": app_db_url})
+        browser_page.goto(f"{url}/overview?lang=sv")
 """
 
 from __future__ import annotations
@@ -10,11 +17,15 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +35,7 @@ from datamodel.bootstrap import ensure_database, forget, upgrade
 from datamodel.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = ROOT
 PG_SCRIPT = ROOT / "scripts" / "pg_test_server.sh"
 PG_ENV = "KUNTAMITTARI_TEST_PG_URL"
 
@@ -152,3 +164,126 @@ def bundled_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
     engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
+
+
+# ---------------------------------------------------------------------------- browser tests
+# A Streamlit server on a free port and headless Debian Chromium (never `playwright install`).
+
+CHROMIUM = os.environ.get("KUNTAMITTARI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+STARTUP_TIMEOUT = 60.0
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not answer within {STARTUP_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_db_url(bundled_engine: Engine) -> str:
+    """URL of the session's prepared database (bundled Sotkanet data, read-only)."""
+    return bundled_engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """Factory: `streamlit_server(script="app.py", env=None, args=(), cli=False) -> base URL`.
+
+    One server per distinct configuration for the session. `cli=True` starts it the way users do,
+    `kuntamittari serve --port N *args` (e.g. `args=("--public",)`), instead of `streamlit run`.
+    Auth mode is `none` unless `env` says otherwise. Each server runs in its own process group,
+    so the Streamlit child of `kuntamittari serve` stops with it.
+    """
+    running: dict[tuple, tuple[subprocess.Popen[bytes], str]] = {}
+    logs = tmp_path_factory.mktemp("streamlit-logs")
+
+    def start(script: str = "app.py", env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+              cli: bool = False) -> str:
+        key = (script, tuple(sorted((env or {}).items())), tuple(args), cli)
+        if key in running:
+            return running[key][1]
+        if not Path(CHROMIUM).exists():
+            pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        full_env = {**os.environ, "KUNTAMITTARI_AUTH_MODE": "none", **(env or {})}
+        full_env.pop("KUNTAMITTARI_PUBLIC_ONLY", None)
+        full_env.setdefault("PYTHONUNBUFFERED", "1")
+        log = logs / f"server-{port}.log"
+        if cli:
+            cmd = [sys.executable, "-m", "kuntamittari.cli", "serve", "--port", str(port), *args]
+        else:
+            cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / script),
+                   "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args]
+        with log.open("wb") as out:
+            proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        running[key] = (proc, url)
+        _wait_healthy(url, proc, log)
+        return url
+
+    yield start
+    for proc, _url in running.values():
+        _stop_group(proc, signal.SIGTERM)
+    for proc, _url in running.values():
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _stop_group(proc, signal.SIGKILL)
+
+
+def _stop_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """One headless Chromium per test module (skipped when the binary is missing outside CI).
+
+    Module scope on purpose: Playwright's sync API allows one running instance per thread, so a
+    module that starts its own `sync_playwright()` must not overlap with a session-wide one.
+    """
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+        pytest.skip("Chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: object) -> Iterator[object]:
+    """A fresh page in its own context (1366x900, fi-FI), closed after the test."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="fi-FI")  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """var/screenshots/ (test artefacts; not committed)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

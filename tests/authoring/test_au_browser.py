@@ -1,6 +1,6 @@
 """The authoring path in a real browser (Debian Chromium via Playwright), through app.py.
 
-Starts `streamlit run app.py` on a free port with a temporary copy of the metric directory and of
+Starts `streamlit run app.py` (the shared `streamlit_server` fixture) with a temporary copy of the metric directory and of
 the bundled database (open access: KUNTAMITTARI_AUTH_MODE=none), opens the "Uusi mittari" page,
 defines the ratio in-migrants / population x 1000 by typing and picking from the searched series
 lists, waits for the live file and the preview chart, saves, and checks the draft file on disk.
@@ -10,15 +10,7 @@ guards the fix that keeps typed values and the default metric kind across that f
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,77 +19,28 @@ from sqlalchemy import Engine
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("authoring_browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TIMEOUT_MS = 60_000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A Streamlit server on copies of the metric directory and the database; (url, metrics dir)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not installed (apt-get install -y chromium)")
+def server(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
+    """A fresh Streamlit server on copies of the metric directory and the database; (url, metrics dir)."""
     tmp = tmp_path_factory.mktemp("authoring-server")
     metrics = tmp / "metrics" / "definitions"
     shutil.copytree(ROOT / "metrics" / "definitions", metrics)
     db = tmp / "db.sqlite"
     shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        KUNTAMITTARI_DATABASE_URL=f"sqlite:///{db}",
-        KUNTAMITTARI_METRICS_DIR=str(metrics),
-        KUNTAMITTARI_AUTH_MODE="none",
-    )
-    env.pop("KUNTAMITTARI_PUBLIC_ONLY", None)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-    ]
-    log_path = tmp / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield url, metrics
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    url = streamlit_server("app.py", env={
+        "KUNTAMITTARI_DATABASE_URL": f"sqlite:///{db}",
+        "KUNTAMITTARI_METRICS_DIR": str(metrics),
+        "KUNTAMITTARI_AUTH_MODE": "none",
+    })
+    return url, metrics
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+def browser(chromium: object) -> object:
+    return chromium
 
 
 def _type(page: object, label: str, text: str) -> None:

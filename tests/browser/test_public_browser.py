@@ -11,13 +11,6 @@ KUNTAMITTARI_SCREENSHOTS=1 to (re)write docs/screenshots/public_summary_<lang>.p
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,80 +19,37 @@ from sqlalchemy import Engine
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("public_browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LOAD_TIMEOUT_MS = 180_000
 LANGS = ("fi", "sv", "en")
 TITLES = {"fi": "Kuntakatsaus", "sv": "Kommunöversikt", "en": "Municipal summary"}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve(engine: Engine, tmp: Path, *, public: bool) -> Iterator[str]:
-    """Start `kuntamittari serve [--public]` on a free port; yield its URL; stop it afterwards."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not installed (apt-get install -y chromium)")
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        KUNTAMITTARI_DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        KUNTAMITTARI_AUTH_MODE="local",
-        KUNTAMITTARI_USERS_FILE=str(tmp / "no-users.toml"),
-    )
-    env.pop("KUNTAMITTARI_PUBLIC_ONLY", None)
-    command = [sys.executable, "-m", "kuntamittari.cli", "serve", "--port", str(port)] + (["--public"] if public else [])
-    log = open(tmp / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"server did not start: {(tmp / f'server-{port}.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+def _serve_env(engine: Engine, tmp: Path) -> dict[str, str]:
+    """Local sign-in with no users at all: nobody can sign in, so only public pages are open."""
+    return {
+        "KUNTAMITTARI_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "KUNTAMITTARI_AUTH_MODE": "local",
+        "KUNTAMITTARI_USERS_FILE": str(tmp / "no-users.toml"),
+    }
 
 
 @pytest.fixture(scope="module")
-def public_url(bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(bundled_engine, tmp_path_factory.mktemp("public-server"), public=True)
+def public_url(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
+    """`kuntamittari serve --public` on the bundled data."""
+    return streamlit_server(env=_serve_env(bundled_engine, tmp_path_factory.mktemp("public-server")),
+                            args=("--public",), cli=True)
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(bundled_engine, tmp_path_factory.mktemp("dashboard-server"), public=False)
+def dashboard_url(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
+    """`kuntamittari serve` (the internal dashboard) on the bundled data, nobody signed in."""
+    return streamlit_server(env=_serve_env(bundled_engine, tmp_path_factory.mktemp("dashboard-server")), cli=True)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+def browser(chromium: object) -> object:
+    return chromium
 
 
 def _open(browser: object, url: str) -> object:
