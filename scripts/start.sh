@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+  # Debian's own python3 needs the python3-venv package for `-m venv` (ensurepip).
+  "$PY" -m venv .venv 2>/dev/null || { rm -rf .venv; apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && "$PY" -m venv .venv; }
+fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e .
 # On your own machine (the server listens on 127.0.0.1 only) every page is open without sign-in.
