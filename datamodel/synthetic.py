@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from datamodel.areas import sync_areas
+from datamodel.coverage import refresh_series_coverage
 from datamodel.errors import ConfigError
 from datamodel.loaders.core import already_loaded, bulk_insert_facts, bulk_load, checksum_of, ensure_groups, ensure_periods
 from datamodel.schema import AreaType, area, load_batch, series
@@ -139,6 +140,7 @@ def load_synthetic(
                         on_progress(done, total)
             conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id).values(
                 rows_inserted=done, details={"series": spec.n_series, "rows": done, "seed": spec.seed}))
+            refresh_series_coverage(conn, series_ids.tolist())
             trans.commit()
         except BaseException:
             trans.rollback()

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from datamodel.areas import normalise_area_code
-from datamodel.schema import area, fact, load_batch, period, series
+from datamodel.schema import area, load_batch, series, series_coverage
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog
@@ -669,22 +669,22 @@ def _all_series_codes(metric: AnyMetric, catalog: Catalog) -> list[str]:
 
 
 def metric_provenance(engine: Engine, catalog: Catalog, metric_id: str) -> pd.DataFrame:
-    """Per series behind the metric: titles, source, licence, attribution and its latest load."""
+    """Per series behind the metric: titles, source, licence, attribution and its latest load.
+
+    The latest load is `series_coverage.last_batch_id` (max batch over the series' facts, kept by
+    the loaders), so this reads O(series) rows instead of aggregating the fact table.
+    """
     metric = catalog.get(metric_id)
     codes = _all_series_codes(metric, catalog)
-    last = (
-        select(fact.c.series_id, func.max(fact.c.batch_id).label("batch_id"))
-        .group_by(fact.c.series_id)
-        .subquery()
-    )
+    cov = series_coverage
     stmt = (
         select(
             series.c.code.label("series_code"), series.c.title_fi, series.c.title_sv, series.c.title_en,
             series.c.source, series.c.licence, series.c.attribution, series.c.source_url,
-            series.c.is_synthetic, last.c.batch_id, load_batch.c.loaded_at, load_batch.c.fetched_at,
-            load_batch.c.location,
+            series.c.is_synthetic, cov.c.last_batch_id.label("batch_id"), load_batch.c.loaded_at,
+            load_batch.c.fetched_at, load_batch.c.location,
         )
-        .select_from(series.outerjoin(last, last.c.series_id == series.c.series_id).outerjoin(load_batch, load_batch.c.batch_id == last.c.batch_id))
+        .select_from(series.outerjoin(cov, cov.c.series_id == series.c.series_id).outerjoin(load_batch, load_batch.c.batch_id == cov.c.last_batch_id))
         .where(series.c.code.in_(codes))
     )
     with engine.connect() as conn:
@@ -739,12 +739,15 @@ def load_batches(engine: Engine) -> pd.DataFrame:
 
 
 def data_status(engine: Engine, catalog: Catalog) -> pd.DataFrame:
-    """Per metric: latest period with data for any of its series, whether that is stale, missing series."""
+    """Per metric: latest period with data for any of its series, whether that is stale, missing series.
+
+    Per series: latest year and greatest period code among facts with a value, read from
+    `series_coverage` (kept by the loaders) rather than aggregated over the fact table.
+    """
     latest = (
-        select(series.c.code, func.max(period.c.year).label("year"), func.max(period.c.code).label("period"))
-        .select_from(fact.join(series, series.c.series_id == fact.c.series_id).join(period, period.c.period_id == fact.c.period_id))
-        .where(fact.c.value.is_not(None))
-        .group_by(series.c.code)
+        select(series.c.code, series_coverage.c.last_year.label("year"), series_coverage.c.last_period.label("period"))
+        .select_from(series_coverage.join(series, series.c.series_id == series_coverage.c.series_id))
+        .where(series_coverage.c.last_year.is_not(None))
     )
     with engine.connect() as conn:
         known = {r.code: r for r in conn.execute(latest)}

@@ -8,7 +8,8 @@ implemented once:
   everything, the database is unchanged;
 - a fact whose key exists with another value is updated and the previous value moves to
   `fact_observation_revision` (nothing published is lost);
-- loading the same input again changes nothing and records no batch.
+- loading the same input again changes nothing and records no batch;
+- `series_coverage` is refreshed for the batch's series at the end, in the same transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from datamodel.areas import AreaIndex
+from datamodel.coverage import refresh_series_coverage
 from datamodel.errors import DataError
 from datamodel.periods import parse_period
 from datamodel.schema import ObservationStatus, fact, fact_revision, group, load_batch, period, series
@@ -423,6 +425,8 @@ def _write(
             rows_unchanged=result.rows_unchanged, details=result.details,
         )
     )
+    # Same transaction: the per-series summary is exactly as current as the facts (or rolled back with them).
+    refresh_series_coverage(conn, series_ids.values())
     logger.info("batch %s: %d inserted, %d revised, %d unchanged", batch_id, len(new), len(changed), result.rows_unchanged)
     return result
 

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
 from datamodel.engine import make_engine
+from datamodel.coverage import refresh_series_coverage
 from datamodel.schema import Base, area, fact, group, load_batch, period, series
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import METRIC_CLASSES
@@ -91,6 +92,7 @@ def _build(engine: Engine) -> None:
             {"area_id": a, "series_id": s, "period_id": PERIODS[y], "group_id": g, "value": v, "status": st, "batch_id": 1}
             for a, s, y, v, g, st in rows
         ])
+        refresh_series_coverage(conn, SERIES)  # as the loaders do
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

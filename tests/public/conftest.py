@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert
 
+from datamodel.coverage import refresh_series_coverage
 from datamodel.engine import make_engine
 from datamodel.loaders.sotkanet import BUNDLED_LOADER
 from datamodel.schema import area, fact, group, load_batch, period, series
@@ -130,6 +131,7 @@ def fill_small_schema(engine: Engine) -> None:
                         "denominator": None, "status": "ok", "batch_id": batch_id,
                     })
         conn.execute(insert(fact), rows)
+        refresh_series_coverage(conn, ids["series"].values())  # as the loaders do
 
 
 @pytest.fixture
