@@ -104,7 +104,10 @@ def _area_rows(conn: Connection) -> list[dict]:
     the dimension almost never changes: the rows are kept per database and re-read only when the
     cheap fingerprint query above changes. Callers must not mutate the returned dicts.
     """
-    key = conn.engine.url.render_as_string(hide_password=False)
+    url = conn.engine.url
+    key = url.render_as_string(hide_password=False)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        key += f"#{id(conn.engine)}"  # every in-memory database is a different one
     fingerprint = _area_fingerprint(conn)
     cached = _AREA_MEMO.get(key)
     if cached is not None and cached[0] == fingerprint:
