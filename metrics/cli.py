@@ -159,7 +159,7 @@ def explain_metric(
     """Print a metric's formula and the SQL it compiles to (no database needed)."""
     from metrics.compiler import AreaTarget, compile_inputs, explain, metric_inputs
     from metrics.formula import describe_aggregation, describe_formula
-    from metrics.service import _leaf_metrics
+    from metrics.service import leaf_metrics
 
     lang = lang or _lang()
     if dialect not in ("sqlite", "postgresql"):
@@ -174,7 +174,7 @@ def explain_metric(
     # Placeholder area ids: the real ones are looked up at run time from dim_area.
     codes = area or ["208", "MK17"]
     targets = [AreaTarget(c, "?", c, None, None, (i + 1,), (1000 + i,) if not c.isdigit() else ()) for i, c in enumerate(codes)]
-    for leaf in _leaf_metrics(metric, catalog):
+    for leaf in leaf_metrics(metric, catalog):
         inputs, weight = metric_inputs(leaf)
         gender = leaf.filters.gender or "total"
         age_band = leaf.filters.age_band or "all"

@@ -281,8 +281,13 @@ def _group_of(metric: AnyMetric, selection: Selection) -> tuple[str, str]:
     return (metric.filters.gender or selection.gender, metric.filters.age_band or selection.age_band)
 
 
-def _leaf_metrics(metric: AnyMetric, catalog: Catalog, seen: set[str] | None = None) -> list[AnyMetric]:
-    """The non-derived metrics a metric is computed from (itself when not derived)."""
+def leaf_metrics(metric: AnyMetric, catalog: Catalog, seen: set[str] | None = None) -> list[AnyMetric]:
+    """The non-derived metrics a metric is computed from (itself when not derived).
+
+    Follows a derived metric's references recursively, each metric once (a reference cycle ends
+    there); the order is that of the expression. Used by the query layer to fetch the inputs and
+    by `kuntamittari explain` to print the SQL of each input.
+    """
     seen = seen if seen is not None else set()
     if metric.id in seen:
         return []
@@ -291,7 +296,7 @@ def _leaf_metrics(metric: AnyMetric, catalog: Catalog, seen: set[str] | None = N
         return [metric]
     out: list[AnyMetric] = []
     for ref in metric.references():
-        out.extend(_leaf_metrics(catalog.get(ref), catalog, seen))
+        out.extend(leaf_metrics(catalog.get(ref), catalog, seen))
     return out
 
 
@@ -467,7 +472,7 @@ def _frame(metric: AnyMetric, values: Values, targets: Sequence[AreaTarget], sel
 def _query_values(conn: Connection, catalog: Catalog, metrics: Sequence[AnyMetric], targets: Sequence[AreaTarget], selection: Selection) -> dict[str, Values]:
     leaves: dict[str, AnyMetric] = {}
     for metric in metrics:
-        for leaf in _leaf_metrics(metric, catalog):
+        for leaf in leaf_metrics(metric, catalog):
             leaves[leaf.id] = leaf
     raw = _fetch(conn, list(leaves.values()), targets, selection)
     memo: dict[str, Values] = {}
@@ -664,7 +669,7 @@ def overview_cards(engine: Engine, catalog: Catalog, area_code: str, compare_wit
 
 def _all_series_codes(metric: AnyMetric, catalog: Catalog) -> list[str]:
     codes: list[str] = []
-    for leaf in _leaf_metrics(metric, catalog):
+    for leaf in leaf_metrics(metric, catalog):
         for code in leaf.input_series():
             if code not in codes:
                 codes.append(code)

@@ -8,8 +8,7 @@ from kuntamittari.formatting import format_integer, format_period
 from kuntamittari.i18n import pick, t
 from kuntamittari.settings import get_settings
 from ui import data, render, views
-from ui.frame import guarded, page_frame
-from ui.state import url_multiselect
+from ui.frame import guarded, normalise_area_param, page_frame
 
 MAX_CHOSEN = 12
 
@@ -17,18 +16,14 @@ ctx = page_frame("compare")
 lang = ctx.lang
 st.title(t("compare.title", lang))
 
-metrics = sorted(ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
-if not metrics:
+if not ctx.catalog.metrics:
     st.info(t("detail.no_metrics", lang))
     st.stop()
-by_id = {m.id: m for m in metrics}
 
 with guarded(ctx):
     left, right = st.columns([1, 2])
-    default_metric = "unemployment_rate" if "unemployment_rate" in by_id else metrics[0].id
-    metric_id = ctx.select(t("detail.metric", lang), "metric", list(by_id), default_metric,
-                           format_func=lambda i: pick(by_id[i].name.as_dict(), lang), container=left)
-    metric = by_id[metric_id]
+    metric = ctx.choose_metric(ctx.catalog.metrics.values(), t("detail.metric", lang), container=left)
+    metric_id = metric.id
     munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
     names = {c: ctx.area_label(c, fi, sv) for c, fi, sv in zip(munis["code"], munis["name_fi"], munis["name_sv"], strict=True)}
     pilot = list(get_settings().pilot_group)
@@ -37,9 +32,10 @@ with guarded(ctx):
         default = [ctx.area, *members][:MAX_CHOSEN]
     else:
         default = pilot if ctx.area in pilot else [ctx.area]
-    chosen = url_multiselect(right, t("compare.municipalities", lang, n=MAX_CHOSEN), "areas",
-                             sorted(names, key=lambda c: names[c]), default,
-                             format_func=lambda c: names.get(c, c), max_selections=MAX_CHOSEN)
+    chosen = ctx.multiselect(t("compare.municipalities", lang, n=MAX_CHOSEN), "areas",
+                             sorted(names, key=lambda c: names[c]), default, container=right,
+                             format_func=lambda c: names.get(c, c), max_selections=MAX_CHOSEN,
+                             normalise=normalise_area_param)
 
     view = views.compare_view(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id, ctx.period,
                               tuple(chosen), ctx.area, lang)

@@ -7,6 +7,8 @@ baselines, backtests, builds the scenarios, and caches the fits by content), the
 
 from __future__ import annotations
 
+import logging
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -21,14 +23,16 @@ from forecasting.scenarios import (
     TrendChangeScenario,
     suggested_drivers,
 )
-from forecasting.service import MetricForecast, ScenarioOutcome, forecast_frame
+from forecasting.service import MIN_POINTS, MetricForecast, ScenarioOutcome, forecast_frame
 from kuntamittari.i18n import pick, t
 from ui import data, render
+from ui.charts import AXIS
 from ui.frame import guarded, page_frame
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_UNTIL = 2030
 MAX_AREAS = 10
-AXIS = "#333333"
 NO_DRIVER = "-"
 
 ctx = page_frame("forecast")
@@ -37,14 +41,12 @@ st.title(t("forecasting.page.title", lang))
 st.caption(t("forecasting.page.intro", lang))
 
 metrics = sorted(ctx.catalog.approved() or ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
-if not metrics:
+metric = ctx.choose_metric(metrics, t("forecasting.page.metric", lang))
+if metric is None:
     st.info(t("forecasting.page.no_metrics", lang))
     st.stop()
 by_id = {m.id: m for m in metrics}
-default_metric = "unemployment_rate" if "unemployment_rate" in by_id else metrics[0].id
-metric_id = ctx.select(t("forecasting.page.metric", lang), "metric", list(by_id), default_metric,
-                       format_func=lambda i: pick(by_id[i].name.as_dict(), lang))
-metric = by_id[metric_id]
+metric_id = metric.id
 name = pick(metric.name.as_dict(), lang)
 unit = pick(metric.unit.as_dict(), lang)
 
@@ -94,7 +96,8 @@ def scenario_label(outcome: ScenarioOutcome) -> str:
     if outcome.kind == "level_shift":
         return f"{label} {fmt_number(p['amount'], d, lang, signed=True)} ({p['from_year']}–)"
     if outcome.kind == "trend_change":
-        return f"{label} {fmt_number(p['per_year'], d, lang, signed=True)}/a ({p['from_year']}–)"
+        per_year = t("forecasting.page.per_year", lang)
+        return f"{label} {fmt_number(p['per_year'], d, lang, signed=True)}{per_year} ({p['from_year']}–)"
     if outcome.kind == "driver":
         driver_name = pick(by_id[p["driver"]].name.as_dict(), lang) if p["driver"] in by_id else p["driver"]
         return f"{label}: {driver_name} {fmt_number(p['amount'], 1, lang, signed=True)} ({p['from_year']}–)"
@@ -155,7 +158,11 @@ with guarded(ctx):
     finally:
         bar.empty()
     for code, reason in result.failures.items():
-        st.warning(t("forecasting.page.failed", lang, area=ctx.area_label(code), reason=reason))
+        # The library's reason is a technical English sentence: log it, tell the reader in their language.
+        logger.info("forecast of %s for %s failed: %s", metric_id, code, reason)
+        published = int(frame.loc[frame["area_code"] == code, "value"].notna().sum())
+        key = "forecasting.page.failed_too_few" if published < MIN_POINTS else "forecasting.page.failed_other"
+        st.warning(t(key, lang, area=ctx.area_label(code), min=MIN_POINTS))
     if not result.areas:
         st.stop()
 
@@ -196,4 +203,4 @@ with guarded(ctx):
 
     download = result.to_frame()
     st.download_button(t("forecasting.page.download", lang), render.csv_bytes(download, lang),
-                       file_name=f"{metric_id}_forecast_{until}.csv", mime="text/csv", key="fc_csv", on_click="ignore")
+                       file_name=f"{metric_id}_{t('forecasting.page.file_stem', lang)}_{until}.csv", mime="text/csv", key="fc_csv", on_click="ignore")

@@ -15,16 +15,11 @@ from ui.tables import area_label_column, values_table
 ctx = page_frame("metric_detail")
 lang = ctx.lang
 
-metrics = sorted(ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
-if not metrics:
+metric = ctx.choose_metric(ctx.catalog.metrics.values(), t("detail.metric", lang))
+if metric is None:
     st.title(t("app.page.metric_detail", lang))
     st.info(t("detail.no_metrics", lang))
     st.stop()
-by_id = {m.id: m for m in metrics}
-default = "unemployment_rate" if "unemployment_rate" in by_id else metrics[0].id
-metric_id = ctx.select(t("detail.metric", lang), "metric", list(by_id), default,
-                       format_func=lambda i: pick(by_id[i].name.as_dict(), lang))
-metric = by_id[metric_id]
 name = pick(metric.name.as_dict(), lang)
 unit = pick(metric.unit.as_dict(), lang)
 st.title(name)

@@ -14,7 +14,7 @@ import streamlit as st
 from kuntamittari.i18n import t
 from metrics.summary import SummaryError
 from ui import public
-from ui.frame import page_frame
+from ui.frame import normalise_area_param, page_frame
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ area_code = ctx.select(
     ctx.area,
     format_func=ctx.area_label,
     container=st.sidebar,
+    normalise=normalise_area_param,
 )
 print_mode = st.query_params.get("print") == "1"
 

@@ -42,17 +42,20 @@ def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def number_format(decimals: int) -> str:
+    """The d3 number format of a value with `decimals` decimals (thousands grouped)."""
     return f",.{max(0, decimals)}f"
 
 
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+def chart_records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
     """JSON-ready rows (NaN -> None, numpy scalars -> Python)."""
     part = frame[list(columns)].astype("object")
     part = part.where(part.notna(), None)
     return json.loads(part.to_json(orient="records", force_ascii=False))
 
 
-def _fill(template: str, datasets: dict[str, list[dict[str, Any]]], **titles: str) -> dict[str, Any]:
+def fill_template(template: str, datasets: dict[str, list[dict[str, Any]]], **titles: str) -> dict[str, Any]:
+    """A ready spec from a cached template: the title placeholders (`TITLE`, `COLOUR_TITLE`)
+    replaced by `value_title`/`colour_title` (JSON-escaped) and `datasets` added by name."""
     text = template
     for placeholder, value in ((TITLE, titles.get("value_title", "")), (COLOUR_TITLE, titles.get("colour_title", ""))):
         text = text.replace(placeholder, json.dumps(value, ensure_ascii=False)[1:-1])
@@ -124,9 +127,10 @@ def ranking_chart(frame: pd.DataFrame, *, value_title: str, decimals: int, highl
     if len(data) > 2 * top_n:
         keep = set(data.index[:top_n]) | set(data.index[-top_n:]) | set(data.index[data["chosen"]])
         data = data.loc[sorted(keep)]
-    rule_rows = [] if rules is None else _records(rules.dropna(subset=["value"]), ["label", "value"])
-    spec = _fill(_ranking_template(decimals), {"bars": _records(data, ["area_code", "label", "value", "rank", "chosen"]),
-                                               "rules": rule_rows}, value_title=value_title)
+    rule_rows = [] if rules is None else chart_records(rules.dropna(subset=["value"]), ["label", "value"])
+    spec = fill_template(_ranking_template(decimals),
+                         {"bars": chart_records(data, ["area_code", "label", "value", "rank", "chosen"]),
+                          "rules": rule_rows}, value_title=value_title)
     spec["height"] = {"step": 22}  # one readable row per municipality, however many are shown
     return spec
 
@@ -149,8 +153,8 @@ def _multiples_template(decimals: int, columns: int) -> str:
 def small_multiples(frame: pd.DataFrame, *, value_title: str, decimals: int, columns: int = 4) -> dict[str, Any]:
     """One small line chart per area (`label`, `year`, `value`), shared y axis."""
     data = frame.dropna(subset=["value"])
-    return _fill(_multiples_template(decimals, columns), {"series": _records(data, ["label", "year", "value"])},
-                 value_title=value_title)
+    return fill_template(_multiples_template(decimals, columns),
+                         {"series": chart_records(data, ["label", "year", "value"])}, value_title=value_title)
 
 
 def year_ticks(years: pd.Series) -> list[int]:
@@ -191,9 +195,9 @@ def distribution_chart(frame: pd.DataFrame, *, value_title: str, decimals: int,
     jitter = [((hash_code(str(c)) % 1000) / 1000.0 - 0.5) * 1.2 for c in data["area_code"]]
     data = data.assign(chosen=data["area_code"].isin(list(highlight)), jitter=jitter)
     chosen = data[data["chosen"]]
-    return _fill(_distribution_template(decimals),
-                 {"all": _records(data, ["area_code", "label", "value", "chosen", "jitter"]),
-                  "chosen": _records(chosen, ["label", "value", "jitter"])}, value_title=value_title)
+    return fill_template(_distribution_template(decimals),
+                         {"all": chart_records(data, ["area_code", "label", "value", "chosen", "jitter"]),
+                          "chosen": chart_records(chosen, ["label", "value", "jitter"])}, value_title=value_title)
 
 
 def hash_code(code: str) -> int:
@@ -237,6 +241,6 @@ def series_chart(frame: pd.DataFrame, *, value_title: str, decimals: int, colour
     data["flag"] = data[flagged_field].astype(bool) if flagged_field and flagged_field in data else False
     data["flag_text"] = [flag_text if f else "" for f in data["flag"]]
     data["series"] = data[colour_field].astype(str) if colour_field else ""
-    return _fill(_series_template(decimals, bool(colour_field)),
-                 {"series": _records(data, ["year", "value", "flag", "flag_text", "series"])},
-                 value_title=value_title, colour_title=colour_title)
+    return fill_template(_series_template(decimals, bool(colour_field)),
+                         {"series": chart_records(data, ["year", "value", "flag", "flag_text", "series"])},
+                         value_title=value_title, colour_title=colour_title)

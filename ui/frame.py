@@ -11,7 +11,7 @@ asks `metrics` (through `ui.data`) and draws.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from datamodel.areas import normalise_area_code
-from kuntamittari.i18n import LANGUAGE_NAMES, t
+from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
 from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.catalog import Catalog
 from ui import data, state
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 COMPARE_KINDS: tuple[str, ...] = ("region", "county", "finland", "similar", "pilot")
 LATEST = "latest"
+DEFAULT_METRIC = "unemployment_rate"  # the metric a page opens with when the URL names none
 MUNICIPALITY = "kunta"
 
 
@@ -64,15 +65,40 @@ class PageContext:
 
     def select(self, label: str, param: str, options: Sequence[str], default: str, *,
                format_func: Callable[[str], str] = str, kind: str = "selectbox", container: Any = None,
-               help: str | None = None) -> str:
+               help: str | None = None, normalise: Callable[[str], str] | None = None) -> str:
         """A page's own URL-backed choice (e.g. `metric=`), same rules as the sidebar's."""
         value = state.url_select(container or st, label, param, options, default, format_func=format_func,
-                                 kind=kind, help=help)
+                                 kind=kind, help=help, normalise=normalise)
+        self._report_invalid(param)
+        return value
+
+    def choose_metric(self, metrics: Iterable[Any], label: str, *, container: Any = None) -> Any | None:
+        """The page's metric choice (`metric=`), listed by name in the page language, defaulting to
+        `DEFAULT_METRIC` when it is there; None when there is no metric to choose."""
+        ordered = sorted(metrics, key=lambda m: pick(m.name.as_dict(), self.lang).lower())
+        if not ordered:
+            return None
+        by_id = {m.id: m for m in ordered}
+        default = DEFAULT_METRIC if DEFAULT_METRIC in by_id else ordered[0].id
+        chosen = self.select(label, "metric", list(by_id), default, container=container,
+                             format_func=lambda i: pick(by_id[i].name.as_dict(), self.lang))
+        return by_id[chosen]
+
+    def multiselect(self, label: str, param: str, options: Sequence[str], default: Sequence[str], *,
+                    format_func: Callable[[str], str] = str, max_selections: int | None = None,
+                    container: Any = None, normalise: Callable[[str], str] | None = None) -> list[str]:
+        """A page's own URL-backed multiple choice (e.g. `areas=208,244`); unknown entries are
+        dropped with the same notice as an unknown single value."""
+        values = state.url_multiselect(container or st, label, param, options, default, format_func=format_func,
+                                       max_selections=max_selections, normalise=normalise)
+        self._report_invalid(param, "app.invalid_items")
+        return values
+
+    def _report_invalid(self, param: str, key: str = "app.invalid_param") -> None:
         bad = state.invalid_params().get(param)
         if bad is not None:
-            st.warning(t("app.invalid_param", self.lang, param=param, value=bad))
+            st.warning(t(key, self.lang, param=param, value=bad))
             state.clear_invalid()
-        return value
 
     def attribution(self, extra: str | None = None) -> None:
         """'Lähde: THL, Sotkanet' under anything that shows data."""
@@ -95,6 +121,20 @@ def area_name(areas: pd.DataFrame, code: str, lang: str, name_fi: str | None = N
     if code == "SSS":
         return t("metrics.area.finland", lang)
     return code
+
+
+def normalise_language_param(raw: str) -> str:
+    """`?lang=SV`, ` sv ` and `sv-FI` all mean Swedish."""
+    return raw.strip().lower()[:2]
+
+
+def normalise_area_param(raw: str) -> str:
+    """`?area=KU208`, `208` and ` 208 ` all mean Kalajoki; a garbled code stays as it is (and is
+    then reported as unknown)."""
+    try:
+        return normalise_area_code(raw)
+    except Exception:  # noqa: BLE001 - a garbled code is simply not an option
+        return raw
 
 
 def set_document_language(lang: str) -> None:
@@ -130,7 +170,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     """Draw the shared frame for page `page_id` and return its context (or stop with a message)."""
     spec = spec_for(page_id)
     settings = get_settings()
-    lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=lambda v: v.strip().lower()[:2])
+    lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=normalise_language_param)
     st.set_page_config(page_title=f"{t(spec.title_key, lang)} – Kuntamittari", page_icon=":material/monitoring:",
                        layout="wide")
     from ui.app_shell import ensure_navigation
@@ -138,7 +178,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     ensure_navigation()
     side = st.sidebar
     lang = state.url_select(side, t("app.sidebar.language", lang), "lang", LANGUAGES, lang,
-                            format_func=lambda code: LANGUAGE_NAMES[code])
+                            format_func=lambda code: LANGUAGE_NAMES[code], normalise=normalise_language_param)
     set_document_language(lang)
     user = _access(spec, lang)
 
@@ -171,15 +211,9 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     def area_label(code: str) -> str:
         return f"{names.get(code, code)} ({code})"
 
-    def normalise_code(raw: str) -> str:
-        try:
-            return normalise_area_code(raw)
-        except Exception:  # noqa: BLE001 - a garbled code is simply not an option
-            return raw
-
     area = state.url_select(side, t("app.sidebar.area", lang), "area", codes, default_area,
-                            format_func=area_label, normalise=normalise_code) if sidebar else \
-        state.resolve("area", codes, default_area, normalise=normalise_code)
+                            format_func=area_label, normalise=normalise_area_param) if sidebar else \
+        state.resolve("area", codes, default_area, normalise=normalise_area_param)
     compare_with = state.url_select(side, t("app.sidebar.compare", lang), "cmp", COMPARE_KINDS, "region",
                                     format_func=lambda k: t(f"app.compare.{k}", lang)) if sidebar else \
         state.resolve("cmp", COMPARE_KINDS, "region")
@@ -189,6 +223,11 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
         state.resolve("period", year_options, LATEST)
     if chosen == LATEST:
         state.remember("period", None)
+    if not sidebar:  # no widget rewrote the URL: replace an invalid value by the one in use
+        invalid = state.invalid_params()
+        for param, value in (("area", area), ("cmp", compare_with), ("period", chosen)):
+            if param in invalid:
+                state.remember(param, None if value == LATEST else value)
 
     for param, value in state.invalid_params().items():
         st.warning(t("app.invalid_param", lang, param=param, value=value))

@@ -23,12 +23,11 @@ import altair as alt
 import pandas as pd
 
 import datamodel
-from ui.charts import TITLE, _fill, _records
+from ui.charts import AXIS, TITLE, chart_records, fill_template, number_format
 
 logger = logging.getLogger(__name__)
 
 GEO_DIR = Path(datamodel.__file__).resolve().parent / "data" / "geo"
-AXIS = "#333333"
 NO_DATA = "#e0e0e0"
 HIGHLIGHT_STROKE = "#111111"
 
@@ -71,7 +70,7 @@ def layer_for_year(year: int) -> Layer:
 
 @lru_cache(maxsize=16)
 def _map_template(layer_name_: str, decimals: int, reverse: bool) -> str:
-    fmt = f",.{max(0, decimals)}f"
+    fmt = number_format(decimals)
     base = alt.Chart(alt.NamedData(name=f"geo_{layer_name_}")).transform_lookup(
         lookup="properties.code",
         from_=alt.LookupData(data=alt.NamedData(name="values"), key="area_code", fields=["label", "value", "chosen"]),
@@ -95,7 +94,7 @@ def choropleth(values: pd.DataFrame, layer: Layer, *, value_title: str, decimals
     """Municipalities coloured by `values` (`area_code`, `label`, `value`); missing ones grey,
     highlighted ones outlined. `reverse` flips the scale (so 'dark' always means 'more')."""
     data = values.dropna(subset=["value"]).assign(chosen=lambda d: d["area_code"].isin(list(highlight)))
-    spec = _fill(_map_template(layer.name, decimals, reverse),
-                 {"values": _records(data, ["area_code", "label", "value", "chosen"])}, value_title=value_title)
+    spec = fill_template(_map_template(layer.name, decimals, reverse),
+                         {"values": chart_records(data, ["area_code", "label", "value", "chosen"])}, value_title=value_title)
     spec["datasets"][f"geo_{layer.name}"] = list(layer.features)  # injected: never through Altair
     return spec

@@ -40,6 +40,7 @@ from metrics.summary import (
     format_value,
     localise,
 )
+from ui.frame import set_document_language
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +98,6 @@ def _public_summary(_engine: object, _catalog: Catalog, db: str, cat: str, area_
 def load_public_summary(engine: object, catalog: Catalog, db: str, catalog_key: str, area_code: str, lang: str) -> PublicSummaryData:
     """The public summary of `area_code` in `lang`; SummaryError for an unknown municipality."""
     return _public_summary(engine, catalog, db, catalog_key, area_code, lang)
-
-
-def set_document_language(lang: str) -> None:
-    """Set `<html lang>` for screen readers (Streamlit hard-codes 'en'; see ENVIRONMENT.md)."""
-    st.html(
-        f"<script>document.documentElement.lang={lang!r};</script>",
-        unsafe_allow_javascript=True,
-    )
 
 
 def trend_label(trend: str, lang: str) -> str:
@@ -176,33 +169,38 @@ def _lookup(frame: pd.DataFrame, key: str) -> dict[tuple[str, str], tuple[float 
     }
 
 
+def _period_table_html(caption: str, columns: Sequence[tuple[str, str]], periods: Sequence[str],
+                       lookup: dict[tuple[str, str], tuple[float | None, bool]], decimals: int, lang: str) -> str:
+    """An accessible HTML table with a row per period and a column per `(key, header)`; the cells
+    come from `lookup[(key, period)]` ("too few to publish" / "no data" in words)."""
+    no_data = t("common.no_data", lang)
+    head = "".join(f'<th scope="col">{html.escape(str(header))}</th>' for _key, header in columns)
+    rows = []
+    for period in periods:
+        cells = []
+        for key, _header in columns:
+            found = lookup.get((key, period))
+            text = no_data if found is None else _cell(found[0], found[1], decimals, lang)
+            cells.append(f'<td class="num">{html.escape(text)}</td>')
+        rows.append(f'<tr><th scope="row">{html.escape(period)}</th>{"".join(cells)}</tr>')
+    return (
+        f'<table class="km-table"><caption>{html.escape(caption)}</caption>'
+        f'<thead><tr><th scope="col">{html.escape(t("public.col_period", lang))}</th>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
 def values_table_html(data: PublicMetricData, lang: str, years: int | None = None) -> str:
     """The chart's figures as an accessible HTML table: years as rows, areas as columns."""
     table = data.table
-    metric_name = pick(dict(data.facts.name), lang)
     periods = sorted(set(table["period"]))
     if years:
         periods = periods[-years:]
     present = set(table["level"])
-    levels = [lvl for lvl in ("area", *LEVELS) if lvl in present]
     names = dict(zip(table["level"], table["area_name"]))
-    lookup = _lookup(table, "level")
-    no_data = t("common.no_data", lang)
-    head = "".join(f'<th scope="col">{html.escape(str(names[lvl]))}</th>' for lvl in levels)
-    rows = []
-    for period in periods:
-        cells = []
-        for lvl in levels:
-            found = lookup.get((lvl, period))
-            text = no_data if found is None else _cell(found[0], found[1], data.facts.decimals, lang)
-            cells.append(f'<td class="num">{html.escape(text)}</td>')
-        rows.append(f'<tr><th scope="row">{html.escape(period)}</th>{"".join(cells)}</tr>')
-    caption = html.escape(t("public.table_caption", lang, metric=metric_name))
-    return (
-        f'<table class="km-table"><caption>{caption}</caption>'
-        f'<thead><tr><th scope="col">{html.escape(t("public.col_period", lang))}</th>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>'
-    )
+    columns = [(lvl, str(names[lvl])) for lvl in ("area", *LEVELS) if lvl in present]
+    caption = t("public.table_caption", lang, metric=pick(dict(data.facts.name), lang))
+    return _period_table_html(caption, columns, periods, _lookup(table, "level"), data.facts.decimals, lang)
 
 
 def parts_table_html(data: PublicMetricData, lang: str, years: int | None = None) -> str:
@@ -218,25 +216,11 @@ def parts_table_html(data: PublicMetricData, lang: str, years: int | None = None
     periods = sorted(set(parts["period"]))
     if years:
         periods = periods[-years:]
-    genders = ("total", "male", "female")
     lookup = _lookup(parts, "gender")
     lookup.update({("total", p): v for (_, p), v in _lookup(totals, "level").items()})
-    no_data = t("common.no_data", lang)
-    head = "".join(f'<th scope="col">{html.escape(t(f"public.gender.{g}", lang))}</th>' for g in genders)
-    rows = []
-    for period in periods:
-        cells = []
-        for gender in genders:
-            found = lookup.get((gender, period))
-            text = no_data if found is None else _cell(found[0], found[1], data.facts.decimals, lang)
-            cells.append(f'<td class="num">{html.escape(text)}</td>')
-        rows.append(f'<tr><th scope="row">{html.escape(period)}</th>{"".join(cells)}</tr>')
-    caption = html.escape(t("public.parts_caption", lang, metric=pick(dict(data.facts.name), lang)))
-    return (
-        f'<table class="km-table"><caption>{caption}</caption>'
-        f'<thead><tr><th scope="col">{html.escape(t("public.col_period", lang))}</th>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>'
-    )
+    columns = [(g, t(f"public.gender.{g}", lang)) for g in ("total", "male", "female")]
+    caption = t("public.parts_caption", lang, metric=pick(dict(data.facts.name), lang))
+    return _period_table_html(caption, columns, periods, lookup, data.facts.decimals, lang)
 
 
 def overview_table_html(summary: Summary, datas: Sequence[PublicMetricData], lang: str, names: dict[str, str]) -> str:
@@ -394,7 +378,7 @@ def render_summary(
         st.download_button(
             t("public.download_csv", lang),
             data=csv_bytes(datas, lang),
-            file_name=f"kuntakatsaus_{summary.area_code}_{lang}.csv",
+            file_name=f"{t('public.csv_file_stem', lang)}_{summary.area_code}_{lang}.csv",
             mime="text/csv",
             key="public_csv",
         )

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from kuntamittari.formatting import vega_number_format
+from kuntamittari.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """An .xlsx workbook of `frame` on one sheet named `sheet` (Excel allows 31 characters)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
@@ -44,7 +46,7 @@ def downloads(frame: pd.DataFrame, lang: str, stem: str, csv_label: str, excel_l
     left, right = st.columns(2)
     left.download_button(csv_label, csv_bytes(frame, lang), file_name=f"{stem}.csv", mime="text/csv",
                          key=f"{key}_csv", on_click="ignore")
-    right.download_button(excel_label, lambda: excel_bytes(frame), file_name=f"{stem}.xlsx",
+    right.download_button(excel_label, lambda: excel_bytes(frame, t("app.sheet_name", lang)), file_name=f"{stem}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", on_click="ignore")
 

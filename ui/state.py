@@ -123,10 +123,10 @@ def url_multiselect(container: Any, label: str, param: str, options: Sequence[st
     raw = st.query_params.get(param)
     values: list[str]
     if raw:
-        parsed = [normalise(v) if normalise else v for v in raw.split(",") if v.strip()]
-        values = [v for v in dict.fromkeys(parsed) if v in allowed]
-        bad = [v for v in parsed if v not in allowed]
-        if bad:
+        items = [(v, normalise(v) if normalise else v) for v in raw.split(",") if v.strip()]
+        values = [v for v in dict.fromkeys(value for _raw, value in items) if v in allowed]
+        bad = [item for item, value in items if value not in allowed]
+        if bad:  # reported as written in the URL
             st.session_state.setdefault(INVALID_KEY, {})[param] = ",".join(bad)
     elif st.session_state.get(_store_key(param) + "_empty"):
         values = []

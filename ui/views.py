@@ -45,10 +45,6 @@ class CompareView:
     rules: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _spec(spec: dict[str, Any]) -> dict[str, Any]:
-    return spec
-
-
 def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame.assign(label=area_label_column(frame, lang))
 
@@ -78,16 +74,16 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
     shown = everyone[everyone["area_code"].isin(chosen)]
     view.missing = [c for c in chosen if c not in set(shown["area_code"])]
     if not shown.empty:
-        view.ranking = _spec(charts.ranking_chart(shown, value_title=unit, decimals=decimals, highlight=(area,),
-                                                  rules=rules[["label", "value"]] if not rules.empty else None))
-    view.distribution = _spec(charts.distribution_chart(everyone, value_title=unit, decimals=decimals, highlight=chosen))
+        view.ranking = charts.ranking_chart(shown, value_title=unit, decimals=decimals, highlight=(area,),
+                                            rules=rules[["label", "value"]] if not rules.empty else None)
+    view.distribution = charts.distribution_chart(everyone, value_title=unit, decimals=decimals, highlight=chosen)
 
     if chosen:
         series = service.query_metric(_engine, _catalog, metric_id, Selection(areas=chosen))
         series = _labelled(series.dropna(subset=["value"]), lang)
         series = series[series["year"] > year - 15]
         if not series.empty:
-            view.multiples = _spec(charts.small_multiples(series, value_title=unit, decimals=decimals))
+            view.multiples = charts.small_multiples(series, value_title=unit, decimals=decimals)
 
     layer = maps.layer_for_year(year)
     view.map_layer = layer.name

@@ -103,7 +103,7 @@ def test_public_app_hides_small_counts_everywhere(small_env: None, downloads: di
     values = [row.get("value") for spec in specs for ds in spec.get("datasets", {}).values() for row in ds if isinstance(row, dict)]
     assert 4 not in values and 4.0 not in values and 37 not in values
     assert at.get("download_button")
-    csv = downloads[f"kuntakatsaus_208_{lang}.csv"].decode("utf-8-sig")
+    csv = downloads[f"{t('public.csv_file_stem', lang)}_208_{lang}.csv"].decode("utf-8-sig")
     assert t("public.status_suppressed", lang) in csv
     for hidden in ("37", "0,40", "0.40", "0,60", "0.60", "7,40", "7.40"):
         assert not _has_number(csv, hidden), hidden

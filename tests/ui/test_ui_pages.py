@@ -263,3 +263,54 @@ def test_internal_pages_need_sign_in(app_env: dict[str, str], monkeypatch: pytes
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+# ---------------------------------------------------------------------------- bad URL values: a message, never a traceback
+
+
+def invalid_notice(at: AppTest, param: str, value: str, lang: str = "fi", key: str = "app.invalid_param") -> list[str]:
+    wanted = t(key, lang, param=param, value=value)
+    return [w.value for w in at.warning if w.value == wanted]
+
+
+def test_compare_drops_unknown_municipalities_with_a_message(app_env: dict[str, str]) -> None:
+    at = page("pages/compare.py", metric="unemployment_rate", areas="999,KU244,abc")
+    assert_clean(at)
+    assert invalid_notice(at, "areas", "999,abc", key="app.invalid_items"), [w.value for w in at.warning]
+    assert dict(at.query_params)["areas"] == "244"  # KU244 is Kalajoki's neighbour 244, written the long way
+
+
+def test_language_and_area_codes_are_read_leniently(app_env: dict[str, str]) -> None:
+    at = page("pages/metric_detail.py", lang="SV", area="ku208")
+    assert_clean(at)
+    assert not [w.value for w in at.warning if "SV" in w.value or "ku208" in w.value]
+    assert (dict(at.query_params)["lang"], dict(at.query_params)["area"]) == ("sv", "208")
+
+
+def test_public_summary_bad_and_long_area_codes(app_env: dict[str, str]) -> None:
+    at = page("pages/public_summary.py", area="KU208", lang="en")
+    assert_clean(at)
+    assert not at.warning or not any("KU208" in w.value for w in at.warning)
+    assert dict(at.query_params)["area"] == "208"
+    at = page("pages/public_summary.py", area="999")
+    assert_clean(at)
+    assert len(invalid_notice(at, "area", "999")) == 1  # once, not once by the frame and again by the page
+    assert dict(at.query_params)["area"] == get_settings().default_area
+
+
+def test_page_without_sidebar_replaces_an_invalid_area_in_the_url(app_env: dict[str, str]) -> None:
+    at = page("pages/training.py", area="999", period="abc")
+    assert_clean(at)
+    assert invalid_notice(at, "area", "999") and invalid_notice(at, "period", "abc")
+    params = dict(at.query_params)
+    assert params["area"] == get_settings().default_area and "period" not in params
+
+
+def test_forecast_without_data_explains_in_the_page_language(app_env: dict[str, str]) -> None:
+    from forecasting.service import MIN_POINTS
+
+    at = page("pages/forecast.py", metric="good_quality_of_life", area="208", lang="sv")
+    assert_clean(at)
+    warnings = [w.value for w in at.warning]
+    assert t("forecasting.page.failed_too_few", "sv", area="Kalajoki", min=MIN_POINTS) in warnings, warnings
+    assert not any("published values" in w for w in warnings)
