@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,24 +124,41 @@ def rolling_origin(
     A model that cannot be fitted on a fold (too few points) is skipped for that fold only, so
     a short series still gets the folds it can support. With fewer than `min_train + horizon`
     points there are no folds and every score has `folds=0`.
+
+    The same as `summarise(backtest_fold(...) for each fold)`: the service runs the folds as
+    separate parallel tasks and puts them together with `summarise`.
     """
     clean = prepare_history(history)
-    periods = clean["period"].tolist()
-    values = clean["value"].to_numpy(dtype="float64")
     errors: list[FoldError] = []
     for fold, size in enumerate(fold_sizes(len(clean), folds, horizon, min_train)):
-        train = clean.iloc[:size]
-        test_periods = periods[size: size + horizon]
-        test_values = values[size: size + horizon]
-        for name, factory in factories.items():
-            try:
-                predicted = factory().fit(train).predict(test_periods)["yhat"].to_numpy()
-            except ForecastError as exc:
-                logger.debug("backtest: %s skipped on fold %d: %s", name, fold, exc)
-                continue
-            for period, actual, pred in zip(test_periods, test_values, predicted, strict=True):
-                errors.append(FoldError(name, fold, periods[size - 1], period, float(actual), float(pred)))
-    scores = tuple(_score(name, [e for e in errors if e.model == name]) for name in factories)
+        errors.extend(backtest_fold(clean, factories, fold, size, horizon))
+    return summarise(errors, list(factories), horizon)
+
+
+def backtest_fold(clean: pd.DataFrame, factories: Mapping[str, ModelFactory], fold: int, size: int,
+                  horizon: int = 1) -> list[FoldError]:
+    """One fold: every model fitted on the first `size` rows of a prepared history and asked for
+    the next `horizon` observed periods (errors in model order)."""
+    periods = clean["period"].tolist()
+    values = clean["value"].to_numpy(dtype="float64")
+    train = clean.iloc[:size]
+    test_periods = periods[size: size + horizon]
+    test_values = values[size: size + horizon]
+    errors: list[FoldError] = []
+    for name, factory in factories.items():
+        try:
+            predicted = factory().fit(train).predict(test_periods)["yhat"].to_numpy()
+        except ForecastError as exc:
+            logger.debug("backtest: %s skipped on fold %d: %s", name, fold, exc)
+            continue
+        for period, actual, pred in zip(test_periods, test_values, predicted, strict=True):
+            errors.append(FoldError(name, fold, periods[size - 1], period, float(actual), float(pred)))
+    return errors
+
+
+def summarise(errors: Sequence[FoldError], models: Sequence[str], horizon: int) -> BacktestResult:
+    """Scores per model (in `models` order) from fold errors given in fold order."""
+    scores = tuple(_score(name, [e for e in errors if e.model == name]) for name in models)
     return BacktestResult(tuple(errors), scores, horizon)
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from forecasting.base import (
+    clip_to_bounds,
     ForecastError,
     ForecastSettings,
     HistoryError,
@@ -55,6 +56,23 @@ def test_prepare_history_sorts_drops_missing_and_names_bad_rows() -> None:
         prepare_history(pd.DataFrame({"period": ["2001", "2001"], "value": [1.0, 2.0]}))
     with pytest.raises(PeriodError, match="mixes"):
         prepare_history(pd.DataFrame({"period": ["2001", "2001M01"], "value": [1.0, 2.0]}))
+    # the array-based version keeps the frame contract: object periods, float values, new index
+    odd = prepare_history(pd.DataFrame({"period": [2003, " 2001 ", "2002"], "value": ["3", float("inf"), 2]},
+                                       index=[7, 8, 9]))
+    assert odd["period"].tolist() == ["2002", "2003"] and odd["value"].tolist() == [2.0, 3.0]
+    assert odd["period"].dtype == object and odd["value"].dtype == "float64" and odd.index.tolist() == [0, 1]
+    empty = prepare_history(pd.DataFrame({"period": ["2001"], "value": [None]}))
+    assert empty.empty and list(empty.columns) == ["period", "value"]
+
+
+def test_clip_to_bounds_keeps_columns_dtypes_and_nan() -> None:
+    frame = pd.DataFrame({"period": pd.Series(["2012", "2013"], dtype="object"), "yhat": [-1.0, 50.0],
+                          "lower": [float("nan"), 40.0], "upper": [2.0, 120.0], "model": pd.Series(["x", "x"], dtype="object")},
+                         index=[3, 4])
+    out = clip_to_bounds(frame, (0.0, 100.0))
+    assert out["yhat"].tolist() == [0.0, 50.0] and out["upper"].tolist() == [2.0, 100.0]
+    assert pd.isna(out["lower"].iloc[0]) and out.index.tolist() == [3, 4]
+    assert out.dtypes.to_dict() == frame.dtypes.to_dict() and frame["yhat"].iloc[0] == -1.0  # a copy
 
 
 def test_settings_validate_and_z() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.backtest import fold_sizes, rolling_origin
+from forecasting.backtest import backtest_fold, fold_sizes, rolling_origin, summarise
 from forecasting.base import ForecastSettings
 from forecasting.naive import DriftForecaster, NaiveForecaster, SeasonalNaiveForecaster
 
@@ -89,3 +89,12 @@ def test_backtest_too_short_has_no_folds_and_zero_actuals_skip_mape() -> None:
     assert short.score("naive").folds == 0 and short.n_folds == 0
     zeros = rolling_origin(_series([0.0] * 8), {"naive": NaiveForecaster}, folds=3)
     assert zeros.score("naive").mae == 0.0 and zeros.score("naive").mape is None
+
+
+def test_backtest_folds_one_by_one_equal_rolling_origin() -> None:
+    """The service runs each fold as its own parallel task and puts them together with summarise."""
+    factories = {"naive": NaiveForecaster, "drift": DriftForecaster}
+    whole = rolling_origin(STEP, factories, folds=5)
+    clean = STEP.reset_index(drop=True)
+    parts = [e for fold, size in enumerate(fold_sizes(len(clean), 5)) for e in backtest_fold(clean, factories, fold, size)]
+    assert summarise(parts, list(factories), 1) == whole
