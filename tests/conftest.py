@@ -199,6 +199,24 @@ def app_db_url(bundled_engine: Engine) -> str:
     return bundled_engine.url.render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="module")
+def private_app_env(bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """AppTest set-up on a private copy of the bundled database with open access (auth mode
+    `none`), for a test module whose pages may write (usage counters, saved choices) without
+    touching the session's shared database. Yields the copy's path; restored after the module."""
+    from kuntamittari.settings import get_settings
+
+    db = tmp_path_factory.mktemp("app-db") / "db.sqlite"
+    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KUNTAMITTARI_DATABASE_URL", f"sqlite:///{db}")
+    patch.setenv("KUNTAMITTARI_AUTH_MODE", "none")
+    get_settings.cache_clear()
+    yield db
+    patch.undo()
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
     """Factory: `streamlit_server(script="app.py", env=None, args=(), cli=False) -> base URL`.

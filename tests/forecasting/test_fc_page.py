@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from forecasting.explain import fmt_number
 from forecasting.scenarios import BaselineScenario, TargetScenario
 from forecasting.service import forecast_series, settings_for_metric
 from kuntamittari.i18n import t
-from kuntamittari.settings import get_settings
 
 from fc_data import sotkanet_series
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "forecast.py")
 
 
-@pytest.fixture(scope="module")
-def app_env(bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A private copy of the bundled database and open access (auth mode 'none')."""
-    db = tmp_path_factory.mktemp("forecast-page") / "db.sqlite"
-    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
-    patch = pytest.MonkeyPatch()
-    patch.setenv("KUNTAMITTARI_DATABASE_URL", f"sqlite:///{db}")
-    patch.setenv("KUNTAMITTARI_AUTH_MODE", "none")
-    get_settings.cache_clear()
-    yield
-    patch.undo()
-    get_settings.cache_clear()
-
-
-def test_page_shows_forecast_backtest_and_scenarios_for_kalajoki(app_env: None) -> None:
+def test_page_shows_forecast_backtest_and_scenarios_for_kalajoki(private_app_env: Path) -> None:
     from metrics.catalog import load_catalog
 
     metric = load_catalog().get("unemployment_rate")
@@ -84,7 +66,7 @@ def test_page_shows_forecast_backtest_and_scenarios_for_kalajoki(app_env: None) 
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_page_in_other_languages(app_env: None, lang: str) -> None:
+def test_page_in_other_languages(private_app_env: Path, lang: str) -> None:
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.query_params["area"] = "208"
     at.query_params["lang"] = lang

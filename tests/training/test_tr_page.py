@@ -3,12 +3,9 @@ exercise's deep link opens the intended page, with its query parameters, without
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from kuntamittari.i18n import t
@@ -22,20 +19,6 @@ PAGE_FILE = "pages/training.py"
 APP = str(ROOT / "app.py")
 MODULES = {lang: tc.load_modules(lang) for lang in tc.MATERIAL_LANGUAGES}
 LINKS = sorted({e.deep_link for m in MODULES["fi"] + MODULES["en"] for e in m.exercises}, key=lambda d: d.url())
-
-
-@pytest.fixture(scope="module")
-def app_env(bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A private copy of the bundled database and open access (auth mode 'none')."""
-    db = tmp_path_factory.mktemp("training-page") / "db.sqlite"
-    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
-    patch = pytest.MonkeyPatch()
-    patch.setenv("KUNTAMITTARI_DATABASE_URL", f"sqlite:///{db}")
-    patch.setenv("KUNTAMITTARI_AUTH_MODE", "none")
-    get_settings.cache_clear()
-    yield
-    patch.undo()
-    get_settings.cache_clear()
 
 
 def _texts(at: AppTest) -> str:
@@ -53,7 +36,7 @@ def _problems(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-def test_page_renders_every_module(app_env: None, lang: str) -> None:
+def test_page_renders_every_module(private_app_env: Path, lang: str) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.query_params["lang"] = lang
     at.run()
@@ -86,7 +69,7 @@ def test_page_renders_every_module(app_env: None, lang: str) -> None:
         assert at.info[0].value == t("training.language_note", "sv")
 
 
-def test_swedish_reader_can_switch_to_english(app_env: None) -> None:
+def test_swedish_reader_can_switch_to_english(private_app_env: Path) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.query_params["lang"] = "sv"
     at.query_params["module"] = "3"
@@ -100,7 +83,7 @@ def test_swedish_reader_can_switch_to_english(app_env: None) -> None:
     assert t("training.title", "sv") == at.title[0].value  # the page's own texts stay Swedish
 
 
-def test_module_deep_link_and_exercise_links(app_env: None) -> None:
+def test_module_deep_link_and_exercise_links(private_app_env: Path) -> None:
     """Inside the app, `training?module=2&lang=en` opens module 2, and every exercise has a page
     link to its page whose query string is the exercise's state plus the reader's language."""
     from urllib.parse import urlencode
@@ -150,7 +133,7 @@ def test_every_deep_link_names_a_registered_page_and_a_real_metric() -> None:
 
 
 @pytest.mark.parametrize("link", LINKS, ids=[d.url() for d in LINKS])
-def test_deep_link_opens_its_page(app_env: None, link: tc.DeepLink) -> None:
+def test_deep_link_opens_its_page(private_app_env: Path, link: tc.DeepLink) -> None:
     """Opening the link in a fresh session (what a participant's click on a shared address does):
     the page runs without an error and keeps the exercise's state (metric, area, language)."""
     at = AppTest.from_file(str(ROOT / link.page_file), default_timeout=120)
@@ -164,7 +147,7 @@ def test_deep_link_opens_its_page(app_env: None, link: tc.DeepLink) -> None:
 
 
 @pytest.mark.parametrize("lang", ["sv"])  # fi: fresh sessions above; en: the module test
-def test_deep_links_through_the_app(app_env: None, lang: str) -> None:
+def test_deep_links_through_the_app(private_app_env: Path, lang: str) -> None:
     """The same links inside the running app: `switch_page` with the query parameters, as the
     Training page's links do under `st.navigation`."""
     at = AppTest.from_file(APP, default_timeout=120)
