@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 
 from datamodel.engine import make_engine
-from datamodel.schema import area
+from datamodel.schema import area, area_version
 from metrics.catalog import load_catalog
 from metrics.model import Selection
 from metrics.service import list_areas, query_metric
@@ -52,3 +52,23 @@ def test_two_in_memory_databases_are_not_confused() -> None:
     second_names = list_areas(second, "kunta").set_index("code")["name_fi"]
     assert (first_names["208"], first_names["244"]) == ("Kalajoki", "Kempele")
     assert (second_names["208"], second_names["244"]) == ("Kempele", "Kalajoki")
+
+
+def test_without_the_change_counter_the_checksum_still_sees_edits(bundled_engine: Engine, tmp_path: Path) -> None:
+    """A backend without triggers (DuckDB) has no counter row: the layer falls back to the checksum."""
+    engine = _copy(bundled_engine, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(delete(area_version))
+    assert list_areas(engine, "kunta").set_index("code")["name_fi"]["208"] == "Kalajoki"
+    with engine.begin() as conn:
+        conn.execute(update(area).where(area.c.code == "208").values(name_fi="Kalajoki (uusi)"))
+    assert list_areas(engine, "kunta").set_index("code")["name_fi"]["208"] == "Kalajoki (uusi)"
+
+
+def test_a_rename_of_the_same_length_is_seen(bundled_engine: Engine, tmp_path: Path) -> None:
+    """The checksum (sums of lengths) could not see this one; the database's counter does."""
+    engine = _copy(bundled_engine, tmp_path)
+    assert list_areas(engine, "kunta").set_index("code")["name_fi"]["208"] == "Kalajoki"
+    with engine.begin() as conn:
+        conn.execute(update(area).where(area.c.code == "208").values(name_fi="Kalajoke"))
+    assert list_areas(engine, "kunta").set_index("code")["name_fi"]["208"] == "Kalajoke"

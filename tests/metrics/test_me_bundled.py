@@ -169,3 +169,24 @@ def test_metadata_functions(bundled_engine, starter_catalog) -> None:
     found = list_series(bundled_engine, "työttö")
     assert "sotkanet:181" in set(found["code"]) and len(found) < 10
     assert len(load_batches(bundled_engine)) >= 1
+
+
+def test_result_columns_have_the_dtypes_pandas_infers(bundled_engine, starter_catalog) -> None:
+    """The tidy frame builds its text columns through pyarrow (fast path); a frame re-inferred from
+    plain Python lists must be identical, empty results and missing values included."""
+    import pandas as pd
+
+    from metrics.service import RESULT_COLUMNS
+
+    frames = [
+        query_metric(bundled_engine, starter_catalog, "unemployment_rate", Selection(areas=("pilot", "208", "SSS"))),
+        metric_values_all_municipalities(bundled_engine, starter_catalog, "unemployment_rate", "2011"),
+        query_metric(bundled_engine, starter_catalog, "unemployment_rate", Selection(areas=("208",), periods=("1800",))),
+    ]
+    assert [len(f) > 0 for f in frames] == [True, True, False]
+    for frame in frames:
+        assert list(frame.columns) == RESULT_COLUMNS
+        text = [c for c in RESULT_COLUMNS if c not in ("year", "value", "numerator", "denominator", "batch_id")]
+        lists = {c: [None if pd.isna(v) else v for v in frame[c]] for c in text}
+        inferred = pd.DataFrame(lists, columns=text)
+        pd.testing.assert_frame_equal(frame[text], inferred)
