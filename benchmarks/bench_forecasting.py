@@ -92,6 +92,16 @@ def main() -> None:
             runs.append(timed(lambda: forecast_many(series, args.until, settings, scenarios, executor=executor)))
         print(f"cold, {executor:<7}: median {statistics.median(runs):.2f} s  (runs: {', '.join(f'{r:.2f}' for r in runs)})")
 
+    single = {"208": series["208"]}  # the page opens on one municipality
+    for executor in ("serial", "thread"):
+        runs = []
+        for _ in range(args.repeat):
+            clear_cache()
+            runs.append(timed(lambda: forecast_many(single, args.until, settings, scenarios, executor=executor)))
+        print(f"cold, one municipality (the page's default view), {executor:<6}: median {statistics.median(runs):.2f} s")
+
+    clear_cache()
+    forecast_many(series, args.until, settings, scenarios)
     warm = [timed(lambda: forecast_many(series, args.until, settings, scenarios)) for _ in range(20)]
     print(f"warm (cached): median {statistics.median(warm) * 1000:.1f} ms, max {max(warm) * 1000:.1f} ms")
 

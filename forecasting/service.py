@@ -595,7 +595,9 @@ def forecast_many(histories: Mapping[str, pd.DataFrame], until: int, settings: F
 
         if "prophet" in settings.models:
             load_prophet()  # import once in the parent, inherited by forked workers
-        pool = _make_executor(executor, len(todo)) if len(todo) > 1 else None
+        # one area is six Prophet fits (forecast, five backtest folds): worth a pool on its own
+        tasks = len(todo) * (1 + settings.backtest_folds)
+        pool = _make_executor(executor, tasks) if tasks > 1 else None
         if pool is None:
             outputs = ((area, _worker(args)) for area, (_, args) in todo.items())
             _collect(outputs, todo, results, failures, progress, done, total)
