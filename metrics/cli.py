@@ -159,7 +159,7 @@ def explain_metric(
     """Print a metric's formula and the SQL it compiles to (no database needed)."""
     from metrics.compiler import AreaTarget, compile_inputs, explain, metric_inputs
     from metrics.formula import describe_aggregation, describe_formula
-    from metrics.service import leaf_metrics
+    from metrics.evaluate import leaf_metrics
 
     lang = lang or _lang()
     if dialect not in ("sqlite", "postgresql"):

@@ -1,4 +1,4 @@
-"""Overview cards as display text: pure functions from `metrics.service.MetricCard` to strings.
+"""Overview cards as display text: pure functions from `metrics.cards.MetricCard` to strings.
 
 Kept apart from the page so the wording (and the numbers in it) is tested without Streamlit.
 Status never relies on colour alone: each status has an icon, a word and a badge colour.

@@ -1,0 +1,238 @@
+"""Areas and groups: the area dimension held in memory and selection codes resolved to targets.
+
+The metric layer keeps `dim_area` (a few hundred rows) in memory per database and re-reads it
+only when the change counter kept by database triggers moves (`DimAreaVersion`), because reading
+and converting the rows costs more than many metric queries. Selection codes ('208', 'MK17',
+'SSS', 'pilot', 'similar:208') resolve to `AreaTarget`s: an area's own source rows and, for an
+aggregate, its member municipalities.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import Connection
+
+from datamodel.areas import normalise_area_code
+from datamodel.schema import area, area_version
+from kuntamittari.i18n import t
+from kuntamittari.settings import get_settings
+from metrics.compiler import AreaTarget
+from metrics.errors import AreaNotFound
+
+logger = logging.getLogger(__name__)
+
+MUNICIPALITY = "kunta"
+GROUP_TYPE = "ryhmä"
+PILOT = "pilot"
+SIMILAR = "similar"
+
+# ---------------------------------------------------------------------------------------------
+# Areas
+
+
+AREA_COLUMNS = [
+    "area_id", "code", "area_type", "name_fi", "name_sv", "name_en", "region_code", "subregion_code",
+    "county_code", "size_class", "valid_from", "valid_to",
+]
+
+
+_AREA_MEMO: dict[str, tuple[tuple, list[dict]]] = {}
+
+
+def _length_sum(column: Any) -> Any:
+    return func.coalesce(func.sum(func.length(func.coalesce(column, ""))), 0)
+
+
+# A one-row aggregate that changes whenever a dim_area row is added, removed or edited in a column
+# the metric layer reads (codes, types, validity, parent codes, names). Built once.
+_AREA_FINGERPRINT = select(
+    func.count(), func.max(area.c.area_id), func.coalesce(func.sum(area.c.valid_from), 0),
+    func.coalesce(func.sum(area.c.valid_to), 0),
+    *(_length_sum(area.c[name]) for name in ("code", "area_type", "name_fi", "name_sv", "name_en", "region_code",
+                                             "subregion_code", "county_code", "size_class")),
+)
+
+
+_AREA_VERSION = select(area_version.c.version).where(area_version.c.id == 1)
+
+
+def _area_fingerprint(conn: Connection) -> tuple:
+    """What tells a memoised copy of dim_area from a changed one: the change counter that the
+    database's triggers keep (`DimAreaVersion`, one-row read), or where the database has no such
+    triggers (no counter row: DuckDB) the checksum above, which reads every area row."""
+    version = conn.execute(_AREA_VERSION).scalar_one_or_none()
+    if version is not None:
+        return ("version", int(version))
+    return tuple(conn.execute(_AREA_FINGERPRINT).one())
+
+
+def _area_rows(conn: Connection) -> list[dict]:
+    """Every dim_area row as a plain dict, oldest version first (a few hundred rows).
+
+    Reading and converting the rows costs ~5 ms, more than many metric queries themselves, and
+    the dimension almost never changes: the rows are kept per database and re-read only when the
+    cheap fingerprint query above changes. Callers must not mutate the returned dicts.
+    """
+    url = conn.engine.url
+    key = url.render_as_string(hide_password=False)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        key += f"#{id(conn.engine)}"  # every in-memory database is a different one
+    fingerprint = _area_fingerprint(conn)
+    cached = _AREA_MEMO.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    stmt = select(*(area.c[name] for name in AREA_COLUMNS)).order_by(area.c.valid_from, area.c.area_id)
+    rows = [dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt)]
+    _AREA_MEMO[key] = (fingerprint, rows)
+    return rows
+
+
+def _areas_frame(conn: Connection) -> pd.DataFrame:
+    return pd.DataFrame(_area_rows(conn), columns=AREA_COLUMNS)
+
+
+def _named_group(code: str, ids: Sequence[int]) -> AreaTarget:
+    key = "pilot" if code == PILOT else "similar"
+    return AreaTarget(
+        code=code,
+        area_type=GROUP_TYPE,
+        name_fi=t(f"metrics.area.{key}", "fi"),
+        name_sv=t(f"metrics.area.{key}", "sv"),
+        name_en=t(f"metrics.area.{key}", "en"),
+        direct_ids=(),
+        member_ids=tuple(int(i) for i in ids),
+    )
+
+
+_RESOLVE_MEMO: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[list[dict], list[AreaTarget]]] = {}
+_RESOLVE_MEMO_SIZE = 256
+
+
+def _resolve(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
+    """Selection codes to targets, memoised for the (memoised, immutable) area rows of `_area_rows`:
+    resolving all 320 municipalities costs several milliseconds, as much as their query."""
+    wanted = tuple(str(c) for c in codes)
+    key = (id(records), wanted, tuple(get_settings().pilot_group))
+    hit = _RESOLVE_MEMO.get(key)
+    if hit is not None and hit[0] is records:
+        return list(hit[1])
+    targets = _resolve_uncached(wanted, records)
+    if len(_RESOLVE_MEMO) >= _RESOLVE_MEMO_SIZE:
+        _RESOLVE_MEMO.clear()
+    _RESOLVE_MEMO[key] = (records, targets)
+    return list(targets)
+
+
+def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
+    """Selection codes to targets: own rows and, for aggregates, member municipalities."""
+    by_code: dict[str, list[dict]] = {}
+    for rec in records:
+        by_code.setdefault(str(rec["code"]), []).append(rec)
+    munis = [rec for rec in records if rec["area_type"] == MUNICIPALITY]
+
+    def text_or_none(value: object) -> str | None:
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+    def members_where(column: str, value: str) -> tuple[int, ...]:
+        return tuple(int(r["area_id"]) for r in munis if r[column] == value)
+
+    out: list[AreaTarget] = []
+    for raw in codes:
+        text = str(raw).strip()
+        if text.lower() == PILOT:
+            pilot = set(get_settings().pilot_group)
+            out.append(_named_group(PILOT, [r["area_id"] for r in munis if r["code"] in pilot]))
+            continue
+        if text.lower().startswith(SIMILAR + ":"):
+            ref = normalise_area_code(text.split(":", 1)[1])
+            ref_rows = [r for r in by_code.get(ref, []) if r["area_type"] == MUNICIPALITY]
+            if not ref_rows:
+                raise AreaNotFound(f"unknown municipality '{ref}' in '{text}'")
+            group = _named_group(SIMILAR, members_where("size_class", ref_rows[-1]["size_class"]))
+            out.append(AreaTarget(f"{SIMILAR}:{ref}", GROUP_TYPE, group.name_fi, group.name_sv, group.name_en, (), group.member_ids))
+            continue
+        code = normalise_area_code(text)
+        own = by_code.get(code, [])
+        if code == "SSS":
+            members = tuple(int(r["area_id"]) for r in munis)
+        elif code.startswith("MK"):
+            members = members_where("region_code", code)
+        elif code.startswith("HVA"):
+            members = members_where("county_code", code)
+        elif code.startswith("SK"):
+            members = members_where("subregion_code", code)
+        else:
+            members = ()
+        if not own and not members:
+            raise AreaNotFound(f"unknown area code '{raw}'")
+        if not own:
+            kind = "maa" if code == "SSS" else {"MK": "maakunta", "HV": "hyvinvointialue", "SK": "seutukunta"}[code[:2]]
+            out.append(AreaTarget(code, kind, code, code, code, (), members))
+            continue
+        last = own[-1]
+        out.append(
+            AreaTarget(
+                code=code,
+                area_type=str(last["area_type"]),
+                name_fi=str(last["name_fi"]),
+                name_sv=text_or_none(last["name_sv"]),
+                name_en=text_or_none(last["name_en"]),
+                direct_ids=tuple(int(r["area_id"]) for r in own),
+                member_ids=members,
+            )
+        )
+    return out
+
+
+def comparison_areas(engine: Engine, area_code: str, compare_with: str) -> list[str]:
+    """Codes to compare `area_code` with: 'region' -> ['MK17'], 'county' -> ['HVA19'],
+    'finland' -> ['SSS'], 'pilot'/'similar' -> the member municipality codes (without the area),
+    anything else is taken as an area code or a comma-separated list of codes."""
+    with engine.connect() as conn:
+        rows = _area_rows(conn)
+    return _comparison_codes(rows, area_code, compare_with)
+
+
+def _comparison_codes(rows: list[dict], area_code: str, compare_with: str) -> list[str]:
+    code = normalise_area_code(area_code)
+    own = [r for r in rows if r["code"] == code]
+    row = own[-1] if own else None
+    kind = (compare_with or "").strip()
+    if kind in ("region", "county"):
+        value = None if row is None else row["region_code" if kind == "region" else "county_code"]
+        return [str(value)] if value else []
+    if kind == "finland":
+        return ["SSS"]
+    if kind == PILOT:
+        return [c for c in get_settings().pilot_group if c != code]
+    if kind == SIMILAR:
+        if row is None or not row["size_class"]:
+            return []
+        return sorted({r["code"] for r in rows if r["area_type"] == MUNICIPALITY and r["size_class"] == row["size_class"] and r["code"] != code})
+    return [normalise_area_code(c) for c in kind.split(",") if c.strip()]
+
+
+def _comparison_target(rows: list[dict], area_code: str, compare_with: str) -> str | None:
+    """The one aggregate code a card compares with ('MK17', 'pilot', 'similar:208', ...)."""
+    if compare_with == PILOT:
+        return PILOT
+    if compare_with == SIMILAR:
+        return f"{SIMILAR}:{normalise_area_code(area_code)}"
+    codes = _comparison_codes(rows, area_code, compare_with)
+    return codes[0] if len(codes) == 1 else None
+
+
+def list_areas(engine: Engine, area_type: str | None = None) -> pd.DataFrame:
+    """Areas of the database (optionally of one type), sorted by type and code."""
+    with engine.connect() as conn:
+        df = _areas_frame(conn)
+    if area_type:
+        df = df[df["area_type"] == area_type]
+    return df.drop(columns=["area_id"]).sort_values(["area_type", "code", "valid_from"]).reset_index(drop=True)
+
