@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from datamodel.schema import load_batch, series, series_coverage
-from metrics.areas import MUNICIPALITY, _area_rows, _resolve, comparison_areas, list_areas
+from metrics.areas import MUNICIPALITY, _area_context, _resolve, comparison_areas, list_areas
 from metrics.cards import MetricCard, metric_card, overview_cards
 from metrics.catalog import Catalog
 from metrics.evaluate import RESULT_COLUMNS, _frame, _query_values, leaf_metrics
@@ -32,10 +32,11 @@ def query_metric(engine: Engine, catalog: Catalog, metric_id: str, selection: Se
     """Tidy values of one metric for the selection's areas (aggregates computed and labelled)."""
     metric = catalog.get(metric_id)
     with engine.connect() as conn:
-        targets = _resolve(selection.areas, _area_rows(conn))
+        context = _area_context(conn)
+        targets = _resolve(selection.areas, context.rows)
         if not targets:
             return pd.DataFrame(columns=RESULT_COLUMNS)
-        values = _query_values(conn, catalog, [metric], targets, selection)[metric.id]
+        values = _query_values(conn, catalog, [metric], targets, selection, context)[metric.id]
     return _frame(metric, values, targets, selection)
 
 
@@ -43,11 +44,12 @@ def metric_values_all_municipalities(engine: Engine, catalog: Catalog, metric_id
     """Every municipality's value for one period (the latest with data when None): rankings and maps."""
     metric = catalog.get(metric_id)
     with engine.connect() as conn:
-        rows = _area_rows(conn)
+        context = _area_context(conn)
+        rows = context.rows
         codes = sorted({r["code"] for r in rows if r["area_type"] == MUNICIPALITY})
         targets = _resolve(codes, rows)
         selection = Selection(areas=tuple(codes), periods=(period,) if period else None)
-        values = _query_values(conn, catalog, [metric], targets, selection)[metric.id]
+        values = _query_values(conn, catalog, [metric], targets, selection, context)[metric.id]
     if period is None:
         with_value = [(rec.year, key[1]) for key, rec in values.items() if rec.value is not None]
         if with_value:
