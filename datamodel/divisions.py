@@ -165,8 +165,9 @@ def decide(
                 raise DataError(
                     f"{series_code}: the release looks like the {wanted} municipal division ({'; '.join(evidence[:2])}) "
                     f"but holds only {present} of {expected} municipalities, so a missing municipality may just be left "
-                    f"out; load it with division={wanted} (CLI: --division {wanted}) to re-base the series, or "
-                    f"division={stored} if it is on the {stored} borders"
+                    f"out; load it with division={wanted} (CLI: --division {wanted}) to re-base the series (successors "
+                    f"missing from the release then have a break in series), or division={stored} if it is on the "
+                    f"{stored} borders"
                 )
     if stored is not None and wanted < stored:
         raise DataError(
