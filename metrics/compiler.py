@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, not_, null, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select
@@ -98,6 +99,34 @@ def _excluded(exclusions: Sequence[Exclusion], code_col: ColumnElement | None, a
     return or_(*conds) if conds else None
 
 
+def _member_part(code: str, f: Any, p: Any, s: Any, wv: Any, frm: Any, conds: list, members: Sequence[int]) -> Select:
+    """Sums over an aggregate's member municipalities, per period and series (`wv`: the weight)."""
+    return (
+        select(
+            literal(code, String).label("target_code"),
+            literal("members", String).label("mode"),
+            p.c.code.label("period"),
+            p.c.year.label("year"),
+            s.c.code.label("series_code"),
+            cast(func.sum(f.c.value), Float).label("sum_value"),
+            func.count(f.c.value).label("n_value"),
+            cast(func.sum(f.c.value * wv), Float).label("sum_wv"),
+            cast(func.sum(case((f.c.value.is_(None), None), else_=wv)), Float).label("sum_w"),
+            func.sum(case((and_(f.c.value.is_not(None), wv.is_not(None)), 1), else_=0)).label("n_w"),
+            cast(func.sum(f.c.numerator), Float).label("sum_num"),
+            cast(func.sum(f.c.denominator), Float).label("sum_den"),
+            cast(func.min(f.c.numerator), Float).label("min_num"),
+            func.sum(case((and_(f.c.value.is_not(None), f.c.status != "ok"), 1), else_=0)).label("n_not_ok"),
+            literal("ok", String).label("status"),
+            cast(func.max(f.c.batch_id), Integer).label("batch_id"),
+            cast(func.sum(case((wv.is_(None), None), else_=f.c.value)), Float).label("sum_vw"),
+        )
+        .select_from(frm)
+        .where(*conds, f.c.area_id.in_(sorted(members)))
+        .group_by(p.c.code, p.c.year, s.c.code)
+    )
+
+
 def compile_inputs(
     series_codes: Sequence[str],
     weight_code: str | None,
@@ -107,14 +136,16 @@ def compile_inputs(
     age_band: str,
     division: int | None = None,
     exclusions: Sequence[Exclusion] = (),
+    weight_totals: bool = True,
 ) -> Select:
     """One statement for all `series_codes` and `targets` (a UNION ALL of direct and member parts).
 
-    Member parts also read `weight_code` as a series of its own (the weight the members should
-    have). `division` picks the members that exist on that municipal division; `exclusions`
-    leave out rows on other borders (see `Exclusion`)."""
+    With `weight_totals` member parts also read `weight_code` as a series of its own (the weight
+    the members should have: needed only where some member has no value, so the caller may ask
+    for it in a second, smaller statement); a weight that is also an input is always read.
+    `division` picks the members that exist on that municipal division; `exclusions` leave out
+    rows on other borders (see `Exclusion`)."""
     codes = sorted(set(series_codes))
-    member_codes = sorted(set(codes) | ({weight_code} if weight_code else set()))
     period_list = sorted(set(periods)) if periods is not None else None
     direct_ids = sorted({i for t in targets for i in t.direct_ids})
     parts: list[Select] = []
@@ -144,7 +175,7 @@ def compile_inputs(
         return f, p, s, w, frm, conds
 
     weighted = weight_code is not None
-    if direct_ids:
+    if direct_ids and codes:
         # An area's own row is used as it is: no weight needed, so no self-join.
         f, p, s, w, frm, conds = base(False, codes)
         a = _A
@@ -173,36 +204,20 @@ def compile_inputs(
             .select_from(frm)
             .where(*conds, f.c.area_id.in_(direct_ids))
         )
+    value_codes = [c for c in codes if c != weight_code]
     for target in targets:
         members = target.members_on(division)
         if not members:
             continue
-        f, p, s, w, frm, conds = base(weighted, member_codes)
-        wv = w.c.value if w is not None else cast(null(), Float)
-        parts.append(
-            select(
-                literal(target.code, String).label("target_code"),
-                literal("members", String).label("mode"),
-                p.c.code.label("period"),
-                p.c.year.label("year"),
-                s.c.code.label("series_code"),
-                cast(func.sum(f.c.value), Float).label("sum_value"),
-                func.count(f.c.value).label("n_value"),
-                cast(func.sum(f.c.value * wv), Float).label("sum_wv"),
-                cast(func.sum(case((f.c.value.is_(None), None), else_=wv)), Float).label("sum_w"),
-                func.sum(case((and_(f.c.value.is_not(None), wv.is_not(None)), 1), else_=0)).label("n_w"),
-                cast(func.sum(f.c.numerator), Float).label("sum_num"),
-                cast(func.sum(f.c.denominator), Float).label("sum_den"),
-                cast(func.min(f.c.numerator), Float).label("min_num"),
-                func.sum(case((and_(f.c.value.is_not(None), f.c.status != "ok"), 1), else_=0)).label("n_not_ok"),
-                literal("ok", String).label("status"),
-                cast(func.max(f.c.batch_id), Integer).label("batch_id"),
-                cast(func.sum(case((wv.is_(None), None), else_=f.c.value)), Float).label("sum_vw"),
-            )
-            .select_from(frm)
-            .where(*conds, f.c.area_id.in_(sorted(members)))
-            .group_by(p.c.code, p.c.year, s.c.code)
-        )
+        if value_codes:
+            f, p, s, w, frm, conds = base(weighted, value_codes)
+            parts.append(_member_part(target.code, f, p, s, w.c.value if w is not None else cast(null(), Float),
+                                      frm, conds, members))
+        if weight_code is not None and (weight_totals or weight_code in codes):
+            # The weight series' own member sums (the weight the members should have), read
+            # without the self-join: joined to itself a row's weight is its own value.
+            f, p, s, _w, frm, conds = base(False, [weight_code])
+            parts.append(_member_part(target.code, f, p, s, f.c.value, frm, conds, members))
     if not parts:
         raise ValueError("nothing to compile: no areas")
     return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]

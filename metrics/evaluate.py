@@ -139,15 +139,31 @@ PlanKey = tuple[str | None, str, str, int]  # (weight, gender, age band, divisio
 @lru_cache(maxsize=512)
 def _compiled(codes: tuple[str, ...], weight: str | None, targets: tuple[AreaTarget, ...],
               periods: tuple[str, ...] | None, gender: str, age_band: str, division: int,
-              exclusions: tuple[Exclusion, ...]) -> Any:
+              exclusions: tuple[Exclusion, ...], weight_totals: bool = False) -> Any:
     """`compile_inputs`, memoised: building the statement for 320 areas costs milliseconds, and
     the same selections come back on every rerun. Statements are immutable, so sharing is safe."""
-    return compile_inputs(list(codes), weight, targets, periods, gender, age_band, division, exclusions)
+    return compile_inputs(list(codes), weight, targets, periods, gender, age_band, division, exclusions, weight_totals)
+
+
+def _short(rows: RawRows, weight: str | None, targets: Mapping[str, AreaTarget], division: int) -> set[Key]:
+    """Aggregate values some member has no value (or no weight) for: only their coverage needs
+    the weight the members should have."""
+    out: set[Key] = set()
+    for code, code_rows in rows.items():
+        if code == weight:
+            continue
+        for row in code_rows:
+            if row[1] == "members" and row[0] in targets:
+                expected = targets[row[0]].expected(division, int(row[3]))
+                if int(row[6] or 0) < expected or (weight is not None and int(row[9] or 0) < expected):
+                    out.add((row[0], row[2]))
+    return out
 
 
 def _fetch(conn: Connection, leaves: Sequence[tuple[AnyMetric, int]], targets: Sequence[AreaTarget],
            selection: Selection, context: AreaContext) -> dict[PlanKey, RawRows]:
-    """Raw grouped rows for all inputs of `leaves`, one statement per (weight, group, division)."""
+    """Raw grouped rows for all inputs of `leaves`, one statement per (weight, group, division),
+    and a second, small one for the weight totals of aggregates with members missing."""
     plan: dict[PlanKey, set[str]] = {}
     for metric, division in leaves:
         inputs, weight = metric_inputs(metric)
@@ -155,6 +171,7 @@ def _fetch(conn: Connection, leaves: Sequence[tuple[AnyMetric, int]], targets: S
         plan.setdefault((weight, gender, age_band, division), set()).update(inputs)
     out: dict[PlanKey, RawRows] = {}
     periods = tuple(sorted(set(selection.periods))) if selection.periods is not None else None
+    by_code = {t.code: t for t in targets}
     for key, codes in plan.items():
         weight, gender, age_band, division = key
         exclusions = context.exclusions(codes | ({weight} if weight else set()), division)
@@ -162,6 +179,14 @@ def _fetch(conn: Connection, leaves: Sequence[tuple[AnyMetric, int]], targets: S
         rows: RawRows = {}
         for row in conn.execute(stmt).tuples().all():  # one fetchall: row by row cost ~1 ms per 300 rows
             rows.setdefault(row[4], []).append(row)
+        short = _short(rows, weight, by_code, division) if weight is not None and weight not in codes else set()
+        if short:
+            wanted = tuple(t for t in targets if t.code in {k[0] for k in short})
+            short_periods = tuple(sorted({k[1] for k in short}))
+            stmt = _compiled((), weight, wanted, short_periods, gender, age_band, division, exclusions, True)
+            for row in conn.execute(stmt).tuples().all():
+                if (row[0], row[2]) in short:
+                    rows.setdefault(row[4], []).append(row)
         out[key] = rows
     return out
 
