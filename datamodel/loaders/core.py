@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
-from datamodel import divisions, quality
+from datamodel import quality
 from datamodel.areas import AreaIndex
 from datamodel.coverage import refresh_series_coverage
 from datamodel.errors import DataError
+from datamodel.loaders.checks import before_compare
 from datamodel.periods import parse_period
 from datamodel.schema import ObservationStatus, fact, fact_revision, group, load_batch, period, series
 
@@ -366,7 +367,7 @@ def _write(
     batch_id = conn.execute(load_batch.insert().returning(load_batch.c.batch_id), batch_values).scalar_one()
     result.batch_id = batch_id
     ids = {"series": series_ids, "area": areas.by_code, "period": period_ids, "group": group_ids}
-    checks = _checks(conn, obs, metas, areas, ids, batch_id, division)
+    checks = before_compare(conn, obs, metas, areas, ids, batch_id, division)
 
     existing = _existing_facts(conn, sorted(set(obs["series_id"].tolist())))
     existing = existing.rename(columns={c: f"{c}_old" for c in ("value", "numerator", "denominator", "status", "batch_id")})
@@ -445,45 +446,6 @@ def _write(
     refresh_series_coverage(conn, series_ids.values())
     logger.info("batch %s: %d inserted, %d revised, %d unchanged", batch_id, len(new), len(changed), result.rows_unchanged)
     return result
-
-
-def _checks(
-    conn: Connection,
-    obs: pd.DataFrame,
-    metas: Sequence[SeriesMeta],
-    areas: AreaIndex,
-    ids: dict[str, Any],
-    batch_id: int,
-    division: int | None,
-) -> dict[str, Any]:
-    """Before the facts are compared: implausible zeros become missing values (`datamodel.quality`)
-    and each series' municipal division is decided, re-basing older rows (`datamodel.divisions`).
-    Returns what goes into the batch's `details` (flag count, division changes, rows moved)."""
-    zero_series = {m.code for m in metas if m.zero_implausible}
-    flagged = quality.flag_implausible_zeros(obs, areas, zero_series)
-    n_flagged = quality.store_issues(conn, flagged, ids, batch_id)
-
-    rows = list(areas.rows.values())
-    merges = divisions.merges_of(rows)
-    stored = divisions.stored_divisions(conn, ids["series"])
-    names = {code: str(row["name_fi"]) for code, row in areas.rows.items()}
-    kinds = obs["area_code"].map(lambda c: areas.rows[c]["area_type"])
-    munis = obs[(kinds == "kunta").to_numpy()].assign(year=lambda f: f["period_code"].astype(str).str[:4].astype(int))
-    counts = divisions.municipalities_per_division(rows, range(divisions.BASE_DIVISION, 2101))
-    decisions = []
-    for code, part in munis.groupby("series_code", sort=True):
-        wanted = divisions.decide(str(code), part, merges, stored.get(str(code)), division, counts, names)
-        decision = divisions.SeriesDivision(str(code), wanted, stored.get(str(code)))
-        if decision.previous is not None and wanted > decision.previous:
-            divisions.rebase(conn, decision, ids["series"][str(code)], part, merges, areas.by_code, batch_id)
-        decisions.append(decision)
-    divisions.record(conn, ids["series"], decisions)
-    changes = [d.as_dict() for d in decisions if d.previous is not None and d.division != d.previous]
-    out: dict[str, Any] = {"implausible_zeros": n_flagged, "moved": sum(d.moved for d in decisions)}
-    if changes:
-        out["divisions"] = changes
-        logger.info("batch %s re-based %d series to newer municipal borders", batch_id, len(changes))
-    return out
 
 
 def _existing_facts(conn: Connection, series_ids: list[int]) -> pd.DataFrame:

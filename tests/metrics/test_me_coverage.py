@@ -14,18 +14,15 @@ Every expected figure below is worked out by hand from this table.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 
-from datamodel.engine import make_engine
 from datamodel.loaders.core import BatchInfo, SeriesMeta, load_observations
 from datamodel.loaders.own_data import import_own_data
-from datamodel.schema import Base, area, fact, fact_revision, period, series
+from datamodel.schema import area, fact, fact_revision, period, series
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import METRIC_CLASSES, Selection
 from metrics.service import data_quality, metric_provenance, query_metric
@@ -68,20 +65,10 @@ def _obs(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
                          for s, a, p, v in rows])
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def star(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The star above on a fresh SQLite or PostgreSQL database (a test may load more into it)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'star.sqlite'}")
-    else:
-        pg_url: str = request.getfixturevalue("pg_url")
-        name = f"star_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        engine = make_engine(pg_url.rsplit("/", 1)[0] + f"/{name}")
-    Base.metadata.create_all(engine)
+@pytest.fixture
+def star(db_engine: Engine) -> Iterator[Engine]:
+    """The star above on a fresh migrated SQLite or PostgreSQL database (a test may load more)."""
+    engine = db_engine
     with engine.begin() as conn:
         conn.execute(insert(area), [
             {"area_id": i, "area_type": kind, "code": code, "name_fi": name, "name_sv": name, "name_en": name,
@@ -92,7 +79,6 @@ def star(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     result = load_observations(engine, _obs(OBS), METAS, BATCH, checksum="star-1")
     assert result.rows_inserted == len(OBS)
     yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +89,13 @@ def star_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
         _metric("population", "simple", series="sotkanet:127", aggregation="sum", **count),
         _metric("in_migrants", "simple", series="sotkanet:3196", aggregation="sum", **count),
         _metric("in_rate", "ratio", numerator="sotkanet:3196", denominator="sotkanet:127", scale=1000,
-                    unit=_texts("/ 1 000 asukasta")),
+                unit=_texts("/ 1 000 asukasta")),
         _metric("in_rate_x2", "derived", expression="2 * in_rate", unit=_texts("/ 1 000 asukasta")),
         _metric("unemployment", "simple", series="sotkanet:181", aggregation="weighted_mean",
-                    weight="sotkanet:3000", weight_basis="denominator"),
+                weight="sotkanet:3000", weight_basis="denominator"),
         _metric("unemployment_pop", "simple", series="sotkanet:181", aggregation="weighted_mean",
-                    weight="sotkanet:127", weight_basis="approximation",
-                    approximation_note=_texts("painotettu väestöllä, ei työvoimalla")),
+                weight="sotkanet:127", weight_basis="approximation",
+                approximation_note=_texts("painotettu väestöllä, ei työvoimalla")),
         _metric("home_care", "simple", series="own:101:kotihoito", aggregation="sum", **count),
     ]:
         metric = METRIC_CLASSES[data["kind"]].model_validate(data)
