@@ -170,3 +170,28 @@ def test_implausible_zeros_are_flagged_at_load(bundled_engine) -> None:
     kajaani = df[df["area_code"] == "205"].iloc[0]
     assert kajaani["status"] == "missing" and pd.isna(kajaani["value"])
     assert df[df["area_code"] == "MK18"].iloc[0]["value"] == 61.0  # the region's published value is real
+
+
+def test_a_table_of_three_cities_is_not_finland(bundled_engine, tmp_path) -> None:
+    """A real StatFin table holding Espoo, Helsinki and Vantaa only: Uusimaa and Finland are not
+    their sum (before, both showed the three cities' population as a computed total)."""
+    from datamodel.sources.statfin import load_jsonstat_file
+    from metrics.model import METRIC_CLASSES
+    from metrics.yaml_io import dump_metric
+
+    engine = _copy(bundled_engine, tmp_path)
+    load_jsonstat_file(engine, Path(__file__).parent / "fixtures" / "statfin_11re_query_three_cities_2025.json")
+    texts = {"fi": "Väkiluku", "sv": "Folkmängd", "en": "Population"}
+    metric = METRIC_CLASSES["simple"].model_validate({
+        "id": "statfin_population", "status": "approved", "theme": "economy_services", "name": texts,
+        "description": texts, "unit": texts, "direction": "neutral", "kind": "simple",
+        "series": "statfin:11re:vaerak-vaesto", "aggregation": "sum"})
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "statfin_population.yaml").write_text(dump_metric(metric), encoding="utf-8")
+    catalog = load_catalog(tmp_path / "defs", engine)
+    df = query_metric(engine, catalog, "statfin_population", Selection(areas=("091", "MK01", "SSS")))
+    by = {r.area_code: r for r in df.itertuples()}
+    assert by["091"].value == 694_392 and by["091"].basis == "source"
+    # 2025 has no population weight in the database: coverage counts members (3 of 26 / 3 of 309).
+    assert (by["MK01"].status, by["MK01"].members_present, by["MK01"].members_expected) == ("insufficient", 3, 26)
+    assert pd.isna(by["MK01"].value) and by["SSS"].status == "insufficient" and by["SSS"].members_expected == 309
