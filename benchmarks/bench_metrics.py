@@ -59,7 +59,7 @@ def generate_catalogue(directory: Path, n: int) -> None:
             "targets": [{"year": 2015, "value": float(i)}],
         }
         if kind == "simple":
-            data.update(series=series[i % 5], aggregation="weighted_mean", weight="sotkanet:127")
+            data.update(series=series[i % 5], aggregation="weighted_mean", weight="sotkanet:127", weight_basis="denominator")
         elif kind == "ratio":
             data.update(numerator="sotkanet:3196", denominator="sotkanet:127", scale=1000)
         elif kind == "sum":
@@ -167,9 +167,9 @@ def bench_queries(engine: Engine, repeat: int, synthetic_series: int, tmp: Path)
         lambda: hand_all_municipalities(engine, "sotkanet:181", "2011"), "area_code", repeat,
     )
     compare(
-        "bundled: Finland (computed), population-weighted unemployment (all years)",
-        lambda: query_metric(engine, catalog, "unemployment_rate", Selection(areas=("SSS",))),
-        lambda: hand_weighted_country(engine, "sotkanet:181", "sotkanet:127"), "period", repeat,
+        "bundled: Finland (computed), population-weighted employment rate (all years)",
+        lambda: query_metric(engine, catalog, "employment_rate", Selection(areas=("SSS",))),
+        lambda: hand_weighted_country(engine, "sotkanet:2328", "sotkanet:127"), "period", repeat,
     )
     ms, cards = timed(lambda: overview_cards(engine, catalog, "208", "region"), repeat)
     print(f"bundled: overview_cards for 208 vs region ({len(cards)} metrics): {ms:.0f} ms")  # type: ignore[arg-type]
@@ -188,7 +188,8 @@ def bench_queries(engine: Engine, repeat: int, synthetic_series: int, tmp: Path)
     directory.mkdir(parents=True)
     texts = {"fi": "Synteettinen", "sv": "Syntetisk", "en": "Synthetic"}
     for mid, data in {
-        "syn_rate": {"kind": "simple", "series": "synthetic:1", "aggregation": "weighted_mean", "weight": "synthetic:2"},
+        "syn_rate": {"kind": "simple", "series": "synthetic:1", "aggregation": "weighted_mean", "weight": "synthetic:2",
+                     "weight_basis": "denominator"},
         "syn_ratio": {"kind": "ratio", "numerator": "synthetic:3", "denominator": "synthetic:4", "scale": 1000},
     }.items():
         metric = METRIC_CLASSES[data["kind"]].model_validate({

@@ -111,9 +111,20 @@ def _hook(progress: Progress, label: str) -> Callable[[int, int], None]:
 def _report_load(result: Any) -> None:
     if result.skipped:
         out.print(t("datamodel.import.already", _lang(), batch=result.batch_id if result.batch_id else "-"), highlight=False)
-    else:
-        out.print(t("datamodel.import.loaded", _lang(), batch=result.batch_id, inserted=result.rows_inserted,
-                    updated=result.rows_updated, unchanged=result.rows_unchanged), highlight=False)
+        return
+    out.print(t("datamodel.import.loaded", _lang(), batch=result.batch_id, inserted=result.rows_inserted,
+                updated=result.rows_updated, unchanged=result.rows_unchanged), highlight=False)
+    lang = _lang()
+    if result.details.get("implausible_zeros"):
+        out.print(t("quality.load.zeros", lang, count=result.details["implausible_zeros"]), highlight=False)
+    for change in result.details.get("divisions", []):
+        out.print(t("quality.load.rebased", lang, series=change["series"], previous=change["previous"],
+                    division=change["division"]), highlight=False)
+        for key in ("merged", "revised"):
+            if change[key]:
+                out.print("  " + t(f"quality.kind.{key}", lang) + ": " + ", ".join(change[key]), highlight=False)
+        for code, years in change["breaks"].items():
+            out.print("  " + t("quality.kind.series_break", lang) + f": {code} ({min(years)}–{max(years)})", highlight=False)
 
 
 def _parse_map(items: list[str]) -> dict[str, str]:
@@ -145,13 +156,14 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
 
 @_guard
 def load_sotkanet(paths: Annotated[list[Path], typer.Argument(help="Saved data-endpoint responses (.json or .json.gz).")],
-                  db: DbOpt = None) -> None:
+                  db: DbOpt = None,
+                  division: Annotated[int | None, typer.Option("--division", help="Year of the municipal borders the release is on, when its area codes cannot tell.")] = None) -> None:
     """Load saved Sotkanet data-endpoint JSON files as a new release (revised values are kept as revisions)."""
     from datamodel.loaders.sotkanet import load_data_files
 
     engine = _engine(db)
     with _progress() as progress:
-        result = load_data_files(engine, paths, on_progress=_hook(progress, "Sotkanet"))
+        result = load_data_files(engine, paths, on_progress=_hook(progress, "Sotkanet"), division=division)
     _report_load(result)
     if not result.skipped and result.details.get("revised_sample"):
         for line in result.details["revised_sample"][:10]:
@@ -242,6 +254,10 @@ def import_csv(
     variable: Annotated[str | None, typer.Option(help="Which value of the variable column to load (e.g. PxWeb 'Tiedot').")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only validate and report.")] = False,
+    source_name: Annotated[str | None, typer.Option("--source-name", help="Who published the figures (default: kunta <code>).")] = None,
+    licence: Annotated[str | None, typer.Option("--licence", help="Licence of the figures, as the publisher gives it.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Who uploads (stored with the load).")] = None,
+    zero_implausible: Annotated[bool, typer.Option("--zero-implausible", help="A value of 0 cannot be real for this series: flag majority zeros.")] = False,
     db: DbOpt = None,
 ) -> None:
     """Import a municipality's own figures (Finnish CSV conventions handled). Nothing is loaded if a row is rejected, unless --accept-partial."""
@@ -266,7 +282,8 @@ def import_csv(
         raise typer.Exit(0 if report.ok else 1)
     report, result = import_own_data(engine, file, series_code=series_code, title=title, mapping=mapping,
                                      period=period, variable=variable, sheet=sheet, accept_partial=accept_partial,
-                                     max_bytes=max_bytes)
+                                     max_bytes=max_bytes, source_name=source_name, licence=licence, uploaded_by=user,
+                                     zero_implausible=zero_implausible)
     for issue in report.issues[:50]:
         err.print(issue.render(file.name, _lang()), highlight=False, markup=False)
     out.print(report.summary(_lang()), highlight=False, markup=False)

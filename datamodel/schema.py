@@ -149,6 +149,14 @@ class DimSeries(Base):
     attribution: Mapped[str] = mapped_column(String(200))
     source_url: Mapped[str | None] = mapped_column(String(300))
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who published the figures, in words (own uploads: the name the uploader gives).
+    source_name: Mapped[str | None] = mapped_column(String(200))
+    # Municipal division (the year whose municipality borders) the series' history is on; null =
+    # the area dimension's base division (`datamodel.divisions.BASE_DIVISION`). Kept by the loaders.
+    division: Mapped[int | None] = mapped_column(Integer)
+    # True when a value of exactly 0 cannot be real for this series (e.g. population, income
+    # support per inhabitant): such zeros are flagged at load time (`datamodel.quality`).
+    zero_implausible: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class DimGroup(Base):
@@ -185,6 +193,10 @@ class LoadBatch(Base):
     is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
+    # Own uploads: the publisher's name and the user who uploaded (the upload date is `loaded_at`;
+    # `fetched_at` is the retrieval date from a source and stays empty for uploads).
+    source_name: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class FactObservation(Base):
@@ -260,6 +272,26 @@ class SeriesCoverage(Base):
 
 
 
+class DataQualityIssue(Base):
+    """A source value the loader did not take at face value (e.g. an implausible 0 stored as missing).
+
+    Why a table: the data status page lists these, and the figure as the source gave it stays
+    retrievable (`value`) while the fact row holds what the metric layer may aggregate.
+    """
+
+    __tablename__ = "data_quality_issue"
+
+    issue_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.batch_id"), index=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("dim_series.series_id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("dim_area.area_id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("dim_period.period_id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("dim_group.group_id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 class DimAreaVersion(Base):
     """A counter that the database raises on every insert, update or delete in `dim_area`.
 
@@ -314,3 +346,4 @@ fact_revision = FactObservationRevision.__table__
 load_batch = LoadBatch.__table__
 series_coverage = SeriesCoverage.__table__
 area_version = DimAreaVersion.__table__
+quality_issue = DataQualityIssue.__table__

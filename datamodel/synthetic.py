@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from datamodel.areas import sync_areas
 from datamodel.coverage import refresh_series_coverage
+from datamodel.divisions import BASE_DIVISION
 from datamodel.errors import ConfigError
 from datamodel.loaders.core import already_loaded, bulk_insert_facts, bulk_load, checksum_of, ensure_groups, ensure_periods
 from datamodel.schema import AreaType, area, load_batch, series
@@ -100,6 +101,9 @@ def load_synthetic(
             area_ids = np.array(sorted(conn.execute(
                 select(area.c.area_id).where(area.c.area_type == AreaType.MUNICIPALITY.value, area.c.valid_to.is_(None))
             ).scalars()), dtype=np.int64)
+            # The values are made for today's municipalities, so the series are on the newest division.
+            last_merger = conn.execute(select(func.max(area.c.valid_to)).where(area.c.area_type == AreaType.MUNICIPALITY.value)).scalar()
+            division = int(last_merger) + 1 if last_merger is not None else BASE_DIVISION
             years = [str(spec.first_year + i) for i in range(spec.n_years)]
             pmap = ensure_periods(conn, years)
             gmap = ensure_groups(conn, GENDERS)
@@ -111,7 +115,8 @@ def load_synthetic(
                 {"code": c, "source": "synthetic", "source_id": c.split(":")[1],
                  "title_fi": f"Synteettinen sarja {c.split(':')[1]}", "title_sv": f"Syntetisk serie {c.split(':')[1]}",
                  "title_en": f"Synthetic series {c.split(':')[1]}", "unit": "synthetic", "decimals": 1,
-                 "is_count": False, "licence": LICENCE, "attribution": ATTRIBUTION, "is_synthetic": True}
+                 "is_count": False, "licence": LICENCE, "attribution": ATTRIBUTION, "is_synthetic": True,
+                 "division": division}
                 for c in codes if c not in existing
             ]
             if new_series:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,10 +20,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from datamodel.areas import normalise_area_code
-from datamodel.schema import area, area_version
+from datamodel.divisions import BASE_DIVISION, Merge, merges_of
+from datamodel.schema import area, area_version, series
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
-from metrics.compiler import AreaTarget
+from metrics.compiler import AreaTarget, Exclusion
 from metrics.errors import AreaNotFound
 
 logger = logging.getLogger(__name__)
@@ -38,11 +40,49 @@ SIMILAR = "similar"
 
 AREA_COLUMNS = [
     "area_id", "code", "area_type", "name_fi", "name_sv", "name_en", "region_code", "subregion_code",
-    "county_code", "size_class", "valid_from", "valid_to",
+    "county_code", "size_class", "valid_from", "valid_to", "successor_code",
 ]
 
 
-_AREA_MEMO: dict[str, tuple[tuple, list[dict]]] = {}
+@dataclass(frozen=True)
+class AreaContext:
+    """The area dimension as the metric layer needs it, memoised per database (see `_area_context`).
+
+    `divisions` holds the municipal division each series' history is on (series without one are
+    on `BASE_DIVISION`); `merges` the mergers recorded in `dim_area`."""
+
+    rows: list[dict]
+    divisions: Mapping[str, int]
+    merges: tuple[Merge, ...]
+
+    def division_of(self, code: str) -> int:
+        return self.divisions.get(code, BASE_DIVISION)
+
+    def exclusions(self, codes: Iterable[str], division: int) -> tuple[Exclusion, ...]:
+        """What a query on `division` must leave out of `codes`: rows of a series on an older
+        division for a successor and the municipalities merged into it, up to the merger year
+        (their borders differ from the query's). Never an estimate: left out is left out, and
+        the coverage of an aggregate shows it."""
+        by_division: dict[int, list[str]] = {}
+        for code in sorted(set(codes)):
+            d = self.division_of(code)
+            if d < division:
+                by_division.setdefault(d, []).append(code)
+        if not by_division:
+            return ()
+        ids: dict[str, list[int]] = {}
+        for row in self.rows:
+            ids.setdefault(str(row["code"]), []).append(int(row["area_id"]))
+        out = []
+        for d, series_codes in sorted(by_division.items()):
+            for m in self.merges:
+                if d <= m.last_year < division:
+                    area_ids = tuple(sorted(ids.get(m.merged, []) + ids.get(m.successor, [])))
+                    out.append(Exclusion(tuple(series_codes), area_ids, m.last_year))
+        return tuple(out)
+
+
+_AREA_MEMO: dict[str, tuple[tuple, AreaContext]] = {}
 
 
 def _length_sum(column: Any) -> Any:
@@ -55,29 +95,37 @@ _AREA_FINGERPRINT = select(
     func.count(), func.max(area.c.area_id), func.coalesce(func.sum(area.c.valid_from), 0),
     func.coalesce(func.sum(area.c.valid_to), 0),
     *(_length_sum(area.c[name]) for name in ("code", "area_type", "name_fi", "name_sv", "name_en", "region_code",
-                                             "subregion_code", "county_code", "size_class")),
+                                             "subregion_code", "county_code", "size_class", "successor_code")),
 )
 
 
-_AREA_VERSION = select(area_version.c.version).where(area_version.c.id == 1)
+# One round trip: the area change counter and a checksum of the series' recorded divisions
+# (divisions only move forward, so their count and sum change whenever one is recorded).
+_AREA_VERSION = select(
+    select(area_version.c.version).where(area_version.c.id == 1).scalar_subquery(),
+    select(func.count(series.c.division)).scalar_subquery(),
+    select(func.coalesce(func.sum(series.c.division), 0)).scalar_subquery(),
+)
 
 
 def _area_fingerprint(conn: Connection) -> tuple:
     """What tells a memoised copy of dim_area from a changed one: the change counter that the
     database's triggers keep (`DimAreaVersion`, one-row read), or where the database has no such
-    triggers (no counter row: DuckDB) the checksum above, which reads every area row."""
-    version = conn.execute(_AREA_VERSION).scalar_one_or_none()
+    triggers (no counter row: DuckDB) the checksum above, which reads every area row; plus the
+    series divisions' checksum."""
+    version, n_divisions, sum_divisions = conn.execute(_AREA_VERSION).one()
+    divisions = (int(n_divisions or 0), int(sum_divisions or 0))
     if version is not None:
-        return ("version", int(version))
-    return tuple(conn.execute(_AREA_FINGERPRINT).one())
+        return ("version", int(version), *divisions)
+    return (*conn.execute(_AREA_FINGERPRINT).one(), *divisions)
 
 
-def _area_rows(conn: Connection) -> list[dict]:
-    """Every dim_area row as a plain dict, oldest version first (a few hundred rows).
+def _area_context(conn: Connection) -> AreaContext:
+    """Every dim_area row as a plain dict (oldest version first), series divisions and mergers.
 
     Reading and converting the rows costs ~5 ms, more than many metric queries themselves, and
     the dimension almost never changes: the rows are kept per database and re-read only when the
-    cheap fingerprint query above changes. Callers must not mutate the returned dicts.
+    cheap fingerprint query above changes. Callers must not mutate what is returned.
     """
     url = conn.engine.url
     key = url.render_as_string(hide_password=False)
@@ -89,15 +137,31 @@ def _area_rows(conn: Connection) -> list[dict]:
         return cached[1]
     stmt = select(*(area.c[name] for name in AREA_COLUMNS)).order_by(area.c.valid_from, area.c.area_id)
     rows = [dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt)]
-    _AREA_MEMO[key] = (fingerprint, rows)
-    return rows
+    divisions = dict(conn.execute(select(series.c.code, series.c.division).where(series.c.division.is_not(None))).tuples().all())
+    context = AreaContext(rows, {str(k): int(v) for k, v in divisions.items()}, tuple(merges_of(rows)))
+    _AREA_MEMO[key] = (fingerprint, context)
+    return context
+
+
+def _area_rows(conn: Connection) -> list[dict]:
+    """Every dim_area row as a plain dict, oldest version first (memoised, see `_area_context`)."""
+    return _area_context(conn).rows
 
 
 def _areas_frame(conn: Connection) -> pd.DataFrame:
     return pd.DataFrame(_area_rows(conn), columns=AREA_COLUMNS)
 
 
-def _named_group(code: str, ids: Sequence[int]) -> AreaTarget:
+Members = tuple[tuple[int, ...], tuple[int | None, ...]]  # member ids, their last years (None: exists)
+
+
+def _members(rows: Iterable[dict]) -> Members:
+    chosen = list(rows)
+    return (tuple(int(r["area_id"]) for r in chosen),
+            tuple(None if r["valid_to"] is None else int(r["valid_to"]) for r in chosen))
+
+
+def _named_group(code: str, members: Members) -> AreaTarget:
     key = "pilot" if code == PILOT else "similar"
     return AreaTarget(
         code=code,
@@ -106,7 +170,8 @@ def _named_group(code: str, ids: Sequence[int]) -> AreaTarget:
         name_sv=t(f"metrics.area.{key}", "sv"),
         name_en=t(f"metrics.area.{key}", "en"),
         direct_ids=(),
-        member_ids=tuple(int(i) for i in ids),
+        member_ids=members[0],
+        member_valid_to=members[1],
     )
 
 
@@ -139,15 +204,15 @@ def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTar
     def text_or_none(value: object) -> str | None:
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
-    def members_where(column: str, value: str) -> tuple[int, ...]:
-        return tuple(int(r["area_id"]) for r in munis if r[column] == value)
+    def members_where(column: str, value: str) -> Members:
+        return _members(r for r in munis if r[column] == value)
 
     out: list[AreaTarget] = []
     for raw in codes:
         text = str(raw).strip()
         if text.lower() == PILOT:
             pilot = set(get_settings().pilot_group)
-            out.append(_named_group(PILOT, [r["area_id"] for r in munis if r["code"] in pilot]))
+            out.append(_named_group(PILOT, _members(r for r in munis if r["code"] in pilot)))
             continue
         if text.lower().startswith(SIMILAR + ":"):
             ref = normalise_area_code(text.split(":", 1)[1])
@@ -155,25 +220,25 @@ def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTar
             if not ref_rows:
                 raise AreaNotFound(f"unknown municipality '{ref}' in '{text}'")
             group = _named_group(SIMILAR, members_where("size_class", ref_rows[-1]["size_class"]))
-            out.append(AreaTarget(f"{SIMILAR}:{ref}", GROUP_TYPE, group.name_fi, group.name_sv, group.name_en, (), group.member_ids))
+            out.append(AreaTarget(f"{SIMILAR}:{ref}", GROUP_TYPE, group.name_fi, group.name_sv, group.name_en, (),
+                                  group.member_ids, group.member_valid_to))
             continue
         code = normalise_area_code(text)
         own = by_code.get(code, [])
+        members: Members = ((), ())
         if code == "SSS":
-            members = tuple(int(r["area_id"]) for r in munis)
+            members = _members(munis)
         elif code.startswith("MK"):
             members = members_where("region_code", code)
         elif code.startswith("HVA"):
             members = members_where("county_code", code)
         elif code.startswith("SK"):
             members = members_where("subregion_code", code)
-        else:
-            members = ()
-        if not own and not members:
+        if not own and not members[0]:
             raise AreaNotFound(f"unknown area code '{raw}'")
         if not own:
             kind = "maa" if code == "SSS" else {"MK": "maakunta", "HV": "hyvinvointialue", "SK": "seutukunta"}[code[:2]]
-            out.append(AreaTarget(code, kind, code, code, code, (), members))
+            out.append(AreaTarget(code, kind, code, code, code, (), *members))
             continue
         last = own[-1]
         out.append(
@@ -184,7 +249,8 @@ def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTar
                 name_sv=text_or_none(last["name_sv"]),
                 name_en=text_or_none(last["name_en"]),
                 direct_ids=tuple(int(r["area_id"]) for r in own),
-                member_ids=members,
+                member_ids=members[0],
+                member_valid_to=members[1],
             )
         )
     return out

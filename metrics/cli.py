@@ -242,6 +242,30 @@ def export_metric(
     _say(out, t("metrics.cli.wrote", _lang(), path=f"{out_path} ({len(frame)})"))
 
 
+@_guard
+def aggregation_report(
+    directory: DirOpt = None,
+    db: DbOpt = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")] = None,
+) -> None:
+    """Print, per metric, the error of every region value computed from its municipalities against
+    the region's own published value (Markdown table); exit 1 when a declared approximation is off
+    by more than 2 % beyond rounding."""
+    from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
+
+    lang = lang or _lang()
+    engine = _engine(db)
+    catalog = _catalog(directory, engine)
+    report = build(engine, catalog)
+    keys = ("metric", "weight", "min_coverage", "compared", "partial", "insufficient", "max_error", "beyond_rounding", "worst")
+    _say(out, f"## {t('quality.report.title', lang)}\n")
+    _say(out, report_markdown(report, [t(f"quality.report.{k}", lang) for k in keys]))
+    over = report[(report["weighting"] == "approximation") & (report["max_beyond_rounding"].fillna(0) > APPROXIMATION_LIMIT)]
+    if not over.empty:
+        _say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=f"{APPROXIMATION_LIMIT:.0%}"))
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to `app`."""
     app.command("validate")(validate)
@@ -249,3 +273,4 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain_metric)
     app.command("schema")(schema)
     app.command("export-metric")(export_metric)
+    app.command("aggregation-report")(aggregation_report)

@@ -66,6 +66,13 @@ class Aggregation(str, enum.Enum):
     SOURCE_ONLY = "source_only"  # not aggregable: only areas with a source row of their own
 
 
+class WeightBasis(str, enum.Enum):
+    """What a weighted mean's `weight` is to the rate: its own base, or a stand-in for it."""
+
+    DENOMINATOR = "denominator"  # the rate's own denominator (population for "per inhabitant")
+    APPROXIMATION = "approximation"  # another series approximates the base: say so in approximation_note
+
+
 class CompareKind(str, enum.Enum):
     REGION = "region"
     COUNTY = "county"
@@ -159,6 +166,10 @@ class MetricBase(BaseModel):
     min_count: int = Field(default=5, ge=0, description="Smallest count shown (disclosure control)")
     caveats: Texts | None = None
     why_it_matters: Texts | None = None
+    min_coverage: float | None = Field(
+        default=None, gt=0, le=1,
+        description="Smallest share (0-1] of the aggregation weight members must cover for a computed area value to be shown; empty = the settings' default (0.95)",
+    )
 
     def input_series(self) -> tuple[str, ...]:
         """Series codes read directly by this metric (derived metrics read none)."""
@@ -172,6 +183,8 @@ class SimpleMetric(MetricBase):
     series: SeriesCode
     aggregation: Aggregation = Aggregation.WEIGHTED_MEAN
     weight: SeriesCode | None = Field(default=None, description="Weight series for weighted_mean, e.g. population sotkanet:127")
+    weight_basis: WeightBasis | None = Field(default=None, description="Whether `weight` is the rate's own denominator or an approximation of it")
+    approximation_note: Texts | None = Field(default=None, description="Shown beside a value computed with an approximate weight")
 
     @model_validator(mode="after")
     def _weight_needed(self) -> SimpleMetric:
@@ -208,6 +221,8 @@ class SumMetric(MetricBase):
     series: tuple[SeriesCode, ...] = Field(min_length=2)
     aggregation: Aggregation = Aggregation.SUM
     weight: SeriesCode | None = None
+    weight_basis: WeightBasis | None = Field(default=None, description="Whether `weight` is the rate's own denominator or an approximation of it")
+    approximation_note: Texts | None = Field(default=None, description="Shown beside a value computed with an approximate weight")
 
     @model_validator(mode="after")
     def _weight_needed(self) -> SumMetric:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from metrics.issues import Issue
-from metrics.model import DerivedMetric
+from metrics.model import Aggregation, DerivedMetric, MetricStatus, WeightBasis
 from metrics.yaml_io import ParsedFile
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,43 @@ def rule_derived_references(files: Files, show: Callable[[Path], str], rejected_
     return issues, rejected
 
 
+def rule_weight_basis(files: Files, show: Callable[[Path], str]) -> RuleResult:
+    """A weighted mean says what its weight is: the rate's own denominator, or an approximation
+    with a note in every language. An undeclared weight is a guess (population stands in for the
+    labour force, the over-75s, ...), and a wrong weight makes every computed area value wrong:
+    an approved metric with one is refused, a draft gets a warning."""
+    issues: list[Issue] = []
+    rejected: set[Path] = set()
+    for path, parsed in files.items():
+        metric = parsed.metric
+        assert metric is not None
+        if getattr(metric, "aggregation", None) is not Aggregation.WEIGHTED_MEAN:
+            if getattr(metric, "weight_basis", None) is not None:
+                issues.append(_err("weight-basis", show(path), parsed, "weight_basis", "weight_basis applies only to aggregation: weighted_mean", "remove it", "warning"))
+            continue
+        approved = metric.status is MetricStatus.APPROVED
+        basis = getattr(metric, "weight_basis", None)
+        level = "error" if approved else "warning"
+        before = len(issues)
+        if basis is None:
+            issues.append(_err(
+                "weight-basis", show(path), parsed, "weight",
+                f"say whether '{metric.weight}' is this rate's own denominator",  # type: ignore[union-attr]
+                "add weight_basis: denominator, or weight_basis: approximation with an approximation_note in fi/sv/en, "
+                "or use aggregation: source_only when the base is not in the database", level))
+        elif basis is WeightBasis.APPROXIMATION:
+            note = getattr(metric, "approximation_note", None)
+            missing = [lang for lang in ("fi", "sv", "en") if note is None or not getattr(note, lang)]
+            if missing:
+                issues.append(_err(
+                    "approximation-note", show(path), parsed, "approximation_note" if note else "weight_basis",
+                    f"an approximate weight needs approximation_note in {', '.join(missing)}",
+                    "say in each language what the weight stands in for; it is shown beside computed values", level))
+        if approved and len(issues) > before:
+            rejected.add(path)
+    return issues, rejected
+
+
 def known_series(engine: Engine) -> set[str]:
     from datamodel.schema import series
 
@@ -151,6 +188,7 @@ def run_rules(files: Files, directory: Path, engine: Engine | None, show: Callab
     steps: list[tuple[str, Callable[[], RuleResult]]] = [
         ("unique ids", lambda: rule_unique_ids(files, show)),
         ("theme folder", lambda: rule_theme_folder(files, directory, show)),
+        ("weight basis", lambda: rule_weight_basis(files, show)),
     ]
     if engine is not None:
         steps.append(("series exist", lambda: rule_series_exist(files, engine, show)))

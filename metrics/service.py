@@ -11,10 +11,10 @@ import logging
 from datetime import datetime, timezone
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, select
 
 from datamodel.schema import load_batch, series, series_coverage
-from metrics.areas import MUNICIPALITY, _area_rows, _resolve, comparison_areas, list_areas
+from metrics.areas import MUNICIPALITY, _area_context, _resolve, comparison_areas, list_areas
 from metrics.cards import MetricCard, metric_card, overview_cards
 from metrics.catalog import Catalog
 from metrics.evaluate import RESULT_COLUMNS, _frame, _query_values, leaf_metrics
@@ -23,7 +23,7 @@ from metrics.model import AnyMetric, CodeList, Selection
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "RESULT_COLUMNS", "MetricCard", "comparison_areas", "data_status", "default_comparison", "leaf_metrics",
+    "RESULT_COLUMNS", "MetricCard", "comparison_areas", "data_quality", "data_status", "default_comparison", "leaf_metrics",
     "list_areas", "list_series", "load_batches", "metric_card", "metric_provenance",
     "metric_values_all_municipalities", "overview_cards", "query_metric",
 ]
@@ -32,10 +32,11 @@ def query_metric(engine: Engine, catalog: Catalog, metric_id: str, selection: Se
     """Tidy values of one metric for the selection's areas (aggregates computed and labelled)."""
     metric = catalog.get(metric_id)
     with engine.connect() as conn:
-        targets = _resolve(selection.areas, _area_rows(conn))
+        context = _area_context(conn)
+        targets = _resolve(selection.areas, context.rows)
         if not targets:
             return pd.DataFrame(columns=RESULT_COLUMNS)
-        values = _query_values(conn, catalog, [metric], targets, selection)[metric.id]
+        values = _query_values(conn, catalog, [metric], targets, selection, context)[metric.id]
     return _frame(metric, values, targets, selection)
 
 
@@ -43,11 +44,12 @@ def metric_values_all_municipalities(engine: Engine, catalog: Catalog, metric_id
     """Every municipality's value for one period (the latest with data when None): rankings and maps."""
     metric = catalog.get(metric_id)
     with engine.connect() as conn:
-        rows = _area_rows(conn)
+        context = _area_context(conn)
+        rows = context.rows
         codes = sorted({r["code"] for r in rows if r["area_type"] == MUNICIPALITY})
         targets = _resolve(codes, rows)
         selection = Selection(areas=tuple(codes), periods=(period,) if period else None)
-        values = _query_values(conn, catalog, [metric], targets, selection)[metric.id]
+        values = _query_values(conn, catalog, [metric], targets, selection, context)[metric.id]
     if period is None:
         with_value = [(rec.year, key[1]) for key, rec in values.items() if rec.value is not None]
         if with_value:
@@ -69,11 +71,23 @@ def _all_series_codes(metric: AnyMetric, catalog: Catalog) -> list[str]:
     return codes
 
 
+PROVENANCE_COLUMNS = [
+    "series_code", "title_fi", "title_sv", "title_en", "source", "licence", "attribution", "source_url",
+    "is_synthetic", "batch_id", "loaded_at", "fetched_at", "location", "source_name", "uploaded_by", "uploaded_at",
+]
+
+
 def metric_provenance(engine: Engine, catalog: Catalog, metric_id: str) -> pd.DataFrame:
     """Per series behind the metric: titles, source, licence, attribution and its latest load.
 
     The latest load is `series_coverage.last_batch_id` (max batch over the series' facts, kept by
     the loaders), so this reads O(series) rows instead of aggregating the fact table.
+
+    Each series carries its own provenance, so a page shows the right one per series instead of
+    one footer for all: `source_name` (the publisher in words; for an own upload as the uploader
+    gave it), `licence`, `attribution`; `fetched_at` is the retrieval date from the source (empty
+    for an upload, so an upload never moves another source's date); for an upload `uploaded_at`
+    (= the batch's `loaded_at`) and `uploaded_by`.
     """
     metric = catalog.get(metric_id)
     codes = _all_series_codes(metric, catalog)
@@ -84,6 +98,8 @@ def metric_provenance(engine: Engine, catalog: Catalog, metric_id: str) -> pd.Da
             series.c.source, series.c.licence, series.c.attribution, series.c.source_url,
             series.c.is_synthetic, cov.c.last_batch_id.label("batch_id"), load_batch.c.loaded_at,
             load_batch.c.fetched_at, load_batch.c.location,
+            func.coalesce(series.c.source_name, load_batch.c.source_name).label("source_name"),
+            load_batch.c.uploaded_by, case((series.c.source == "own", load_batch.c.loaded_at)).label("uploaded_at"),
         )
         .select_from(series.outerjoin(cov, cov.c.series_id == series.c.series_id).outerjoin(load_batch, load_batch.c.batch_id == cov.c.last_batch_id))
         .where(series.c.code.in_(codes))
@@ -91,7 +107,7 @@ def metric_provenance(engine: Engine, catalog: Catalog, metric_id: str) -> pd.Da
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).mappings().all())
     if df.empty:
-        df = pd.DataFrame(columns=["series_code", "title_fi", "title_sv", "title_en", "source", "licence", "attribution", "source_url", "is_synthetic", "batch_id", "loaded_at", "fetched_at", "location"])
+        df = pd.DataFrame(columns=PROVENANCE_COLUMNS)
     df.insert(0, "metric_id", metric.id)
     df["series_code"] = pd.Categorical(df["series_code"], categories=codes, ordered=True)
     df = df.sort_values("series_code")
@@ -163,6 +179,47 @@ def data_status(engine: Engine, catalog: Catalog) -> pd.DataFrame:
             "series": tuple(codes),
         })
     return pd.DataFrame(rows, columns=["metric_id", "status", "latest_period", "latest_year", "stale", "missing_series", "series"])
+
+
+def data_quality(engine: Engine, catalog: Catalog | None = None) -> pd.DataFrame:
+    """What the data status page lists about the trustworthiness of the data, newest load first:
+    implausible zeros stored as missing, municipalities merged / revised / with a break in series
+    after a release on newer borders (`datamodel.quality.quality_notes`), and with a catalogue,
+    metrics whose series sit on different municipal divisions (kind 'division_mix': their values
+    leave out the areas whose borders differ, up to the merger years).
+
+    Columns: `kind, batch_id, loaded_at, series_code, area_codes, periods, count, detail`,
+    `metric_id` (division_mix only) and `area_names_fi/_sv/_en` (tuples in `area_codes` order).
+    """
+    from datamodel.quality import NOTE_COLUMNS, quality_notes
+
+    notes = quality_notes(engine)
+    rows = []
+    with engine.connect() as conn:
+        context = _area_context(conn)
+    if catalog is not None:
+        for metric in sorted(catalog.metrics.values(), key=lambda m: m.id):
+            codes = _all_series_codes(metric, catalog)
+            divisions = {c: context.division_of(c) for c in codes}
+            if len(set(divisions.values())) < 2:
+                continue
+            newest = max(divisions.values())
+            older = sorted(c for c, d in divisions.items() if d < newest)
+            affected = sorted({m.successor for m in context.merges if min(divisions.values()) <= m.last_year < newest})
+            rows.append({"metric_id": metric.id, "kind": "division_mix", "batch_id": None, "loaded_at": None, "series_code": ", ".join(older),
+                         "area_codes": tuple(affected), "periods": (), "count": len(affected),
+                         "detail": f"{metric.id}: series on divisions {sorted(set(divisions.values()))}"})
+    notes = notes.assign(metric_id=None)
+    if rows:
+        extra = pd.DataFrame(rows, columns=[*NOTE_COLUMNS, "metric_id"])
+        notes = pd.concat([notes, extra], ignore_index=True) if not notes.empty else extra
+    names = {str(r["code"]): r for r in context.rows}
+    for lang in ("fi", "sv", "en"):
+        notes[f"area_names_{lang}"] = [
+            tuple(str(names[c][f"name_{lang}"] or names[c]["name_fi"]) if c in names else c for c in codes)
+            for codes in notes["area_codes"]
+        ]
+    return notes.reset_index(drop=True)
 
 
 def default_comparison(metric: AnyMetric) -> str:

@@ -33,6 +33,7 @@ SCHEMA_HEADER = "# yaml-language-server: $schema=../../schema/metric.schema.json
 KEY_ORDER: tuple[str, ...] = (
     "schema_version", "id", "status", "theme", "tags", "name", "description", "why_it_matters",
     "kind", "series", "numerator", "denominator", "scale", "expression", "aggregation", "weight",
+    "weight_basis", "approximation_note", "min_coverage",
     "filters", "unit", "decimals", "direction", "targets", "thresholds", "compare_with",
     "source", "licence", "attribution", "owner", "update_frequency", "min_count", "caveats",
 )
@@ -316,8 +317,8 @@ def parse_metric_text(text: str, filename: str) -> ParsedFile:
     if metric.id != stem:
         issue("id-mismatch", parsed.line_of("id"), "id", f"id '{metric.id}' differs from the file name '{stem}'", f"rename the file to {metric.id}.yaml or change the id")
     if metric.status.value == "approved":
-        for name in ("name", "description", "unit", "caveats", "why_it_matters"):
-            texts = getattr(metric, name)
+        for name in ("name", "description", "unit", "caveats", "why_it_matters", "approximation_note"):
+            texts = getattr(metric, name, None)
             if texts is None:
                 continue
             for lang in ("sv", "en"):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from kuntamittari.formatting import format_date, format_datetime, format_integer, format_period
 from kuntamittari.i18n import pick, t
+from metrics import service as quality_service
 from ui import data
 from ui.frame import guarded, page_frame
 
@@ -63,6 +64,23 @@ with guarded(ctx):
         })
         st.caption(t("status.stale_rule", lang))
         st.dataframe(table, hide_index=True, width="stretch")
+
+    # Data quality and municipal divisions (zeros stored as missing, re-based series, mixed divisions).
+    st.subheader(t("quality.title", lang))
+    notes = quality_service.data_quality(ctx.engine, ctx.catalog)
+    if notes.empty:
+        st.info(t("quality.none", lang))
+    else:
+        st.caption(t("quality.intro", lang))
+        metric_names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        st.dataframe(pd.DataFrame({
+            t("quality.col.kind", lang): [t(f"quality.kind.{k}", lang) for k in notes["kind"]],
+            t("quality.col.batch", lang): ["" if pd.isna(b) else str(int(b)) for b in notes["batch_id"]],
+            t("quality.col.series", lang): [metric_names.get(m, m) if isinstance(m, str) else s
+                                            for m, s in zip(notes["metric_id"], notes["series_code"], strict=True)],
+            t("quality.col.areas", lang): [", ".join(n) for n in notes[f"area_names_{lang}"]],
+            t("quality.col.periods", lang): [", ".join(p) for p in notes["periods"]],
+        }), hide_index=True, width="stretch")
 
     st.subheader(t("status.catalogue", lang))
     issues = ctx.catalog.issues

@@ -19,7 +19,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +27,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
+from datamodel import quality
 from datamodel.areas import AreaIndex
 from datamodel.coverage import refresh_series_coverage
 from datamodel.errors import DataError
+from datamodel.loaders.checks import before_compare
 from datamodel.periods import parse_period
 from datamodel.schema import ObservationStatus, fact, fact_revision, group, load_batch, period, series
 
@@ -67,6 +69,9 @@ class SeriesMeta:
     category: str | None = None
     source_url: str | None = None
     is_synthetic: bool = False
+    source_name: str | None = None  # the publisher in words (own uploads: as the uploader gives it)
+    # True: a value of exactly 0 cannot be real (see datamodel.quality); None: the bundled declaration.
+    zero_implausible: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,11 @@ class BatchInfo:
     location: str
     licence: str
     attribution: str
-    fetched_at: datetime | None = None
+    fetched_at: datetime | None = None  # retrieval from the source; None for an upload
     note: str | None = None
     is_synthetic: bool = False
+    source_name: str | None = None  # own uploads: the publisher as the uploader gives it
+    uploaded_by: str | None = None  # own uploads: the user who uploaded
 
 
 @dataclass
@@ -275,11 +282,15 @@ def load_observations(
     rows_rejected: int = 0,
     details: dict[str, Any] | None = None,
     on_progress: ProgressHook | None = None,
+    division: int | None = None,
 ) -> LoadResult:
     """Write `observations` (columns `OBS_COLUMNS`) as one batch in one transaction.
 
-    Raises `DataError` for unknown areas/series, bad periods or duplicate keys; the database
-    is then unchanged. Exceptions raised by `on_progress` also roll everything back.
+    Raises `DataError` for unknown areas/series, bad periods or duplicate keys, and for a release
+    on another municipal division that cannot be taken as it is (`datamodel.divisions`); the
+    database is then unchanged. `division` states the release's division (the year of its
+    municipality borders) where detection from the area codes cannot tell. Exceptions raised by
+    `on_progress` also roll everything back.
     """
     obs = observations.copy()
     for col in OBS_COLUMNS:
@@ -287,6 +298,9 @@ def load_observations(
             obs[col] = None if col != "status" else ObservationStatus.OK.value
     obs["status"] = obs["status"].fillna(ObservationStatus.OK.value)
     result = LoadResult(batch_id=None, rows_read=len(obs) + rows_rejected, rows_rejected=rows_rejected)
+    declared = quality.declared_zero_implausible()
+    metas = [m if m.zero_implausible is not None or m.code not in declared else replace(m, zero_implausible=True)
+             for m in metas]
     meta_codes = {m.code for m in metas}
     unknown_series = sorted(set(obs["series_code"]) - meta_codes)
     if unknown_series:
@@ -308,8 +322,8 @@ def load_observations(
                 result.skipped = True
                 result.rows_unchanged = len(obs)
                 return result
-            outcome = _write(conn, obs, metas, batch, checksum, result, details or {}, on_progress)
-            if outcome.rows_inserted == 0 and outcome.rows_updated == 0:
+            outcome = _write(conn, obs, metas, batch, checksum, result, details or {}, on_progress, division)
+            if outcome.rows_inserted == 0 and outcome.rows_updated == 0 and not outcome.details.get("moved"):
                 # Same values under another checksum (e.g. re-serialised file): record nothing.
                 trans.rollback()
                 outcome.batch_id = None
@@ -331,6 +345,7 @@ def _write(
     result: LoadResult,
     details: dict[str, Any],
     on_progress: ProgressHook | None,
+    division: int | None = None,
 ) -> LoadResult:
     areas = AreaIndex.load(conn)
     unknown_areas = sorted(set(obs["area_code"]) - set(areas.by_code))
@@ -351,6 +366,8 @@ def _write(
     }
     batch_id = conn.execute(load_batch.insert().returning(load_batch.c.batch_id), batch_values).scalar_one()
     result.batch_id = batch_id
+    ids = {"series": series_ids, "area": areas.by_code, "period": period_ids, "group": group_ids}
+    checks = before_compare(conn, obs, metas, areas, ids, batch_id, division)
 
     existing = _existing_facts(conn, sorted(set(obs["series_id"].tolist())))
     existing = existing.rename(columns={c: f"{c}_old" for c in ("value", "numerator", "denominator", "status", "batch_id")})
@@ -407,7 +424,7 @@ def _write(
     result.rows_updated = len(changed)
     result.rows_unchanged = len(old) - len(changed)
     years_added = sorted({int(str(p)[:4]) for p in new["period_code"].unique()}) if len(new) else []
-    result.details = details | {
+    result.details = details | checks | {
         "series": len(series_ids),
         "inserted": result.rows_inserted,
         "revised": result.rows_updated,

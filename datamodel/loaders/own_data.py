@@ -22,7 +22,6 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ FIELDS = ("area", "period", "group", "value", "numerator", "denominator", "varia
 MISSING_TOKENS = frozenset({"", "..", ".", "-", "–", "—", "…", "...", "na", "n/a"})
 SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\u2007\t'"), None)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+UNSTATED_LICENCE = "unstated"  # stored when the uploader gives no licence (never another source's)
 SERIES_CODE = re.compile(r"^own:\d{3}:[a-z0-9][a-z0-9_-]{0,80}$")
 
 # Header synonyms (compared after name_key): Finnish, Swedish, English.
@@ -421,9 +421,19 @@ def import_own_data(
     accept_partial: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_progress: ProgressHook | None = None,
+    source_name: str | None = None,
+    licence: str | None = None,
+    uploaded_by: str | None = None,
+    zero_implausible: bool = False,
 ) -> tuple[ParseReport, LoadResult]:
     """Parse, validate and (if allowed) write. Raises `ValidationFailed` (with the report) when rows
-    were rejected and `accept_partial` is False; nothing is written then."""
+    were rejected and `accept_partial` is False; nothing is written then.
+
+    Provenance stays the uploader's: `source_name` (who published the figures; default "kunta
+    <code>"), `licence` as the uploader gives it (default `UNSTATED_LICENCE`) and `uploaded_by`
+    are stored with the series and the batch; the upload date is the batch's `loaded_at`, and
+    `fetched_at` stays empty (nothing was retrieved from a source). `zero_implausible` declares
+    that 0 cannot be real for this series (see `datamodel.quality`)."""
     if isinstance(source, Path):
         try:
             size = source.stat().st_size
@@ -451,13 +461,17 @@ def import_own_data(
         raise ValidationFailed(f"{filename}: no values to load", report)
     municipality = series_code.split(":")[1]
     slug = series_code.split(":", 2)[2]
+    publisher = (source_name or "").strip() or f"kunta {municipality}"
+    given_licence = (licence or "").strip() or UNSTATED_LICENCE
     meta = SeriesMeta(
         code=series_code, source="own", source_id=slug, title_fi=title or slug, unit=unit, is_count=is_count,
-        licence="own", attribution=f"Lähde: kunta {municipality}",
+        licence=given_licence, attribution=f"Lähde: {publisher}", source_name=publisher,
+        zero_implausible=zero_implausible,
     )
     batch = BatchInfo(
-        source="own", loader="own-data", location=Path(filename).name, licence="own",
-        attribution=meta.attribution, fetched_at=datetime.now(UTC),
+        source="own", loader="own-data", location=Path(filename).name, licence=given_licence,
+        attribution=meta.attribution, fetched_at=None, source_name=publisher,
+        uploaded_by=(uploaded_by or "").strip() or None,
         note=f"encoding {report.encoding}, header line {report.header_line}",
     )
     result = load_observations(

@@ -168,8 +168,12 @@ def load_data_files(
     note: str | None = None,
     fetched_at: datetime | None = None,
     on_progress: ProgressHook | None = None,
+    division: int | None = None,
 ) -> LoadResult:
-    """Load saved data-endpoint responses as one release (one batch; revisions kept)."""
+    """Load saved data-endpoint responses as one release (one batch; revisions kept).
+
+    `division`: the municipal division of the release when its area codes cannot tell (see
+    `datamodel.divisions`); None detects it."""
     paths = sorted(Path(p) for p in paths)
     if not paths:
         raise SourceFormatError("no files given")
@@ -185,6 +189,7 @@ def load_data_files(
     return load_records(
         engine, obs, loader=loader, location=location or ", ".join(str(p) for p in paths), checksum=checksum_of(raws),
         metas=metas, note=note, fetched_at=fetched_at, regions_skipped=skipped, on_progress=on_progress,
+        division=division,
     )
 
 
@@ -200,6 +205,7 @@ def load_records(
     fetched_at: datetime | None = None,
     regions_skipped: int = 0,
     on_progress: ProgressHook | None = None,
+    division: int | None = None,
 ) -> LoadResult:
     """Shared tail of every Sotkanet load: series metadata + `load_observations`."""
     known = bundled_titles()
@@ -221,6 +227,7 @@ def load_records(
     return load_observations(
         engine, obs, meta_list, batch, checksum=checksum,
         details={"indicators": indicators, "regions_skipped": regions_skipped}, on_progress=on_progress,
+        division=division,
     )
 
 

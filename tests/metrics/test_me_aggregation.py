@@ -31,23 +31,29 @@ def test_ratio_aggregates_sum_of_numerators_over_sum_of_denominators(tiny_engine
     assert v[("MK02", "2010")] == (50.0, "computed", "ok")
     assert v[("HVA01", "2010")] == (44.0, "computed", "ok")  # 440/10000*1000
     assert v[("SSS", "2010")] == (44.0, "computed", "ok")
-    # 003 has no in-migrant figure in 2011: an exact aggregate is impossible, so no value.
-    assert v[("HVA01", "2011")] == (None, "computed", "incomplete")
+    # 003 has no in-migrant figure in 2011: its members hold 4000 of the 10000 inhabitants, so
+    # the county's value is withheld (coverage 40 % < 95 %).
+    assert v[("HVA01", "2011")] == (None, "computed", "insufficient")
+    cov = df.set_index(["area_code", "period"])
+    assert cov.loc[("HVA01", "2011"), ["coverage", "members_present", "members_expected"]].tolist() == [0.4, 2, 3]
+    assert cov.loc[("HVA01", "2010"), ["coverage", "members_present", "members_expected"]].tolist() == [1.0, 3, 3]
+    assert pd.isna(cov.loc[("001", "2010"), "coverage"]) and pd.isna(cov.loc[("001", "2010"), "members_expected"])
     row = df[(df.area_code == "MK01") & (df.period == "2010")].iloc[0]
     assert (row.numerator, row.denominator) == (140.0, 4000.0)
     assert row.area_type == "maakunta" and row.area_name_fi == "Ykkösmaakunta"
     assert df[df.area_code == "SSS"].area_type.unique().tolist() == ["maa"]
 
 
-def test_rate_uses_source_row_else_weighted_else_unweighted(tiny_engine, tiny_catalog) -> None:
+def test_rate_uses_source_row_else_weighted_by_its_base(tiny_engine, tiny_catalog) -> None:
     v = _values(query_metric(tiny_engine, tiny_catalog, "unemployment", Selection(areas=("MK01", "HVA01"))))
     assert v[("MK01", "2010")] == (7.1, "source", "ok")
     assert v[("MK01", "2011")] == (6.925, "weighted", "ok")  # (12*1100 + 5*2900) / 4000
     assert v[("MK01", "2009")] == (8.0, "weighted", "ok")
     assert v[("HVA01", "2010")] == (7.6, "weighted", "ok")
     assert v[("HVA01", "2011")] == (8.17, "weighted", "ok")
-    # 003 has no population in 2009: the weight is incomplete, so the plain mean is used.
-    assert v[("HVA01", "2009")] == (9.0, "unweighted", "ok")
+    # 003 has no population in 2009: its weight is unknown, so coverage is counted in members
+    # (2 of 3) and the county's value is withheld rather than guessed.
+    assert v[("HVA01", "2009")] == (None, "weighted", "insufficient")
 
 
 def test_counts_sum_and_sum_metric(tiny_engine, tiny_catalog) -> None:
