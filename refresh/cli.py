@@ -52,7 +52,7 @@ def _print_report(report, verbose: bool, lang: str) -> None:  # type: ignore[no-
                         detail=detail), highlight=False, markup=False)
     if report.digest_items:
         out.print(t("refresh.cli.digest", lang, items=report.digest_items), highlight=False)
-    if report.alerts:
+    if any(report.alerts.values()):
         out.print(t("refresh.cli.alerts", lang, **report.alerts), highlight=False)
 
 

@@ -153,9 +153,9 @@ def _apply_config(client: StatFinClient, max_cells: int) -> int:
     calls, window = config.get("maxCalls"), config.get("timeWindow")
     policy = client.policy
     if policy is not None and isinstance(calls, int) and isinstance(window, (int, float)) and calls > 0 and window > 0:
-        current = policy.rate
-        if current is None or calls / window < current.calls / current.seconds:
-            policy.rate = RateLimit(calls, window)
+        published = RateLimit(calls, window)
+        published.acquire()  # the ?config request itself counts in the API's window
+        policy.rates.append(published)
     return max_cells
 
 

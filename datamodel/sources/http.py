@@ -53,7 +53,7 @@ class CallPolicy:
     attempts: int = 4
     wait_seconds: float = 2.0
     max_wait_seconds: float = 60.0
-    rate: RateLimit | None = None
+    rates: list[RateLimit] = field(default_factory=list)  # every limit applies (ours and the API's)
     calls: int = field(default=0, init=False)  # requests sent (retries included), for the report
 
     @classmethod
@@ -63,7 +63,7 @@ class CallPolicy:
 
         s = get_settings()
         return cls(attempts=s.refresh_retries, wait_seconds=s.refresh_retry_wait_seconds,
-                   max_wait_seconds=s.refresh_retry_max_wait_seconds, rate=RateLimit(calls, seconds))
+                   max_wait_seconds=s.refresh_retry_max_wait_seconds, rates=[RateLimit(calls, seconds)])
 
 
 class _Transient(Exception):
@@ -89,8 +89,8 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def _send(client: httpx.Client, url: str, method: str, path: str, policy: CallPolicy | None, **kwargs: Any) -> httpx.Response:
     if policy is not None:
-        if policy.rate is not None:
-            policy.rate.acquire()
+        for rate in policy.rates:
+            rate.acquire()
         policy.calls += 1
     try:
         response = client.request(method, path, **kwargs)
