@@ -20,17 +20,10 @@ from digest.compute import DigestEntry
 
 
 @dataclass(frozen=True)
-class DigestRecord:
-    """A stored digest item with the time its batch was loaded."""
+class DigestRecord(DigestEntry):
+    """A stored digest item: its id and the time its batch was loaded."""
 
     item_id: int
-    batch_id: int
-    area_code: str
-    metric_id: str
-    theme: str
-    kind: str
-    period: str
-    payload: dict[str, Any]
     loaded_at: datetime | None
 
 
