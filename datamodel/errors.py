@@ -48,5 +48,9 @@ class SourceUnavailable(DataModelError):
         self.reason = reason
 
 
+class SourceRejected(SourceUnavailable):
+    """The source answered but refused this request (HTTP 4xx other than 429): not worth a retry."""
+
+
 class DatabaseNotReady(DataModelError):
     """The database has no schema or an old revision; run `kuntamittari init`."""

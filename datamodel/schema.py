@@ -327,6 +327,106 @@ AREA_VERSION_DDL: dict[str, tuple[str, ...]] = {
 }
 
 
+class RefreshRun(Base):
+    """One run of `kuntamittari refresh`: when, how it ended, its batches and its per-series report.
+
+    Why a table of its own: a refresh that finds nothing new writes no `load_batch`, yet it is a
+    refresh; "last refreshed" and `--if-due` read the newest run that reached its sources.
+    `status`: ok | partial (a source failed) | failed (no source answered) | running.
+    """
+
+    __tablename__ = "refresh_run"
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    batch_ids: Mapped[list | None] = mapped_column(JSON)
+    report: Mapped[dict | None] = mapped_column(JSON)
+
+
+class RefreshSeriesState(Base):
+    """What the source said about a series when it was last fetched and loaded successfully.
+
+    `source_updated` is the source's own update stamp (Sotkanet `data-updated`, PxWeb `updated`):
+    the next refresh skips the data request of a series whose stamp has not moved.
+    """
+
+    __tablename__ = "refresh_series_state"
+
+    series_code: Mapped[str] = mapped_column(String(120), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    source_updated: Mapped[str | None] = mapped_column(String(40))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_run.run_id"))
+
+
+class DigestItem(Base):
+    """One change found after a load, per municipality and metric: language-independent facts.
+
+    `kind`: new_period | revised | threshold | target | outside_forecast | rank. `payload` holds
+    the numbers the sentence needs (values, bands, ranks, interval); the words come from the
+    translation layer when shown, so one stored item reads in fi, sv and en.
+    """
+
+    __tablename__ = "digest_item"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "area_code", "metric_id", "kind", "period", name="uq_digest_item_key"),
+        Index("ix_digest_item_area", "area_code", "batch_id"),
+    )
+
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.batch_id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("refresh_run.run_id"))
+    area_code: Mapped[str] = mapped_column(String(10))
+    metric_id: Mapped[str] = mapped_column(String(80))
+    theme: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertSubscription(Base):
+    """Who gets the digest: an e-mail address or a webhook URL, for chosen areas and themes.
+
+    `areas`/`themes` are JSON lists of codes (empty themes = every theme); `secret` signs webhook
+    bodies (HMAC-SHA256) when set. Only deliveries of batches loaded after `created_at` are sent.
+    """
+
+    __tablename__ = "alert_subscription"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    subscription_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(2))
+    areas: Mapped[list] = mapped_column(JSON)
+    themes: Mapped[list] = mapped_column(JSON)
+    secret: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertDelivery(Base):
+    """That a subscription was served for a batch (sent, or nothing in it for them): once per batch.
+
+    `status`: sent | empty | failed. A failed delivery is tried again by the next send.
+    """
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (UniqueConstraint("subscription_id", "batch_id", name="uq_alert_delivery_key"),)
+
+    delivery_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("alert_subscription.subscription_id", ondelete="CASCADE"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.batch_id"))
+    status: Mapped[str] = mapped_column(String(10))
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 @event.listens_for(Base.metadata, "after_create")
 def _area_version_triggers(target: object, connection: object, tables: list | None = None, **_: object) -> None:
     """After every table exists (the triggers refer to dim_area), when create_all made the counter."""
@@ -347,3 +447,8 @@ load_batch = LoadBatch.__table__
 series_coverage = SeriesCoverage.__table__
 area_version = DimAreaVersion.__table__
 quality_issue = DataQualityIssue.__table__
+refresh_run = RefreshRun.__table__
+refresh_series_state = RefreshSeriesState.__table__
+digest_item = DigestItem.__table__
+alert_subscription = AlertSubscription.__table__
+alert_delivery = AlertDelivery.__table__

@@ -14,6 +14,7 @@ import typer
 from datamodel import cli as datamodel_cli
 from forecasting import cli as forecasting_cli
 from metrics import cli as metrics_cli
+from refresh import cli as refresh_cli
 from ui import cli as ui_cli
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ datamodel_cli.register(app)
 metrics_cli.register(app)
 forecasting_cli.register(app)
 ui_cli.register(app)
+refresh_cli.register(app)
 
 
 def main() -> None:

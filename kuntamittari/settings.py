@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 Language = Literal["fi", "sv", "en"]
@@ -85,6 +85,30 @@ class Settings(BaseSettings):
     coverage_weight_series: str = "sotkanet:127"
     sotkanet_base_url: str = "https://sotkanet.fi/rest/1.1"
     statfin_base_url: str = "https://pxdata.stat.fi/PxWeb/api/v1"
+
+    # Refresh, change digest and alerts (docs/operations.md).
+    refresh_interval_days: int = Field(default=30, ge=1, description="`refresh --if-due` refreshes when the last one is older")
+    refresh_revision_years: int = Field(default=3, ge=0, description="Years before the newest stored one fetched again for revisions")
+    refresh_retries: int = Field(default=4, ge=1, description="Attempts per request on timeouts, HTTP 429 and 5xx")
+    refresh_retry_wait_seconds: float = Field(default=2.0, ge=0, description="First back-off wait; doubles per attempt")
+    refresh_retry_max_wait_seconds: float = Field(default=60.0, ge=0)
+    refresh_timeout_seconds: float = Field(default=60.0, gt=0)
+    sotkanet_max_calls: int = Field(default=5, ge=1, description="Sotkanet publishes no limit: stay polite")
+    sotkanet_time_window_seconds: float = Field(default=1.0, gt=0)
+    statfin_max_calls: int = Field(default=30, ge=1, description="PxWeb v1 limit; a lower one from ?config wins")
+    statfin_time_window_seconds: float = Field(default=10.0, gt=0)
+    statfin_max_cells: int = Field(default=100_000, ge=1, description="Cells per PxWeb query; a lower one from ?config wins")
+    digest_rank_group: Literal["similar", "pilot", "region", "county"] = "similar"
+    digest_forecast_models: tuple[str, ...] = ("drift",)
+    public_base_url: str = "http://localhost:8501"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_sender: str = ""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
 
     @classmethod
     def settings_customise_sources(

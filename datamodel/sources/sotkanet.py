@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import Engine
 
 from datamodel.errors import SourceFormatError
-from datamodel.sources.http import request_json
+from datamodel.sources.http import CallPolicy, request_json
 from datamodel.loaders.core import LoadResult, ProgressHook, SeriesMeta, checksum_of
 from datamodel.loaders.sotkanet import (
     API_LOADER,
@@ -73,8 +73,9 @@ class SotkanetClient:
     """Thin typed client; every network or format problem becomes a typed exception."""
 
     def __init__(self, base_url: str | None = None, *, transport: httpx.BaseTransport | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, policy: CallPolicy | None = None) -> None:
         self.base_url = (base_url or get_settings().sotkanet_base_url).rstrip("/")
+        self.policy = policy
         self._client = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
                                     headers={"User-Agent": "kuntamittari"}, follow_redirects=True)
 
@@ -89,12 +90,18 @@ class SotkanetClient:
         self.close()
 
     def _get(self, path: str, params: Sequence[tuple[str, str]] | None = None) -> tuple[Any, bytes]:
-        return request_json(self._client, self.base_url, "GET", path, params=list(params or []))
+        return request_json(self._client, self.base_url, "GET", path, policy=self.policy, params=list(params or []))
+
+    def indicator_doc(self, indicator_id: int) -> dict[str, Any]:
+        """The raw `/indicators/{id}` document (with `data-updated` and `range` {start, end})."""
+        doc, _ = self._get(f"/indicators/{int(indicator_id)}")
+        if not isinstance(doc, dict):
+            raise SourceFormatError(f"{self.base_url}/indicators/{int(indicator_id)}: expected an object")
+        return doc
 
     def indicator(self, indicator_id: int) -> SeriesMeta:
         """Metadata of one indicator."""
-        doc, _ = self._get(f"/indicators/{int(indicator_id)}")
-        return meta_from_indicator(doc)
+        return meta_from_indicator(self.indicator_doc(indicator_id))
 
     def regions(self) -> list[dict[str, Any]]:
         """The region list: dicts with id, code, category and fi/sv/en titles."""

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from datamodel.areas import AreaIndex, normalise_area_code
 from datamodel.errors import DataError, SourceFormatError
-from datamodel.sources.http import request_json
+from datamodel.sources.http import CallPolicy, request_json
 from datamodel.loaders.core import BatchInfo, LoadResult, ProgressHook, SeriesMeta, checksum_of, load_observations
 from datamodel.periods import parse_period
 from kuntamittari.settings import get_settings
@@ -225,9 +225,10 @@ class StatFinClient:
     """PxWeb v1 client: POST a query to a table and get json-stat2 back."""
 
     def __init__(self, base_url: str | None = None, *, lang: str = "fi", database: str = "StatFin",
-                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0) -> None:
+                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0,
+                 policy: CallPolicy | None = None) -> None:
         self.base_url = (base_url or get_settings().statfin_base_url).rstrip("/")
-        self.lang, self.database = lang, database
+        self.lang, self.database, self.policy = lang, database, policy
         self._client = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
                                     headers={"User-Agent": "kuntamittari"}, follow_redirects=True)
 
@@ -241,7 +242,14 @@ class StatFinClient:
         return f"/{self.lang}/{self.database}/{name}"
 
     def _request(self, method: str, path: str, body: Any = None) -> tuple[Any, bytes]:
-        return request_json(self._client, self.base_url, method, path, json=body)
+        return request_json(self._client, self.base_url, method, path, policy=self.policy, json=body)
+
+    def config(self) -> dict[str, Any]:
+        """The API's published limits (`GET /{lang}/?config`: maxValues/maxCells, maxCalls, timeWindow)."""
+        doc, _ = request_json(self._client, self.base_url, "GET", f"/{self.lang}/?config", policy=self.policy)
+        if not isinstance(doc, dict):
+            raise SourceFormatError(f"{self.base_url}/{self.lang}/?config: expected an object")
+        return doc
 
     def metadata(self, table: str) -> dict[str, Any]:
         """Table metadata (variables with codes, values and texts)."""

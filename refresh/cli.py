@@ -1,0 +1,198 @@
+"""Command-line commands for fresh data: refresh, its schedule, the digest and alert subscriptions.
+
+Thin shells over `refresh`, `digest` and `alerts` (registered on the main `kuntamittari` app);
+library errors become one line and an exit code through the data layer's CLI guard.
+Exit codes: 0 ok, 1 a source failed / data error, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from datamodel.cli import DbOpt, _engine, _guard, err, out
+from datamodel.errors import ConfigError
+from kuntamittari.formatting import format_datetime
+from kuntamittari.i18n import t
+from kuntamittari.settings import get_settings
+
+
+def _lang() -> str:
+    return get_settings().default_language
+
+
+def _print_report(report, verbose: bool, lang: str) -> None:  # type: ignore[no-untyped-def]
+    for src in report.sources:
+        name = t(f"refresh.source.{src.source}", lang)
+        n_new = sum(s.new_values for s in src.series)
+        n_rev = sum(s.revised_values for s in src.series)
+        if not src.series:
+            line = t("refresh.cli.source_empty", lang, source=name)
+        elif src.status == "failed":
+            line = t("refresh.cli.source_failed", lang, source=name, message=src.message or "")
+        elif src.status == "ok":
+            line = t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id, series=len(src.series),
+                     new=n_new, revised=n_rev, requests=src.requests)
+        else:
+            line = t("refresh.cli.source_nothing", lang, source=name, series=len(src.series), requests=src.requests)
+        (err if src.status == "failed" else out).print(line, highlight=False, markup=False)
+        for s in src.series:
+            if not verbose and s.status in ("unchanged", "skipped", "not_loaded"):
+                continue
+            detail = ""
+            if s.new_periods:
+                detail += t("refresh.cli.new_periods", lang, periods=", ".join(s.new_periods))
+            if s.status in ("new", "revised", "unchanged"):
+                detail += t("refresh.cli.values", lang, new=s.new_values, revised=s.revised_values, unchanged=s.unchanged_values)
+            if s.reason:
+                detail += t("refresh.cli.reason", lang, reason=s.reason)
+            out.print(t("refresh.cli.series_line", lang, code=s.code, status=t(f"refresh.status.{s.status}", lang),
+                        detail=detail), highlight=False, markup=False)
+    if report.digest_items:
+        out.print(t("refresh.cli.digest", lang, items=report.digest_items), highlight=False)
+    if any(report.alerts.values()):
+        out.print(t("refresh.cli.alerts", lang, **report.alerts), highlight=False)
+
+
+@_guard
+def refresh(
+    db: DbOpt = None,
+    if_due: Annotated[bool, typer.Option("--if-due", help="Do nothing when the last refresh is newer than the interval.")] = False,
+    no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the digest but send no e-mail or webhook.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every series, unchanged ones too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Fetch every series the catalogue uses from Sotkanet and StatFin (only what is new), then digest and alerts."""
+    from refresh import RefreshBusy, refresh_status, run_refresh
+
+    lang = _lang()
+    engine = _engine(db)
+    if if_due:
+        status = refresh_status(engine)
+        if not status.due:
+            out.print(t("refresh.cli.not_due", lang, last=format_datetime(status.last_refreshed, lang),
+                        next=format_datetime(status.next_due, lang)), highlight=False)
+            return
+    try:
+        report = run_refresh(engine, trigger="schedule" if if_due else "cli", send=not no_alerts)
+    except RefreshBusy:
+        err.print(t("refresh.cli.busy", lang), highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report, verbose, lang)
+    if report.status != "ok":
+        raise typer.Exit(1)
+
+
+@_guard
+def refresh_status_cmd(db: DbOpt = None) -> None:
+    """When data was last refreshed from the sources and when the next refresh is due."""
+    from refresh import refresh_status
+
+    lang = _lang()
+    status = refresh_status(_engine(db))
+    if status.running:
+        out.print(t("refresh.cli.status_running", lang, started=format_datetime(status.last_attempt, lang)), highlight=False)
+    if status.last_refreshed is None:
+        out.print(t("refresh.cli.status_never", lang), highlight=False)
+    else:
+        out.print(t("refresh.cli.status_last", lang, last=format_datetime(status.last_refreshed, lang),
+                    status=status.last_status), highlight=False)
+    out.print(t("refresh.cli.status_next", lang, next=format_datetime(status.next_due, lang), days=status.interval_days,
+                due=t("refresh.cli.status_due", lang) if status.due else ""), highlight=False)
+
+
+@_guard
+def digest(
+    area: Annotated[str, typer.Option("--area", help="Municipality code, e.g. 208.")],
+    db: DbOpt = None,
+    lang: Annotated[str | None, typer.Option(help="fi, sv or en.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many items, newest first.")] = 50,
+) -> None:
+    """Print a municipality's change digest ("Mitä uutta"), newest first."""
+    from digest import digest_for_area
+    from digest.text import digest_title, item_sentence
+    from metrics.catalog import load_catalog
+
+    lang = lang or _lang()
+    records = digest_for_area(_engine(db), area, limit=limit)
+    out.print(f"[bold]{digest_title(lang)}[/bold]")
+    if not records:
+        out.print(t("digest.empty", lang), highlight=False)
+        return
+    catalog = load_catalog()
+    for rec in records:
+        out.print(f"- {item_sentence(rec, catalog, lang)}", highlight=False, markup=False)
+
+
+@_guard
+def subscribe(
+    area: Annotated[list[str], typer.Option("--area", help="Municipality code (repeatable).")],
+    email: Annotated[str | None, typer.Option(help="E-mail address (a person or a shared address).")] = None,
+    webhook: Annotated[str | None, typer.Option(help="Webhook URL receiving a JSON POST.")] = None,
+    theme: Annotated[list[str], typer.Option("--theme", help="Theme id (repeatable; default all).")] = [],  # noqa: B006
+    lang: Annotated[str, typer.Option(help="Language of the messages: fi, sv or en.")] = "fi",
+    secret: Annotated[str | None, typer.Option(help="Webhook only: HMAC-SHA256 signing secret.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Subscribe an e-mail address or a webhook to the digest of chosen municipalities and themes."""
+    from alerts.subscriptions import add_subscription
+
+    if bool(email) == bool(webhook):
+        raise ConfigError("give exactly one of --email or --webhook")
+    channel, address = ("email", email) if email else ("webhook", webhook)
+    sub = add_subscription(_engine(db), channel, str(address), areas=area, themes=theme, language=lang, secret=secret)
+    out.print(t("alerts.cli.subscribed", _lang(), id=sub.subscription_id, channel=sub.channel, address=sub.address,
+                areas=", ".join(sub.areas), themes=", ".join(sub.themes) or t("alerts.cli.all_themes", _lang()),
+                lang=sub.language), highlight=False)
+
+
+@_guard
+def unsubscribe(address: Annotated[str, typer.Argument(help="E-mail address or webhook URL.")], db: DbOpt = None) -> None:
+    """Remove the subscriptions of an address."""
+    from alerts.subscriptions import remove_subscription
+
+    out.print(t("alerts.cli.removed", _lang(), count=remove_subscription(_engine(db), address)), highlight=False)
+
+
+@_guard
+def subscriptions(db: DbOpt = None) -> None:
+    """List the alert subscriptions."""
+    from alerts.subscriptions import list_subscriptions
+
+    subs = list_subscriptions(_engine(db))
+    if not subs:
+        out.print(t("alerts.cli.none", _lang()), highlight=False)
+    for s in subs:
+        themes = ",".join(s.themes) or t("alerts.cli.all_themes", _lang())
+        out.print(f"{s.subscription_id}\t{s.channel}\t{s.address}\t{s.language}\t{','.join(s.areas)}\t{themes}"
+                  f"\t{'signed' if s.secret else ''}", highlight=False, markup=False)
+
+
+@_guard
+def send_alerts(db: DbOpt = None) -> None:
+    """Send pending digest alerts (those of batches not yet delivered, or that failed before)."""
+    from alerts.send import send_alerts as send
+    from metrics.catalog import load_catalog
+
+    report = send(_engine(db), load_catalog())
+    out.print(t("alerts.cli.sent", _lang(), **report.as_dict()), highlight=False)
+    for line in report.errors:
+        err.print(line, highlight=False, markup=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to `app`."""
+    app.command("refresh")(refresh)
+    app.command("refresh-status")(refresh_status_cmd)
+    app.command("digest")(digest)
+    app.command("subscribe")(subscribe)
+    app.command("unsubscribe")(unsubscribe)
+    app.command("subscriptions")(subscriptions)
+    app.command("send-alerts")(send_alerts)
