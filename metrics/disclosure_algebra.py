@@ -20,13 +20,25 @@ from fractions import Fraction
 Vector = dict[int, Fraction]
 
 
-def normalise(form: Mapping[int, Fraction]) -> tuple[tuple[int, Fraction], ...]:
-    """The form scaled so its lowest atom has coefficient 1: equal for proportional forms."""
+def normalise(form: Mapping[int, Fraction | int]) -> tuple[tuple[int, Fraction | int], ...]:
+    """The form scaled so its lowest atom has coefficient 1: equal for proportional forms.
+
+    Coefficients stay exact: ints where they are whole (the usual case, and much faster than
+    Fractions), Fractions otherwise.
+    """
     items = sorted((a, c) for a, c in form.items() if c)
     if not items:
         return ()
     lead = items[0][1]
-    return tuple((a, c / lead) for a, c in items)
+    if lead == 1:
+        return tuple(items)
+    if lead == -1:
+        return tuple((a, -c) for a, c in items)
+    out = []
+    for atom, coef in items:
+        value = Fraction(coef) / lead
+        out.append((atom, value.numerator if value.denominator == 1 else value))
+    return tuple(out)
 
 
 class Audit:
@@ -103,7 +115,7 @@ class Audit:
         if not vector:
             return
         pivot = min(vector)
-        lead = vector[pivot]
+        lead = Fraction(vector[pivot])
         row = {a: c / lead for a, c in vector.items()}
         row_origin = {k: c / lead for k, c in origin.items()}
         # Keep the basis fully reduced: no row mentions another row's pivot.

@@ -39,7 +39,7 @@ import pandas as pd
 from metrics.disclosure import COMPLEMENTARY, DEFAULT_MIN_COUNT, HIDDEN_COLUMNS, PRIMARY, DisclosureError
 from metrics.disclosure_algebra import Audit, normalise
 from metrics.disclosure_forms import AreaHierarchy, CellKey, FormBuilder
-from metrics.disclosure_links import Terms, inherits_from, is_count, metric_terms
+from metrics.disclosure_links import Terms, families, inherits_from, is_count, metric_terms
 
 logger = logging.getLogger(__name__)
 
@@ -121,22 +121,23 @@ class _Table:
         self.parents = {m: inherits_from(metrics[m]) if m in metrics else () for m in ids}
         gender, age = _group_columns(cells)
         self.keys: list[CellKey] = list(zip(
-            cells["metric_id"].astype(str), cells["area_code"].astype(str), cells["period"].astype(str), gender, age,
+            cells["metric_id"].astype(str).tolist(), cells["area_code"].astype(str).tolist(),
+            cells["period"].astype(str).tolist(), gender.astype(str).tolist(), age.astype(str).tolist(),
         ))
-        self.value = _numbers(cells, "value").to_numpy()
+        self.value = _numbers(cells, "value").tolist()
         self.shown = (
-            cells["published"].fillna(True).astype(bool).to_numpy() if "published" in cells.columns
+            cells["published"].fillna(True).astype(bool).tolist() if "published" in cells.columns
             else [True] * len(cells)
         )
         self.primary = self._primary(cells)
         self.classes: list[_Class] = []
-        self.class_of: list[int] = []
-        self._classify(cells)
+        self.class_of: list[int] = []  # -1: in a block with nothing hidden
+        self._classify(cells, metrics)
 
     def _primary(self, cells: pd.DataFrame) -> list[bool]:
-        numerator = _numbers(cells, "numerator").to_numpy()
+        numerator = _numbers(cells, "numerator").tolist()
         already = (
-            cells["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in cells.columns
+            cells["suppressed"].fillna(False).astype(bool).tolist() if "suppressed" in cells.columns
             else [False] * len(cells)
         )
         out = []
@@ -147,20 +148,37 @@ class _Table:
             out.append(bool(already[i]) or (count == count and count < self.min_count[key[0]]))
         return out
 
-    def _classify(self, cells: pd.DataFrame) -> None:
+    def _active(self, metrics: Mapping[str, Any]) -> list[bool]:
+        """Cells in a (family of linked metrics, period) block holding a hidden cell: only they need forms.
+
+        Blocks share no atom and no inheritance link, so a block without a primary (or already
+        decided hidden) cell has nothing to protect and stays as it is.
+        """
+        family_of: dict[str, int] = {}
+        known = {m: metrics[m] for m in self.terms if m in metrics}
+        for number, family in enumerate(families(known)):
+            for mid in family:
+                family_of[mid] = number
+        pattern = self.context.pattern or {}
+        block = [(family_of.get(k[0], -1 - n), k[2]) for n, k in enumerate(self.keys)]
+        hot = {
+            block[i] for i, key in enumerate(self.keys)
+            if self.primary[i] or (pattern.get(key) is not None and pattern[key].suppressed)
+        }
+        return [b in hot for b in block]
+
+    def _classify(self, cells: pd.DataFrame, metrics: Mapping[str, Any]) -> None:
         builder = FormBuilder(
-            pd.DataFrame({
-                "metric_id": [k[0] for k in self.keys], "area_code": [k[1] for k in self.keys],
-                "period": [k[2] for k in self.keys], "gender": [k[3] for k in self.keys],
-                "age_band": [k[4] for k in self.keys], "value": self.value,
-                "denominator": _numbers(cells, "denominator").to_numpy(),
-            }),
+            zip(self.keys, self.value, _numbers(cells, "denominator").tolist()),
             self.terms, self.context.hierarchy, self.context.present,
         )
-        self.atoms = builder.atoms
+        active = self._active(metrics)
         by_form: dict[tuple, int] = {}
         pattern = self.context.pattern or {}
         for i, key in enumerate(self.keys):
+            if not active[i]:
+                self.class_of.append(-1)
+                continue
             has_value = self.value[i] == self.value[i]
             form = builder.form(*key) if (has_value or self.primary[i]) else None
             norm = normalise(form) if form else None
@@ -203,9 +221,11 @@ class _Table:
             return x
 
         for i, key in enumerate(self.keys):
+            if self.class_of[i] < 0:
+                continue
             for ref in self.parents[key[0]]:
                 j = position.get((ref, *key[1:]))
-                if j is not None and self.class_of[j] != self.class_of[i]:
+                if j is not None and self.class_of[j] >= 0 and self.class_of[j] != self.class_of[i]:
                     self.deps[self.class_of[i]].add(self.class_of[j])
                     parent[find(self.class_of[i])] = find(self.class_of[j])
         owner: dict[int, int] = {}
@@ -309,10 +329,11 @@ def disclose_table(cells: pd.DataFrame, catalog: Any, *, context: DisclosureCont
     reasons: list[str | None] = []
     for i in range(len(frame)):
         cls_index = table.class_of[i]
-        cls = table.classes[cls_index]
-        if cls_index not in hidden:
+        if cls_index < 0 or cls_index not in hidden:
             reasons.append(None)
-        elif table.primary[i]:
+            continue
+        cls = table.classes[cls_index]
+        if table.primary[i]:
             reasons.append(PRIMARY)
         elif cls.fixed is not None and cls.fixed.suppressed and cls.fixed.reason:
             reasons.append(cls.fixed.reason)
