@@ -17,9 +17,10 @@ Streamlit, so the public pages, the CSV export and the forecasting layer (which 
 rows before fitting) share one implementation. A zero count is suppressed too: "nobody in a
 group of one hundred" is as revealing as "one person".
 
-Known limit: relations between areas (a region's count = the sum of its municipalities) are not
-protected here; public pages show rates for areas or counts large enough (population, migration)
-that it does not arise. See docs/public.md.
+This judges one series at a time. A page shows many metrics, years and areas together, and
+arithmetic across them (gross minus out-migrants, rate x population, a region minus its other
+municipalities) can recover a cell hidden here: every public surface therefore calls
+`metrics.disclosure_table.disclose_table` on all the cells it shows (docs/public.md).
 """
 
 from __future__ import annotations
