@@ -153,6 +153,16 @@ def apply_disclosure(
         keys = _relation_keys(out, key_columns)
         suppressed, reason = _complementary(out, count, suppressed, reason, keys, *groups)
 
+    blank_hidden(out, suppressed)
+    out["suppression_reason"] = reason.where(suppressed, None)
+    n_hidden = int(suppressed.sum())
+    if n_hidden:
+        logger.debug("disclosure: %d of %d rows suppressed (min_count=%d)", n_hidden, len(out), min_count)
+    return out
+
+
+def blank_hidden(out: pd.DataFrame, suppressed: pd.Series) -> None:
+    """In place: the hidden rows' value columns set to missing, and the `suppressed` column."""
     for column in HIDDEN_COLUMNS:
         if column in out.columns:
             # Numeric columns stay float (hidden = NaN, read as None/missing by every consumer).
@@ -163,11 +173,6 @@ def apply_disclosure(
                 out[column] = out[column].astype("object")
                 out.loc[suppressed, column] = None
     out["suppressed"] = suppressed.astype(bool)
-    out["suppression_reason"] = reason.where(suppressed, None)
-    n_hidden = int(suppressed.sum())
-    if n_hidden:
-        logger.debug("disclosure: %d of %d rows suppressed (min_count=%d)", n_hidden, len(out), min_count)
-    return out
 
 
 def _complementary(

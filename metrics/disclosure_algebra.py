@@ -20,6 +20,16 @@ from fractions import Fraction
 Vector = dict[int, Fraction]
 
 
+def _subtract(target: dict, source: Mapping, factor: Fraction) -> None:
+    """target -= factor x source, in place, dropping entries that become zero."""
+    for key, coef in source.items():
+        value = target.get(key, 0) - factor * coef
+        if value:
+            target[key] = value
+        else:
+            target.pop(key, None)
+
+
 def normalise(form: Mapping[int, Fraction | int]) -> tuple[tuple[int, Fraction | int], ...]:
     """The form scaled so its lowest atom has coefficient 1: equal for proportional forms.
 
@@ -96,18 +106,8 @@ class Audit:
             if not factor:
                 continue
             row, row_origin = self.rows[pivot]
-            for atom, coef in row.items():
-                value = vector.get(atom, Fraction(0)) - factor * coef
-                if value:
-                    vector[atom] = value
-                else:
-                    vector.pop(atom, None)
-            for key, coef in row_origin.items():
-                value = origin.get(key, Fraction(0)) - factor * coef
-                if value:
-                    origin[key] = value
-                else:
-                    origin.pop(key, None)
+            _subtract(vector, row, factor)
+            _subtract(origin, row_origin, factor)
         return vector, origin
 
     def _insert(self, vector: Vector, origin: dict[Hashable, Fraction]) -> None:
@@ -123,19 +123,8 @@ class Audit:
             factor = other_row.get(pivot)
             if not factor:
                 continue
-            for atom, coef in row.items():
-                value = other_row.get(atom, Fraction(0)) - factor * coef
-                if value:
-                    other_row[atom] = value
-                else:
-                    other_row.pop(atom, None)
-            for key, coef in row_origin.items():
-                value = other_origin.get(key, Fraction(0)) - factor * coef
-                if value:
-                    other_origin[key] = value
-                else:
-                    other_origin.pop(key, None)
-            self.rows[other] = (other_row, other_origin)
+            _subtract(other_row, row, factor)
+            _subtract(other_origin, row_origin, factor)
         self.rows[pivot] = (row, row_origin)
 
     def support(self, form: Mapping[int, Fraction]) -> list[Hashable] | None:
@@ -154,12 +143,7 @@ class Audit:
         combination = {key: -coef for key, coef in origin.items()}
         rest: Vector = {a: c for a, c in form.items() if c}
         for key, coef in combination.items():
-            for atom, value in self.forms[key].items():
-                new = rest.get(atom, Fraction(0)) - coef * value
-                if new:
-                    rest[atom] = new
-                else:
-                    rest.pop(atom, None)
+            _subtract(rest, self.forms[key], coef)
         used = list(combination)
         for atom in sorted(rest):
             key = self.pins[atom]

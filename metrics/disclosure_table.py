@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.disclosure import COMPLEMENTARY, DEFAULT_MIN_COUNT, HIDDEN_COLUMNS, PRIMARY, DisclosureError
+from metrics.disclosure import COMPLEMENTARY, DEFAULT_MIN_COUNT, PRIMARY, DisclosureError, blank_hidden
 from metrics.disclosure_algebra import Audit, normalise
 from metrics.disclosure_forms import AreaHierarchy, CellKey, FormBuilder
 from metrics.disclosure_links import Terms, families, inherits_from, is_count, metric_terms
@@ -351,15 +351,7 @@ def disclose_table(cells: pd.DataFrame, catalog: Any, *, context: DisclosureCont
 
 def _blank(frame: pd.DataFrame, suppressed: pd.Series) -> pd.DataFrame:
     out = frame.copy()
-    for column in HIDDEN_COLUMNS:
-        if column in out.columns:
-            if pd.api.types.is_numeric_dtype(out[column]) or out[column].isna().all():
-                out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-                out.loc[suppressed, column] = float("nan")
-            else:
-                out[column] = out[column].astype("object")
-                out.loc[suppressed, column] = None
-    out["suppressed"] = suppressed.astype(bool)
+    blank_hidden(out, suppressed)
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,21 +36,13 @@ def star_metrics_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def star_env(star_engine: Engine, star_metrics_dir: Path) -> Iterator[None]:
-    """Point the settings at the star database and catalogue for this test only."""
-    keys = ("KUNTAMITTARI_DATABASE_URL", "KUNTAMITTARI_METRICS_DIR", "KUNTAMITTARI_AUTH_MODE", "KUNTAMITTARI_PUBLIC_ONLY")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ["KUNTAMITTARI_DATABASE_URL"] = star_engine.url.render_as_string(hide_password=False)
-    os.environ["KUNTAMITTARI_METRICS_DIR"] = str(star_metrics_dir)
-    os.environ["KUNTAMITTARI_AUTH_MODE"] = "local"
-    os.environ.pop("KUNTAMITTARI_PUBLIC_ONLY", None)
+def star_env(star_engine: Engine, star_metrics_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings pointing at the star database and catalogue, for this test only."""
+    monkeypatch.setenv("KUNTAMITTARI_DATABASE_URL", star_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("KUNTAMITTARI_METRICS_DIR", str(star_metrics_dir))
+    monkeypatch.setenv("KUNTAMITTARI_AUTH_MODE", "local")
+    monkeypatch.delenv("KUNTAMITTARI_PUBLIC_ONLY", raising=False)
     get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
