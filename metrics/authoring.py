@@ -86,7 +86,7 @@ SERIES_CODE = re.compile(r"^(sotkanet:\d+|statfin:[^:\s]+:[^:\s]+|own:\d{3}:[a-z
 AGE_BAND = re.compile(r"^(all|\d+-\d*)$")
 MAX_NAME_LENGTH = 120
 PRESERVED_FIELDS: tuple[str, ...] = (
-    "tags", "caveats", "why_it_matters", "source", "licence", "attribution", "update_frequency",
+    "tags", "caveats", "why_it_matters", "source", "licence", "attribution", "update_frequency", "disclosure",
 )
 
 
