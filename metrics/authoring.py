@@ -87,7 +87,7 @@ AGE_BAND = re.compile(r"^(all|\d+-\d*)$")
 MAX_NAME_LENGTH = 120
 PRESERVED_FIELDS: tuple[str, ...] = (
     "tags", "caveats", "why_it_matters", "source", "licence", "attribution", "update_frequency",
-    "weight_basis", "approximation_note", "min_coverage",
+    "weight_basis", "approximation_note", "min_coverage", "disclosure",
 )
 
 

@@ -1,8 +1,11 @@
 """The catalogue: every metric file of a directory, validated, indexed, with its issues.
 
 One bad file never takes the app down: files with errors are left out of `metrics` and their
-problems listed in `issues`, so pages show the rest and the data-quality page shows the list.
-Phase 2 rules (unique ids, references, cycles, series in the database) run over the whole set.
+problems listed in `issues`, so pages show the rest and the data-quality page shows the list
+(`broken_files`). A file is size-checked before it is read, and a file whose parsing fails in
+an unforeseen way (a bug, a pathological input) becomes an issue naming it, not an exception.
+Phase 2 rules (unique ids, references, cycles, series in the database, disclosure links) run
+over the whole set.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from kuntamittari.settings import PROJECT_ROOT, get_settings
+from metrics.disclosure_links import rule_disclosure_links
 from metrics.errors import MetricNotFound
 from metrics.issues import Issue, Report
 from metrics.model import AnyMetric, MetricStatus, Theme
 from metrics.rules import run_rules
-from metrics.yaml_io import ParsedFile, parse_metric_text
+from metrics.yaml_io import MAX_FILE_CHARS, ParsedFile, parse_metric_text
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +70,62 @@ class Catalog:
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.level == "error"]
 
+    def broken_files(self) -> list[BrokenFile]:
+        """Files left out of the catalogue because of errors, each with its first error (for data status)."""
+        loaded = {_display_path(p) for p in self.files.values()}
+        by_file: dict[str, list[Issue]] = {}
+        for issue in self.errors:
+            if issue.file not in loaded:
+                by_file.setdefault(issue.file, []).append(issue)
+        return [
+            BrokenFile(file, tuple(dict.fromkeys(i.code for i in found)), found[0].render())
+            for file, found in sorted(by_file.items())
+        ]
+
+
+@dataclass(frozen=True)
+class BrokenFile:
+    """A metric file the catalogue could not accept: its codes ('formula-too-long', ...) and first message."""
+
+    file: str
+    codes: tuple[str, ...]
+    message: str
+
 
 def _display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
+
+
+def _parse_file(path: Path) -> ParsedFile:
+    """Phase 1 for one file, whatever it holds: every failure becomes an issue naming the file."""
+    shown = _display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > 4 * MAX_FILE_CHARS:  # up to 4 bytes a character: refused before it is read
+            return ParsedFile(None, [Issue("error", "yaml-too-large", shown, None, None,
+                                           f"the file has {size} bytes, at most {MAX_FILE_CHARS} characters are allowed",
+                                           "a metric file is a page of text")])
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return ParsedFile(None, [Issue("error", "unreadable", shown, None, None, f"cannot read the file: {exc}", "save it as UTF-8")])
+    try:
+        return parse_metric_text(text, shown)
+    except Exception as exc:  # noqa: BLE001 - a bug or a pathological input must cost one file, not the catalogue
+        logger.exception("metric file %s could not be parsed", shown)
+        return ParsedFile(None, [Issue("error", "unparseable", shown, None, None,
+                                       f"the file could not be read ({type(exc).__name__})", "simplify the file or report it")])
+
+
+def _disclosure_rule(accepted: dict[Path, ParsedFile], rejected: set[Path], directory: Path) -> tuple[list[Issue], set[Path]]:
+    """The disclosure-link rule, with the same crash guard as the other catalogue rules."""
+    try:
+        return rule_disclosure_links(accepted, _display_path, rejected)
+    except Exception as exc:  # noqa: BLE001 - a crashing rule must become an issue, not a traceback
+        logger.exception("rule disclosure links crashed")
+        return [Issue("error", "rule-crashed", str(directory), None, None, f"check 'disclosure links' failed: {exc}")], set()
 
 
 def load_catalog(directory: Path | None = None, engine: Engine | None = None) -> Catalog:
@@ -86,13 +140,7 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
         return catalog
     parsed: dict[Path, ParsedFile] = {}
     for path in sorted(directory.rglob("*.yaml")):
-        shown = _display_path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            catalog.issues.append(Issue("error", "unreadable", shown, None, None, f"cannot read the file: {exc}", "save it as UTF-8"))
-            continue
-        result = parse_metric_text(text, shown)
+        result = _parse_file(path)
         catalog.issues.extend(result.issues)
         parsed[path] = result
     accepted = {
@@ -101,6 +149,9 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
     }
     rule_issues, rejected = run_rules(accepted, directory, engine, _display_path)
     catalog.issues.extend(rule_issues)
+    link_issues, link_rejected = _disclosure_rule(accepted, rejected, directory)
+    catalog.issues.extend(link_issues)
+    rejected |= link_rejected
     for path, result in accepted.items():
         metric = result.metric
         assert metric is not None

@@ -17,9 +17,10 @@ Streamlit, so the public pages, the CSV export and the forecasting layer (which 
 rows before fitting) share one implementation. A zero count is suppressed too: "nobody in a
 group of one hundred" is as revealing as "one person".
 
-Known limit: relations between areas (a region's count = the sum of its municipalities) are not
-protected here; public pages show rates for areas or counts large enough (population, migration)
-that it does not arise. See docs/public.md.
+This judges one series at a time. A page shows many metrics, years and areas together, and
+arithmetic across them (gross minus out-migrants, rate x population, a region minus its other
+municipalities) can recover a cell hidden here: every public surface therefore calls
+`metrics.disclosure_table.disclose_table` on all the cells it shows (docs/public.md).
 """
 
 from __future__ import annotations
@@ -152,6 +153,16 @@ def apply_disclosure(
         keys = _relation_keys(out, key_columns)
         suppressed, reason = _complementary(out, count, suppressed, reason, keys, *groups)
 
+    blank_hidden(out, suppressed)
+    out["suppression_reason"] = reason.where(suppressed, None)
+    n_hidden = int(suppressed.sum())
+    if n_hidden:
+        logger.debug("disclosure: %d of %d rows suppressed (min_count=%d)", n_hidden, len(out), min_count)
+    return out
+
+
+def blank_hidden(out: pd.DataFrame, suppressed: pd.Series) -> None:
+    """In place: the hidden rows' value columns set to missing, and the `suppressed` column."""
     for column in HIDDEN_COLUMNS:
         if column in out.columns:
             # Numeric columns stay float (hidden = NaN, read as None/missing by every consumer).
@@ -162,11 +173,6 @@ def apply_disclosure(
                 out[column] = out[column].astype("object")
                 out.loc[suppressed, column] = None
     out["suppressed"] = suppressed.astype(bool)
-    out["suppression_reason"] = reason.where(suppressed, None)
-    n_hidden = int(suppressed.sum())
-    if n_hidden:
-        logger.debug("disclosure: %d of %d rows suppressed (min_count=%d)", n_hidden, len(out), min_count)
-    return out
 
 
 def _complementary(

@@ -3,13 +3,28 @@
 Expressions come from YAML written by people, so they are parsed with Python's `ast` module into
 a tiny tree of our own and everything else (calls, attributes, comparisons, ...) is refused.
 The tree is evaluated on pandas Series or floats; it is never turned into SQL.
+
+Size is bounded before anything is parsed: a formula is a line a reviewer reads, and every walk
+over the tree is recursive, so an overlong or deeply nested text (a 1000-term sum, 500 nested
+parentheses) is refused with `formula-too-long` / `formula-too-deep` instead of exhausting the
+interpreter's stack and taking the whole catalogue down with it.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Any, Union
+
+#: Longest formula text accepted (characters); real formulas are a few dozen.
+MAX_EXPRESSION_CHARS = 2_000
+#: Most operands (metric ids and numbers) in one formula.
+MAX_EXPRESSION_TERMS = 100
+#: Deepest nesting of parentheses. With operators bounded too (2 per term), the tree is at most
+#: a few hundred levels deep, well inside the interpreter's recursion limit.
+MAX_EXPRESSION_DEPTH = 20
+_OPERAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+")
 
 
 class ExpressionError(ValueError):
@@ -118,8 +133,43 @@ def _safe_divide(left: Any, right: Any) -> Any:
     return left / right
 
 
+def check_expression_size(text: str) -> None:
+    """Raise ExpressionError when `text` is too long, has too many terms or nests too deeply.
+
+    Runs on the raw text with a linear scan, so it is safe on any input; `parse_expression`
+    calls it first.
+    """
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"formula-too-long: the formula has {len(text)} characters, at most {MAX_EXPRESSION_CHARS} are allowed"
+        )
+    terms = len(_OPERAND.findall(text))
+    if terms > MAX_EXPRESSION_TERMS:
+        raise ExpressionError(
+            f"formula-too-long: the formula has {terms} terms, at most {MAX_EXPRESSION_TERMS} are allowed; "
+            "build it from smaller derived metrics"
+        )
+    operators = sum(text.count(op) for op in "+-*/")
+    if operators > 2 * MAX_EXPRESSION_TERMS:
+        raise ExpressionError(
+            f"formula-too-long: the formula has {operators} operators, at most {2 * MAX_EXPRESSION_TERMS} are allowed"
+        )
+    depth = deepest = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    if deepest > MAX_EXPRESSION_DEPTH:
+        raise ExpressionError(
+            f"formula-too-deep: the formula nests parentheses {deepest} levels deep, at most {MAX_EXPRESSION_DEPTH} are allowed"
+        )
+
+
 def parse_expression(text: str) -> Expression:
-    """Parse `text` or raise ExpressionError naming the offending part."""
+    """Parse `text` or raise ExpressionError naming the offending part (size is checked first)."""
+    check_expression_size(text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:

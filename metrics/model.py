@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -139,6 +139,53 @@ class CodeList(BaseModel):
 CompareWith = Union[CompareKind, CodeList]
 
 
+class DisclosureLinks(BaseModel):
+    """How the metric's value is tied to other metrics, for disclosure control (docs/public.md).
+
+    Sum, ratio and derived metrics are linked to their inputs automatically. A series published
+    as it is, but computed by its source from other metrics' numbers (net migration per 1 000 is
+    in-migrants minus out-migrants per 1 000), is not: declare it here, so that when those
+    numbers are hidden this one is hidden too, and so that no sum or difference of published
+    cells gives a hidden one back.
+    """
+
+    model_config = _FROZEN
+    relation: str | None = Field(
+        default=None,
+        description="The value equals this formula of other metrics (metric ids, numbers, + - * /), "
+        "e.g. 'in_migration_rate - out_migration_rate'",
+    )
+    linked_to: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], ...] | None = Field(
+        default=None,
+        description="Metrics the value is computed from in a way no formula states: it is hidden whenever one of them is",
+    )
+
+    @field_validator("relation")
+    @classmethod
+    def _relation_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            from metrics.expr import parse_expression  # local: expr imports nothing from here
+
+            parse_expression(value)
+        return value
+
+    @model_validator(mode="after")
+    def _something_declared(self) -> DisclosureLinks:
+        if self.relation is None and not self.linked_to:
+            raise ValueError("empty-disclosure: give a 'relation' formula or a 'linked_to' list of metric ids")
+        return self
+
+    def references(self) -> tuple[str, ...]:
+        """Every metric id the declaration names (relation first, then linked_to), once each."""
+        names: list[str] = []
+        if self.relation is not None:
+            from metrics.expr import parse_expression
+
+            names.extend(parse_expression(self.relation).names())
+        names.extend(n for n in self.linked_to or () if n not in names)
+        return tuple(names)
+
+
 class MetricBase(BaseModel):
     """Fields every metric has, whatever its kind."""
 
@@ -164,6 +211,9 @@ class MetricBase(BaseModel):
     owner: str | None = None
     update_frequency: UpdateFrequency = UpdateFrequency.YEARLY
     min_count: int = Field(default=5, ge=0, description="Smallest count shown (disclosure control)")
+    disclosure: DisclosureLinks | None = Field(
+        default=None, description="Other metrics this value is arithmetically tied to (disclosure control)"
+    )
     caveats: Texts | None = None
     why_it_matters: Texts | None = None
     min_coverage: float | None = Field(
@@ -240,12 +290,13 @@ class DerivedMetric(MetricBase):
     kind: Literal["derived"]
     expression: str = Field(min_length=1, description="+ - * / and parentheses over metric ids and numbers")
 
-    @model_validator(mode="after")
-    def _parses(self) -> DerivedMetric:
+    @field_validator("expression")
+    @classmethod
+    def _parses(cls, value: str) -> str:
         from metrics.expr import parse_expression  # local: expr imports nothing from here
 
-        parse_expression(self.expression)
-        return self
+        parse_expression(value)
+        return value
 
     def references(self) -> tuple[str, ...]:
         from metrics.expr import parse_expression

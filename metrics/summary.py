@@ -414,8 +414,8 @@ def collect_public_frames(engine: Any, catalog: Any, area_code: str) -> PublicFr
 
     Per metric: the total for the municipality, its region, county and Finland, plus the
     municipality's male/female parts where the data has a gender split and the metric is not
-    fixed to one gender. All rows of a metric go through `apply_disclosure` together, so
-    complementary suppression sees the total and its parts at once. Drafts are never read.
+    fixed to one gender. All rows of all metrics go through `disclose_table` together, so no
+    sum, difference or rate x population of shown cells gives a hidden one. Drafts are never read.
     Raises `SummaryError` for an unknown municipality.
     """
     from sqlalchemy import select
@@ -454,7 +454,7 @@ def collect_public_frames(engine: Any, catalog: Any, area_code: str) -> PublicFr
     level_of_code = {code: "area", **{other: level for level, other in level_codes.items()}}
     frames: dict[str, pd.DataFrame] = {}
     batch_ids: set[int] = set()
-    by_id = {m.id: m for m in metrics}
+    shown: list[pd.DataFrame] = []
     for metric_id, parts_list in results.items():
         non_empty = [f for f in parts_list if not f.empty]
         if not non_empty:
@@ -462,10 +462,18 @@ def collect_public_frames(engine: Any, catalog: Any, area_code: str) -> PublicFr
         combined = pd.concat(non_empty, ignore_index=True)
         combined = combined[combined["area_code"].isin(level_of_code)].copy()
         combined["level"] = combined["area_code"].map(level_of_code)
-        combined = combined.drop(columns=[c for c in ("min_num",) if c in combined.columns])
-        disclosed = apply_disclosure(combined, by_id[metric_id].min_count)
-        batch_ids.update(int(b) for b in disclosed["batch_id"].dropna())
-        frames[metric_id] = disclosed
+        shown.append(combined.drop(columns=[c for c in ("min_num",) if c in combined.columns]))
+    if shown:
+        # Every cell the page, its CSV and its printout show, judged together and as part of the
+        # whole publication (so no page shows what another hides).
+        from metrics.disclosure_publication import publication_context
+        from metrics.disclosure_table import disclose_table
+
+        table = pd.concat(shown, ignore_index=True)
+        disclosed_all = disclose_table(table, catalog, context=publication_context(engine, catalog))
+        for metric_id, disclosed in disclosed_all.groupby("metric_id", sort=False):
+            batch_ids.update(int(b) for b in disclosed["batch_id"].dropna())
+            frames[str(metric_id)] = disclosed.reset_index(drop=True)
     fetched_at = None
     if batch_ids:
         batches = load_batches(engine)

@@ -166,4 +166,4 @@ def test_aliases_and_huge_files_are_refused_before_they_cost_memory() -> None:
     metric, issues = load_metric_text(bomb, "bomb.yaml")
     assert metric is None and [(i.code, i.line) for i in issues] == [("yaml-alias", 2)]
     metric, issues = load_metric_text("x" * 300_000, "big.yaml")
-    assert metric is None and issues[0].code == "too-large"
+    assert metric is None and issues[0].code == "yaml-too-large"
