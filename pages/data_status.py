@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.formatting import format_date, format_datetime, format_integer, format_period
+from readout.formatting import format_date, format_datetime, format_integer, format_period
 from kuntamittari.i18n import pick, t
 from ui import data
 from ui.frame import guarded, page_frame

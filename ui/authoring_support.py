@@ -21,8 +21,10 @@ from sqlalchemy import Engine
 
 from kuntamittari.settings import get_settings
 from metrics.authoring import AuthoringContext, slugify
+from metrics import warehouse
 from metrics.authoring_store import MetricStore
 from metrics.catalog import Catalog, load_catalog
+from metrics.warehouse import DataModelError, InputTooLarge, ValidationFailed
 from metrics.model import AnyMetric, CompareKind
 
 logger = logging.getLogger(__name__)
@@ -137,23 +139,13 @@ def preview(metric: AnyMetric, catalog: Catalog, lang: str, home: str | None = N
 # ---------------------------------------------------------------------------- areas
 
 
-@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def _area_names(_engine: Engine, url: str, lang: str) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from datamodel.schema import area
-
-    column = {"sv": area.c.name_sv, "en": area.c.name_en}.get(lang, area.c.name_fi)
-    with _engine.connect() as conn:
-        rows = conn.execute(select(area.c.code, area.c.name_fi, column).order_by(area.c.valid_from)).all()
-    return {code: (local or fi) for code, fi, local in rows}
-
-
 def area_names(lang: str) -> dict[str, str]:
     """Area code -> name in `lang` (Finnish when there is none); empty if the database is not ready."""
+    from ui.data import area_names as cached_names, db_key
+
     try:
         eng = engine()
-        return _area_names(eng, str(eng.url), lang)
+        return cached_names(eng, db_key(eng), lang)
     except Exception:  # noqa: BLE001 - names are a nicety; codes are shown instead
         logger.exception("area names unavailable")
         return {}
@@ -205,18 +197,12 @@ def parse_upload(
 
     Returns the loader's `ParseReport`; raises `UploadProblem` for files that cannot be read.
     """
-    from datamodel.areas import AreaIndex
-    from datamodel.errors import DataModelError, InputTooLarge
-    from datamodel.loaders.own_data import parse_own_data
-
     check_upload_size(len(data))
     if not data.strip():
         raise UploadProblem("authoring.own.empty")
     try:
-        with engine().connect() as conn:
-            areas = AreaIndex.load(conn)
-        return parse_own_data(
-            data, filename=filename, series_code=PARSE_PLACEHOLDER, areas=areas, mapping=mapping or None,
+        return warehouse.parse_upload(
+            engine(), data, filename=filename, series_code=PARSE_PLACEHOLDER, mapping=mapping or None,
             variable=variable or None, max_bytes=upload_limit_bytes(),
         )
     except InputTooLarge as exc:
@@ -253,14 +239,11 @@ def import_upload(
 
     Raises `UploadProblem` with the reason when nothing was loaded (the database is unchanged).
     """
-    from datamodel.errors import DataModelError, ValidationFailed
-    from datamodel.loaders.own_data import import_own_data
-
     if not title.strip():
         raise UploadProblem("authoring.own.name_missing")
     check_upload_size(len(data))
     try:
-        report, result = import_own_data(
+        report, result = warehouse.import_upload(
             engine(), data, series_code=series_code, title=title.strip(), filename=filename,
             mapping=mapping or None, variable=variable or None, unit=unit or None, is_count=is_count, accept_partial=accept_partial,
             max_bytes=upload_limit_bytes(),

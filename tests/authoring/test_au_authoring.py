@@ -277,7 +277,7 @@ def test_saved_file_passes_kuntamittari_validate(tmp_path: Path) -> None:
 
     from typer.testing import CliRunner
 
-    from kuntamittari.cli import app
+    from cli.main import app
     from kuntamittari.settings import PROJECT_ROOT
 
     definitions = tmp_path / "definitions"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from kuntamittari.cli import app
+from cli.main import app
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 runner = CliRunner()
@@ -48,7 +48,7 @@ def test_list_and_explain() -> None:
     explained = runner.invoke(app, ["explain", "in_migration_rate", "--dialect", "postgresql"])
     assert explained.exit_code == 0, explained.output
     assert "SELECT" in explained.output and "sotkanet:3196" in explained.output and "GROUP BY" in explained.output
-    assert "× 1\u00a0000" in explained.output
+    assert "× 1\u202f000" in explained.output
     unknown = runner.invoke(app, ["explain", "in_migraton_rate"])
     assert unknown.exit_code == 2 and "did you mean 'in_migration_rate'" in unknown.output
 

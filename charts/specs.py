@@ -23,7 +23,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from kuntamittari.formatting import format_number, is_missing
+from readout.formatting import format_number, is_missing
 
 logger = logging.getLogger(__name__)
 

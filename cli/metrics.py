@@ -158,7 +158,7 @@ def explain_metric(
 ) -> None:
     """Print a metric's formula and the SQL it compiles to (no database needed)."""
     from metrics.compiler import AreaTarget, compile_inputs, explain, metric_inputs
-    from metrics.formula import describe_aggregation, describe_formula
+    from readout.formula import describe_aggregation, describe_formula
     from metrics.evaluate import leaf_metrics
 
     lang = lang or _lang()

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from kuntamittari.i18n import normalise_language, pick, t
+from kuntamittari.i18n import pick, t
 from metrics.expr import parse_expression
+from readout.formatting import format_number
 from metrics.model import Aggregation, AnyMetric, DerivedMetric, RatioMetric, SimpleMetric, SumMetric
 
 logger = logging.getLogger(__name__)
@@ -33,12 +34,10 @@ def _bundled_titles() -> dict[str, str]:
         return {}
 
 
-def format_number(value: float, lang: str) -> str:
-    """1000 -> '1 000' (fi, sv) or '1,000' (en); integers without decimals."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-    if normalise_language(lang) == "en":
-        return text
-    return text.replace(",", "\u00a0").replace(".", ",") if not float(value).is_integer() else text.replace(",", "\u00a0")
+def _scale_text(value: float, lang: str) -> str:
+    """1000 -> '1 000' (fi, sv) or '1,000' (en); a fractional scale keeps its decimals."""
+    decimals = 0 if float(value).is_integer() else len(repr(float(value)).split(".")[1])
+    return format_number(value, lang, decimals)
 
 
 def describe_formula(
@@ -59,7 +58,7 @@ def describe_formula(
     if isinstance(metric, RatioMetric):
         text = f"{series_label(metric.numerator)} / {series_label(metric.denominator)}"
         if metric.scale != 1:
-            text += f" {times} {format_number(metric.scale, lang)}"
+            text += f" {times} {_scale_text(metric.scale, lang)}"
         return text
     if isinstance(metric, SumMetric):
         return " + ".join(series_label(code) for code in metric.series)

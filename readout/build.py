@@ -1,0 +1,230 @@
+"""The readout of a municipality: the metric layer's values with the judgements of `readout.rules`.
+
+`build_area_readout(engine, catalog, area)` is the one entry point every surface uses; it asks
+the metric layer (`readout.collect`) and then `readout_from_collected` turns the rows into typed,
+language-independent `readout.model` objects. The second step is pure, so tests build readouts
+from hand-made frames (coverage columns included) without a database.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from kuntamittari.settings import get_settings
+from metrics.catalog import Catalog
+from metrics.model import AnyMetric
+from readout import rules
+from readout.collect import Collected, ReadoutError, collect, is_count
+from readout.model import (
+    AreaReadout,
+    AreaRef,
+    Audience,
+    Comparison,
+    MetricInfo,
+    MetricReadout,
+    Point,
+    SeriesRef,
+    TargetStatus,
+    Trend,
+    texts,
+)
+from readout.sources import metric_sources, readout_sources
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ReadoutError", "build_area_readout", "metric_info", "readout_from_collected"]
+
+#: The metric layer's statuses as the readout names them (unknown ones keep their row's meaning).
+_STATUS = {"ok": "ok", "partial": "partial", "insufficient": "insufficient", "incomplete": "insufficient",
+           "provisional": "provisional", "suppressed": "suppressed", "missing": "missing"}
+_HIDDEN = ("insufficient", "suppressed", "too_few")
+
+
+def build_area_readout(engine: Engine, catalog: Catalog, area_code: str, *,
+                       compare_with: Sequence[str] = ("region",), audience: Audience = "internal",
+                       include_drafts: bool = False, with_parts: bool = False,
+                       metric_ids: Sequence[str] | None = None) -> AreaReadout:
+    """The readout of `area_code`: every approved metric (and drafts when asked, never for the
+    public) in theme order, compared with the areas of `compare_with` ('region', 'county',
+    'finland', 'pilot', 'similar' or area codes). A public readout is disclosure-controlled.
+    Raises `ReadoutError` for an unknown area."""
+    drafts = include_drafts and audience == "internal"
+    metrics = [m for ms in catalog.by_theme(include_drafts=drafts).values() for m in ms]
+    if metric_ids is not None:
+        wanted = set(metric_ids)
+        metrics = [m for m in metrics if m.id in wanted] or [catalog.get(i) for i in metric_ids]
+    data = collect(engine, catalog, metrics, area_code, compare_with=compare_with, audience=audience,
+                   with_parts=with_parts)
+    return readout_from_collected(data, metrics)
+
+
+def metric_info(metric: AnyMetric) -> MetricInfo:
+    """The catalogue's description of a metric as plain readout data."""
+    return MetricInfo(
+        metric_id=metric.id, theme=metric.theme.value, name=texts(metric.name.as_dict()),
+        unit=texts(metric.unit.as_dict()), description=texts(metric.description.as_dict()),
+        why=texts(metric.why_it_matters.as_dict() if metric.why_it_matters else None),
+        caveats=texts(metric.caveats.as_dict() if metric.caveats else None),
+        direction=metric.direction.value, decimals=int(metric.decimals), is_count=is_count(metric),
+        status=metric.status.value, min_count=int(metric.min_count), declared_source=metric.source,
+    )
+
+
+def _area_ref(data: Collected, role: str, code: str) -> AreaRef:
+    rows = data.areas[data.areas["code"] == code]
+    if rows.empty:
+        return AreaRef(code, role)
+    row = rows.iloc[-1]
+    names = {lang: row.get(f"name_{lang}") for lang in ("fi", "sv", "en")}
+    clean = {k: str(v) for k, v in names.items() if isinstance(v, str) and v}
+    return AreaRef(code, role, texts(clean), str(row.get("area_type") or "") or None)
+
+
+def _num(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _int(value: Any) -> int | None:
+    number = _num(value)
+    return None if number is None else int(number)
+
+
+def point_from_row(row: dict[str, Any]) -> Point:
+    """One tidy row as a `Point`; a value that must not be shown becomes None with its reason."""
+    value = _num(row.get("value"))
+    status = _STATUS.get(str(row.get("status") or "ok"), "ok")
+    if bool(row.get("suppressed", False)):
+        status = "too_few"
+    if status in _HIDDEN:
+        value = None
+    elif value is None:
+        status = "missing"
+    coverage = _num(row.get("coverage"))
+    return Point(
+        period=str(row["period"]), year=int(row["year"]), value=value, status=status,  # type: ignore[arg-type]
+        basis=str(row["basis"]) if isinstance(row.get("basis"), str) else None, coverage=coverage,
+        members_present=_int(row.get("members_present")), members_expected=_int(row.get("members_expected")),
+    )
+
+
+def _series(frame: pd.DataFrame, role: str, gender: str | None = None) -> tuple[Point, ...]:
+    rows = frame[frame["role"] == role]
+    if gender is not None:
+        rows = rows[rows["gender"].astype(str) == gender]
+    rows = rows.sort_values(["year", "period"], key=lambda s: s.astype(str) if s.name == "period" else s)
+    return tuple(point_from_row(r) for r in rows.to_dict("records"))
+
+
+def _latest(points: Sequence[Point]) -> Point | None:
+    """The newest period that has a value or a reason for having none."""
+    for point in reversed(points):
+        if point.value is not None or point.status in _HIDDEN:
+            return point
+    return None
+
+
+def _value_at(points: Sequence[Point], year: int) -> float | None:
+    return next((p.value for p in points if p.year == year and p.value is not None), None)
+
+
+def _trend(info: MetricInfo, points: Sequence[Point], latest: Point | None) -> Trend:
+    if latest is None or latest.value is None:
+        return Trend()
+    valued = [p for p in points if p.value is not None and p.year <= latest.year]
+    fit = rules.judge_trend([(p.year, p.value) for p in valued], info.direction, info.decimals)  # type: ignore[misc]
+    if fit.verdict == "unknown":
+        return Trend(first_year=fit.first_year, last_year=fit.last_year)
+    start = next(p for p in valued if p.year >= (fit.first_year or latest.year))
+    return Trend(fit.verdict, fit.direction, fit.change, fit.first_year, fit.last_year, start, latest)
+
+
+def _population_at(population: pd.DataFrame | None, code: str, period: str) -> float | None:
+    if population is None or population.empty:
+        return None
+    rows = population[(population["area_code"] == code) & (population["period"].astype(str) == period)]
+    rows = rows[rows["gender"].astype(str) == "total"] if "gender" in rows else rows
+    return _num(rows["value"].iloc[-1]) if not rows.empty else None
+
+
+def _compare(info: MetricInfo, latest: Point | None, area: AreaRef, other: Point | None, own_code: str,
+             population: pd.DataFrame | None) -> Comparison:
+    """The latest value against one comparison area (see `readout.rules` for the rule)."""
+    if other is None or other.value is None:
+        reason = "no_data" if other is None or other.status == "missing" else other.status
+        return Comparison(area, "unknown", other, reason=reason)
+    if latest is None or latest.value is None:
+        return Comparison(area, "unknown", other)
+    if not info.is_count:
+        return Comparison(area, rules.judge_difference(latest.value, other.value, info.direction, info.decimals),
+                          other, basis="value")
+    own_rate = rules.per_residents(latest.value, _population_at(population, own_code, latest.period))
+    other_rate = rules.per_residents(other.value, _population_at(population, area.code, other.period))
+    if info.metric_id == get_settings().population_metric or own_rate is None or other_rate is None:
+        return Comparison(area, "not_comparable", other, reason="different_size")
+    verdict = rules.judge_difference(own_rate, other_rate, info.direction, 1)
+    return Comparison(area, verdict, other, "per_1000_residents", own_rate, other_rate)
+
+
+def _target(metric: AnyMetric, info: MetricInfo, code: str, latest: Point | None) -> tuple[str | None, TargetStatus]:
+    if latest is None or latest.value is None:
+        return None, TargetStatus()
+    band = None
+    if metric.thresholds is not None:
+        band = rules.judge_band(latest.value, metric.thresholds.good, metric.thresholds.poor, info.direction)
+    picked = rules.pick_target([(tg.year, tg.value, tg.area) for tg in metric.targets], code, latest.year)
+    value = picked[1] if picked else None
+    verdict = rules.judge_target(latest.value, value, band, info.direction, info.decimals)
+    return band, TargetStatus(verdict, value, picked[0] if picked else None)
+
+
+def metric_readout(metric: AnyMetric, frame: pd.DataFrame, data: Collected) -> MetricReadout:
+    """Everything said about one metric for the collected area (pure: no database)."""
+    info = metric_info(metric)
+    refs = [_area_ref(data, role, code) for role, code in data.roles]
+    own = _series(frame, "area", "total" if metric.filters.gender is None else None)
+    series = [SeriesRef(refs[0], own)] + [SeriesRef(ref, _series(frame, ref.role, _gender(metric))) for ref in refs[1:]]
+    parts = tuple(SeriesRef(refs[0], pts, g) for g in ("male", "female")
+                  if metric.filters.gender is None and (pts := _series(frame, "area", g)))
+    latest = _latest(own)
+    valued = [p for p in own if p.value is not None and latest is not None and p.year <= latest.year]
+    previous = valued[-2] if latest is not None and latest.value is not None and len(valued) > 1 else None
+    change_1 = change_5 = None
+    if latest is not None and latest.value is not None:
+        before_1, before_5 = _value_at(own, latest.year - 1), _value_at(own, latest.year - 5)
+        change_1 = latest.value - before_1 if before_1 is not None else None
+        change_5 = latest.value - before_5 if before_5 is not None else None
+    comparisons = []
+    for ref, other in zip(refs[1:], series[1:], strict=True):
+        at = next((p for p in other.points if latest is not None and p.period == latest.period), None)
+        comparisons.append(_compare(info, latest, ref, at, data.area_code, data.population))
+    band, target = _target(metric, info, data.area_code, latest)
+    trend = _trend(info, own, latest)
+    first = comparisons[0].verdict if comparisons else "unknown"
+    return MetricReadout(
+        info=info, latest=latest, previous=previous, change_1=change_1, change_5=change_5, trend=trend,
+        comparisons=tuple(comparisons), band=band, target=target,  # type: ignore[arg-type]
+        attention=rules.attention(trend.verdict, target.verdict, band, first),  # type: ignore[arg-type]
+        series=tuple(series), parts=parts, sources=metric_sources(frame, data.batches),
+    )
+
+
+def _gender(metric: AnyMetric) -> str | None:
+    return "total" if metric.filters.gender is None else None
+
+
+def readout_from_collected(data: Collected, metrics: Sequence[AnyMetric]) -> AreaReadout:
+    """The area's readout from what `collect` returned (metrics without rows are left out)."""
+    items = [metric_readout(m, data.frames[m.id], data) for m in metrics if m.id in data.frames]
+    area = _area_ref(data, "area", data.area_code)
+    comparison_areas = tuple(_area_ref(data, role, code) for role, code in data.roles[1:])
+    return AreaReadout(area, data.audience, comparison_areas, tuple(items), readout_sources(items))
