@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 
 from kuntamittari.settings import PROJECT_ROOT, get_settings
 from metrics.errors import MetricNotFound
-from metrics.issues import Issue, Report
+from metrics.issues import Issue, Report, hint
+from metrics.issues import issue as make_issue
 from metrics.model import AnyMetric, MetricStatus, Theme
 from metrics.rules import run_rules
 from metrics.yaml_io import ParsedFile, parse_metric_text
@@ -82,7 +83,7 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
     directory = Path(directory) if directory is not None else get_settings().metrics_dir
     catalog = Catalog(directory=directory)
     if not directory.is_dir():
-        catalog.issues.append(Issue("error", "no-directory", str(directory), None, None, "metric directory does not exist"))
+        catalog.issues.append(make_issue("error", "no-directory", str(directory), None, None, "no_directory"))
         return catalog
     parsed: dict[Path, ParsedFile] = {}
     for path in sorted(directory.rglob("*.yaml")):
@@ -90,7 +91,7 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            catalog.issues.append(Issue("error", "unreadable", shown, None, None, f"cannot read the file: {exc}", "save it as UTF-8"))
+            catalog.issues.append(make_issue("error", "unreadable", shown, None, None, "unreadable", {"detail": str(exc)}, hint("save_utf8")))
             continue
         result = parse_metric_text(text, shown)
         catalog.issues.extend(result.issues)

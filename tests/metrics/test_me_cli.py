@@ -19,9 +19,12 @@ def test_validate_ok_and_errors(tmp_path: Path) -> None:
     ok = runner.invoke(app, ["validate"])
     assert ok.exit_code == 0, ok.output
     assert "0 virhettä" in ok.output
-    bad = runner.invoke(app, ["validate", "--dir", str(BROKEN)])
+    bad = runner.invoke(app, ["validate", "--dir", str(BROKEN), "--lang", "en"])
     assert bad.exit_code == 1
     assert "bad_direction.yaml:22: direction: 'up' is not one of" in bad.output
+    finnish = runner.invoke(app, ["validate", "--dir", str(BROKEN)])  # the settings' language: Finnish
+    assert "bad_direction.yaml:22: direction: 'up' ei ole mikään vaihtoehdoista" in finnish.output
+    assert "is not one of" not in finnish.output
     assert "Traceback" not in bad.output
     missing = runner.invoke(app, ["validate", "--dir", str(tmp_path / "nope")])
     assert missing.exit_code == 2
