@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
+from threading import Lock
 from typing import Any
 
 import pandas as pd
+from cachetools import LRUCache, cached
+from cachetools.keys import hashkey
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
@@ -42,7 +45,15 @@ AREA_COLUMNS = [
 ]
 
 
-_AREA_MEMO: dict[str, tuple[tuple, list[dict]]] = {}
+class AreaRows(tuple):  # type: ignore[type-arg]
+    """The memoised `dim_area` rows of one database (immutable) and `token`: which database and
+    which version of its area dimension they are, so results computed from them can be cached
+    by value (never by object identity)."""
+
+    token: tuple = ()
+
+
+_AREA_MEMO: dict[str, tuple[tuple, AreaRows]] = {}
 
 
 def _length_sum(column: Any) -> Any:
@@ -72,7 +83,7 @@ def _area_fingerprint(conn: Connection) -> tuple:
     return tuple(conn.execute(_AREA_FINGERPRINT).one())
 
 
-def _area_rows(conn: Connection) -> list[dict]:
+def _area_rows(conn: Connection) -> AreaRows:
     """Every dim_area row as a plain dict, oldest version first (a few hundred rows).
 
     Reading and converting the rows costs ~5 ms, more than many metric queries themselves, and
@@ -88,7 +99,8 @@ def _area_rows(conn: Connection) -> list[dict]:
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
     stmt = select(*(area.c[name] for name in AREA_COLUMNS)).order_by(area.c.valid_from, area.c.area_id)
-    rows = [dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt)]
+    rows = AreaRows(dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt))
+    rows.token = (key, fingerprint)
     _AREA_MEMO[key] = (fingerprint, rows)
     return rows
 
@@ -110,26 +122,22 @@ def _named_group(code: str, ids: Sequence[int]) -> AreaTarget:
     )
 
 
-_RESOLVE_MEMO: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[list[dict], list[AreaTarget]]] = {}
-_RESOLVE_MEMO_SIZE = 256
+@cached(LRUCache(maxsize=256), key=lambda wanted, records, pilot: hashkey(records.token, wanted, pilot), lock=Lock())
+def _resolve_memo(wanted: tuple[str, ...], records: AreaRows, pilot: tuple[str, ...]) -> tuple[AreaTarget, ...]:
+    return tuple(_resolve_uncached(wanted, records))
 
 
-def _resolve(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
-    """Selection codes to targets, memoised for the (memoised, immutable) area rows of `_area_rows`:
-    resolving all 320 municipalities costs several milliseconds, as much as their query."""
+def _resolve(codes: Iterable[str], records: Sequence[dict]) -> list[AreaTarget]:
+    """Selection codes to targets, cached by value (the area rows' database and version, the codes,
+    the pilot group): resolving all 320 municipalities costs several milliseconds, as much as
+    their query. Rows without a version token (hand-made ones) are resolved afresh."""
     wanted = tuple(str(c) for c in codes)
-    key = (id(records), wanted, tuple(get_settings().pilot_group))
-    hit = _RESOLVE_MEMO.get(key)
-    if hit is not None and hit[0] is records:
-        return list(hit[1])
-    targets = _resolve_uncached(wanted, records)
-    if len(_RESOLVE_MEMO) >= _RESOLVE_MEMO_SIZE:
-        _RESOLVE_MEMO.clear()
-    _RESOLVE_MEMO[key] = (records, targets)
-    return list(targets)
+    if not getattr(records, "token", None):
+        return _resolve_uncached(wanted, records)
+    return list(_resolve_memo(wanted, records, tuple(get_settings().pilot_group)))
 
 
-def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
+def _resolve_uncached(codes: Iterable[str], records: Sequence[dict]) -> list[AreaTarget]:
     """Selection codes to targets: own rows and, for aggregates, member municipalities."""
     by_code: dict[str, list[dict]] = {}
     for rec in records:

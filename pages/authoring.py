@@ -171,7 +171,8 @@ def enum_select(field_name: str, values: list[str], label_prefix: str, allow_emp
         tr(f"field.{field_name}"),
         options,
         key=f"{P}{field_name}",
-        format_func=lambda v: tr(f"{label_prefix}.{v}") if v else tr(allow_empty or "choose"),
+        format_func=lambda v: (t(f"{label_prefix}.{v}", lang) if "." in label_prefix else tr(f"{label_prefix}.{v}"))
+        if v else tr(allow_empty or "choose"),
     )
 
 
@@ -276,7 +277,7 @@ def metric_tab() -> None:
         if opened is None:
             st.caption(tr("id_suggestion", suggestion=suggestion))
         text_triplet("description", area=True)
-        enum_select("theme", [th.value for th in Theme], "theme")
+        enum_select("theme", [th.value for th in Theme], "metrics.theme")  # the one name of each theme
 
         st.subheader(tr("section.inputs"))
         st.radio(tr("field.kind"), list(KINDS), key=f"{P}kind", format_func=lambda k: tr(f"kind.{k}"))

@@ -36,13 +36,15 @@ with guarded(ctx):
             st.markdown(f"**{t('detail.why', lang)}** {pick(metric.why_it_matters.as_dict(), lang)}")
         if metric.caveats:
             st.markdown(f"**{t('detail.caveats', lang)}** {pick(metric.caveats.as_dict(), lang)}")
-        st.markdown(f"**{t('detail.formula', lang)}** {describe_formula(metric, lang)}")
+        prov = data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id)
+        titles = {r["series_code"]: {k: r.get(f"title_{k}") for k in ("fi", "sv", "en")} for r in prov.to_dict("records")}
+        names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        st.markdown(f"**{t('detail.formula', lang)}** {describe_formula(metric, lang, titles, names)}")
         st.markdown(f"**{t('detail.unit', lang)}** {unit} · **{t('detail.direction', lang)}** "
                     f"{t('metrics.direction.' + metric.direction.value, lang)} · "
                     f"**{t('detail.status_label', lang)}** {t('metrics.status.' + metric.status.value, lang)}")
     with provenance_col:
         st.subheader(t("detail.provenance", lang))
-        prov = data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id)
         sources = sources_of_batches(prov.dropna(subset=["batch_id"]))
         for row in prov.to_dict("records"):
             title = row.get(f"title_{lang}") or row.get("title_fi") or row["series_code"]

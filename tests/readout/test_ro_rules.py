@@ -9,6 +9,7 @@ from kuntamittari.i18n import t
 from readout import rules
 from readout.export import csv_bytes, readout_dict, summary_rows
 from readout.formatting import format_number
+from readout.build import build_area_readout
 from readout.localise import localise
 from ro_data import count_metric, frame, rate_metric
 
@@ -147,3 +148,27 @@ def test_hidden_latest_value_never_in_text(build) -> None:  # type: ignore[no-un
     words = localise(readout, "en").metrics[0]
     assert "too few" in words.latest_sentence and "0.3" not in words.latest_sentence and words.trend_sentence == ""
     assert pd.isna(data["value"]).sum() == 0  # the input frame is left as it was
+
+
+def test_formula_in_the_page_language_with_a_visible_fallback() -> None:
+    from metrics.catalog import load_catalog
+    from readout.formula import describe_formula
+
+    metric = load_catalog().get("in_migration_rate")
+    assert describe_formula(metric, "fi") == "Tulomuuttajat, lkm / Väestö 31.12. × 1\u202f000"
+    # the bundled series have Finnish titles only: shown in Finnish, marked as such
+    assert describe_formula(metric, "sv").startswith("Tulomuuttajat, lkm (på finska) / Väestö 31.12. (på finska) ×")
+    titles = {"sotkanet:3196": {"fi": "Tulomuuttajat", "en": "In-migrants"}, "sotkanet:127": {"fi": "Väestö", "en": "Population"}}
+    assert describe_formula(metric, "en", titles) == "In-migrants / Population × 1,000"
+
+
+def test_area_names_are_official_in_every_language(bundled_engine) -> None:  # type: ignore[no-untyped-def]
+    from metrics.catalog import load_catalog
+
+    readout = build_area_readout(bundled_engine, load_catalog(), "208", compare_with=("region", "county", "finland"),
+                                 metric_ids=["unemployment_rate"])
+    names = {lang: dict(localise(readout, lang).level_names) for lang in ("fi", "sv", "en")}
+    assert (names["fi"]["region"], names["sv"]["region"], names["en"]["region"]) == \
+        ("Pohjois-Pohjanmaa", "Norra Österbotten", "North Ostrobothnia")
+    assert (names["fi"]["finland"], names["sv"]["finland"], names["en"]["finland"]) == ("Koko maa", "Hela landet", "Finland")
+    assert names["sv"]["county"] == "Norra Österbottens välfärdsområde"
