@@ -6,7 +6,7 @@ import streamlit as st
 
 from kuntamittari.i18n import t
 from readout.localise import localise
-from readout.rank import arrange, group_by_theme, themes_in_order
+from readout.rank import SORTS, arrange, group_by_theme, themes_in_order
 from ui import data
 from ui.cards import card_view, draw_card
 from ui.frame import guarded, page_frame
@@ -27,7 +27,7 @@ with guarded(ctx):
     themes = themes_in_order(items)
 
     left, middle, right = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-    sort = ctx.select(t("overview.sort", lang), "sort", ["theme", "worsening", "off_target"], "theme",
+    sort = ctx.select(t("overview.sort", lang), "sort", list(SORTS), "theme",
                       format_func=lambda s: t(f"overview.sort_{s}", lang), container=left)
     theme = ctx.select(t("overview.theme", lang), "theme", ["all", *themes], "all",
                        format_func=lambda th: t("overview.all_themes", lang) if th == "all" else t(f"metrics.theme.{th}", lang),

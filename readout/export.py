@@ -19,7 +19,6 @@ from kuntamittari.i18n import t
 from readout.localise import LocalisedReadout, area_name, localise, pick_text, source_text, value_text
 from readout.model import AreaReadout
 
-SUMMARY_ROLES: tuple[str, ...] = ("region", "county", "finland", "pilot", "similar", "codes")
 
 
 def summary_rows(readout: AreaReadout, lang: str, text: LocalisedReadout | None = None) -> list[dict[str, str]]:

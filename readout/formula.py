@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
 from metrics.expr import parse_expression
 from readout.formatting import format_number
 from metrics.model import Aggregation, AnyMetric, DerivedMetric, RatioMetric, SimpleMetric, SumMetric
@@ -93,8 +93,3 @@ def describe_aggregation(metric: AnyMetric, lang: str) -> str:
     if agg is Aggregation.SOURCE_ONLY:
         return t("metrics.aggregation.source_only", lang)
     return t("metrics.aggregation.weighted_mean", lang)
-
-
-def metric_name(metric: AnyMetric, lang: str) -> str:
-    """The metric's name in `lang` (Finnish fallback)."""
-    return pick(metric.name.as_dict(), lang)

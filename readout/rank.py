@@ -7,7 +7,7 @@ metric's own direction (a neutral metric: the highest first).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -58,7 +58,3 @@ def group_by_theme(items: Sequence[MetricReadout], sort: str, themes: Sequence[s
         if members:
             groups.append((theme, members))
     return groups
-
-
-def theme_of(items: Sequence[MetricReadout]) -> Mapping[str, str]:
-    return {i.metric_id: i.info.theme for i in items}

@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 TRAINING_DIR = PROJECT_ROOT / "training_material"
 DATA_DIR = TRAINING_DIR / "data"
-PAGES_DIR = PROJECT_ROOT / "pages"
 MaterialLanguage = Literal["fi", "en"]
 MATERIAL_LANGUAGES: tuple[MaterialLanguage, ...] = ("fi", "en")
 

@@ -99,12 +99,6 @@ def metric_frame(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
     return service.query_metric(_engine, _catalog, metric_id, selection)
 
 
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def all_municipalities(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str,
-                       period_code: str | None) -> pd.DataFrame:
-    return service.metric_values_all_municipalities(_engine, _catalog, metric_id, period_code)
-
-
 @st.cache_data(ttl=TTL, max_entries=LARGE, show_spinner=False)
 def comparison_codes(_engine: Engine, db: str, area: str, compare_with: str) -> list[str]:
     return service.comparison_areas(_engine, area, compare_with)
