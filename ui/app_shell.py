@@ -39,7 +39,7 @@ def run_app() -> None:
 
 
 def ensure_navigation() -> None:
-    """Called by the frame when a page runs alone (Streamlit's `pages/` mode, ENVIRONMENT.md):
+    """Called by the frame when a page runs alone (Streamlit's `pages/` mode, docs/dashboard.md):
     registering our `st.navigation` here draws the real menu (titles, roles) and takes the
     process out of that mode, so later requests go through app.py."""
     if running_via_app():

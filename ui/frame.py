@@ -1,7 +1,7 @@
 """The common frame every page draws first: `ctx = page_frame("overview")`.
 
 Why one function: with a `pages/` folder Streamlit sometimes runs a page file alone, without
-`app.py` (AppTest reruns, the first deep link after a server start; see ENVIRONMENT.md). So each
+`app.py` (AppTest reruns, the first deep link after a server start; see docs/dashboard.md, "pages run alone"). So each
 page calls `page_frame`, which on its own sets the page config, reads the URL, draws the sidebar
 (language, municipality, comparison group, period), checks the page's role from the registry,
 makes sure the database is ready, loads the catalogue and sets `<html lang>`. The page then only

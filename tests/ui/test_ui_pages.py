@@ -1,6 +1,6 @@
 """The dashboard pages in AppTest against the bundled THL Sotkanet data.
 
-Runs each page both ways Streamlit runs it (through app.py and alone; see ENVIRONMENT.md), in
+Runs each page both ways Streamlit runs it (through app.py and alone; see docs/dashboard.md, "pages run alone"), in
 every language, and drives the main widgets. Expected numbers come from the bundled source files.
 """
 
