@@ -172,3 +172,30 @@ def test_area_names_are_official_in_every_language(bundled_engine) -> None:  # t
         ("Pohjois-Pohjanmaa", "Norra Österbotten", "North Ostrobothnia")
     assert (names["fi"]["finland"], names["sv"]["finland"], names["en"]["finland"]) == ("Koko maa", "Hela landet", "Finland")
     assert names["sv"]["county"] == "Norra Österbottens välfärdsområde"
+
+
+def test_each_source_keeps_its_own_provenance_and_date() -> None:
+    """Own data is footed with its own name, licence, upload date and uploader; uploading it does
+    not move the retrieval date shown for Sotkanet."""
+    from datetime import datetime, timezone
+
+    from readout.localise import sources_line
+    from readout.sources import sources_of_batches
+
+    batches = pd.DataFrame([
+        {"batch_id": 1, "source": "sotkanet", "attribution": "Lähde: THL, Sotkanet", "licence": "CC BY 4.0",
+         "fetched_at": datetime(2013, 9, 8, tzinfo=timezone.utc), "loaded_at": datetime(2026, 1, 5, tzinfo=timezone.utc)},
+        {"batch_id": 2, "source": "own", "attribution": "Lähde: kunta 208", "licence": "own",
+         "fetched_at": datetime(2026, 11, 3, tzinfo=timezone.utc), "loaded_at": datetime(2026, 11, 3, tzinfo=timezone.utc),
+         "uploaded_by": "kirsi@kalajoki.fi"},
+    ])
+    sotkanet_only = sources_of_batches(batches, [1])
+    both = sources_of_batches(batches)
+    assert [s.name for s in both] == ["THL, Sotkanet", "kunta 208"]
+    assert both[0].retrieved == sotkanet_only[0].retrieved == datetime(2013, 9, 8, tzinfo=timezone.utc)
+    own = both[1]
+    assert own.kind == "uploaded" and own.uploaded_by == "kirsi@kalajoki.fi"
+    line = sources_line(both, "en")
+    assert line == ("Source: THL, Sotkanet (CC BY 4.0), retrieved 8 Sept 2013; kunta 208 (the municipality's own "
+                    "data), uploaded 3 Nov 2026 by kirsi@kalajoki.fi")
+    assert "THL" not in sources_line(sources_of_batches(batches, [2]), "fi")

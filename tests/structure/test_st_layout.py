@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("kuntamittari", "datamodel", "metrics", "forecasting", "readout", "charts", "training", "accounts",
+PACKAGES = ("kuntamittari", "datamodel", "metrics", "forecasting", "readout", "charts", "workshop", "accounts",
             "cli", "ui", "pages")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80

@@ -21,7 +21,7 @@ from datamodel.loaders.own_data import import_own_data
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import Selection
 from metrics.service import query_metric
-import training as tc
+import workshop as tc
 
 MODULES = {lang: tc.load_modules(lang) for lang in tc.MATERIAL_LANGUAGES}
 EVERY = MODULES["fi"] + MODULES["en"]

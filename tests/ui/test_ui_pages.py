@@ -184,7 +184,9 @@ def test_every_page_in_every_language_alone(app_env: dict[str, str], page_id: st
         assert_clean(at)
         assert dict(at.query_params)["lang"] == lang
         assert at.sidebar.selectbox(key="km_w_lang").value == lang
-        assert any(t("app.attribution", lang) in c.value for c in at.caption), lang
+        # the sources of what is shown, from the data's provenance (name, licence, date), in the language
+        source = t("readout.source.fetched", lang, name="THL, Sotkanet", licence="CC BY 4.0", date="")
+        assert any(source in c.value for c in at.caption), lang
 
 
 def test_every_page_through_app_py(app_env: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""Training material: read and split the four workshop modules (checking them: `training.answers`).
+"""Training material: read and split the four workshop modules (checking them: `workshop.answers`).
 
 The modules live as Markdown in `training_material/<fi|en>/module_<n>_<slug>.md`, each with a YAML
 front matter block that lists its exercises:

@@ -1,7 +1,7 @@
 """Checking the training material: metric snippets through the metric layer's validator, and
 exercise answers against the values the metric layer computes from the bundled data.
 
-No Streamlit here (see `training.content` for the material itself).
+No Streamlit here (see `workshop.content` for the material itself).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kuntamittari.settings import get_settings
-from training.content import _HEADING, _SPACES, DATA_DIR, Exercise, Expected, Module, YamlBlock, _outside_fences
+from workshop.content import _HEADING, _SPACES, DATA_DIR, Exercise, Expected, Module, YamlBlock, _outside_fences
 
 logger = logging.getLogger(__name__)
 
