@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -30,11 +31,12 @@ from readout.model import (
     MetricReadout,
     Point,
     SeriesRef,
+    Source,
     TargetStatus,
     Trend,
     texts,
 )
-from readout.sources import metric_sources, readout_sources
+from readout.sources import merge_sources, readout_sources, source_of_batch
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +119,29 @@ def point_from_row(row: dict[str, Any]) -> Point:
     )
 
 
-def _series(frame: pd.DataFrame, role: str, gender: str | None = None) -> tuple[Point, ...]:
-    rows = frame[frame["role"] == role]
+_COLUMNS = ("role", "gender", "period", "year", "value", "status", "basis", "suppressed", "coverage",
+            "members_present", "members_expected", "batch_id")
+Grouped = dict[tuple[str, str], list[Point]]
+
+
+def _grouped(frame: pd.DataFrame) -> Grouped:
+    """The frame's rows as Points by (role, gender), oldest first: one pass over plain lists (per-row
+    pandas filtering for every metric and area cost more than the queries behind them)."""
+    columns = {c: frame[c].tolist() for c in _COLUMNS if c in frame.columns}
+    out: Grouped = {}
+    for i in range(len(frame)):
+        row = {c: values[i] for c, values in columns.items()}
+        out.setdefault((str(row["role"]), str(row.get("gender") or "total")), []).append(point_from_row(row))
+    for points in out.values():
+        points.sort(key=lambda p: (p.year, p.period))
+    return out
+
+
+def _series(grouped: Grouped, role: str, gender: str | None = None) -> tuple[Point, ...]:
+    """One area's points: of one gender, or (a metric fixed to one gender) all of the role's rows."""
     if gender is not None:
-        rows = rows[rows["gender"].astype(str) == gender]
-    rows = rows.sort_values(["year", "period"], key=lambda s: s.astype(str) if s.name == "period" else s)
-    return tuple(point_from_row(r) for r in rows.to_dict("records"))
+        return tuple(grouped.get((role, gender), ()))
+    return tuple(sorted((p for (r, _g), ps in grouped.items() if r == role for p in ps), key=lambda p: (p.year, p.period)))
 
 
 def _latest(points: Sequence[Point]) -> Point | None:
@@ -148,16 +167,19 @@ def _trend(info: MetricInfo, points: Sequence[Point], latest: Point | None) -> T
     return Trend(fit.verdict, fit.direction, fit.change, fit.first_year, fit.last_year, start, latest)
 
 
-def _population_at(population: pd.DataFrame | None, code: str, period: str) -> float | None:
-    if population is None or population.empty:
-        return None
-    rows = population[(population["area_code"] == code) & (population["period"].astype(str) == period)]
-    rows = rows[rows["gender"].astype(str) == "total"] if "gender" in rows else rows
-    return _num(rows["value"].iloc[-1]) if not rows.empty else None
+Population = dict[tuple[str, str], float]  # (area code, period) -> residents
+
+
+def _population(frame: pd.DataFrame | None) -> Population:
+    if frame is None or frame.empty:
+        return {}
+    rows = frame[frame["gender"].astype(str) == "total"] if "gender" in frame else frame
+    return {(str(c), str(p)): float(v) for c, p, v in zip(rows["area_code"], rows["period"], rows["value"], strict=True)
+            if _num(v) is not None}
 
 
 def _compare(info: MetricInfo, latest: Point | None, area: AreaRef, other: Point | None, own_code: str,
-             population: pd.DataFrame | None) -> Comparison:
+             population: Population) -> Comparison:
     """The latest value against one comparison area (see `readout.rules` for the rule)."""
     if other is None or other.value is None:
         reason = "no_data" if other is None or other.status == "missing" else other.status
@@ -167,8 +189,8 @@ def _compare(info: MetricInfo, latest: Point | None, area: AreaRef, other: Point
     if not info.is_count:
         return Comparison(area, rules.judge_difference(latest.value, other.value, info.direction, info.decimals),
                           other, basis="value")
-    own_rate = rules.per_residents(latest.value, _population_at(population, own_code, latest.period))
-    other_rate = rules.per_residents(other.value, _population_at(population, area.code, other.period))
+    own_rate = rules.per_residents(latest.value, population.get((own_code, latest.period)))
+    other_rate = rules.per_residents(other.value, population.get((area.code, other.period)))
     if info.metric_id == get_settings().population_metric or own_rate is None or other_rate is None:
         return Comparison(area, "not_comparable", other, reason="different_size")
     verdict = rules.judge_difference(own_rate, other_rate, info.direction, 1)
@@ -187,14 +209,24 @@ def _target(metric: AnyMetric, info: MetricInfo, code: str, latest: Point | None
     return band, TargetStatus(verdict, value, picked[0] if picked else None)
 
 
-def metric_readout(metric: AnyMetric, frame: pd.DataFrame, data: Collected) -> MetricReadout:
+@dataclass(frozen=True)
+class _Shared:
+    """What every metric of one readout shares, worked out once."""
+
+    data: Collected
+    refs: tuple[AreaRef, ...]
+    population: Population
+    sources: dict[int, Source]
+
+
+def metric_readout(metric: AnyMetric, frame: pd.DataFrame, shared: _Shared) -> MetricReadout:
     """Everything said about one metric for the collected area (pure: no database)."""
     info = metric_info(metric)
-    refs = [_area_ref(data, role, code) for role, code in data.roles]
-    own = _series(frame, "area", "total" if metric.filters.gender is None else None)
-    series = [SeriesRef(refs[0], own)] + [SeriesRef(ref, _series(frame, ref.role, _gender(metric))) for ref in refs[1:]]
+    refs, grouped = shared.refs, _grouped(frame)
+    own = _series(grouped, "area", _gender(metric))
+    series = [SeriesRef(refs[0], own)] + [SeriesRef(ref, _series(grouped, ref.role, _gender(metric))) for ref in refs[1:]]
     parts = tuple(SeriesRef(refs[0], pts, g) for g in ("male", "female")
-                  if metric.filters.gender is None and (pts := _series(frame, "area", g)))
+                  if metric.filters.gender is None and (pts := _series(grouped, "area", g)))
     latest = _latest(own)
     valued = [p for p in own if p.value is not None and latest is not None and p.year <= latest.year]
     previous = valued[-2] if latest is not None and latest.value is not None and len(valued) > 1 else None
@@ -206,15 +238,17 @@ def metric_readout(metric: AnyMetric, frame: pd.DataFrame, data: Collected) -> M
     comparisons = []
     for ref, other in zip(refs[1:], series[1:], strict=True):
         at = next((p for p in other.points if latest is not None and p.period == latest.period), None)
-        comparisons.append(_compare(info, latest, ref, at, data.area_code, data.population))
-    band, target = _target(metric, info, data.area_code, latest)
+        comparisons.append(_compare(info, latest, ref, at, shared.data.area_code, shared.population))
+    band, target = _target(metric, info, shared.data.area_code, latest)
     trend = _trend(info, own, latest)
     first = comparisons[0].verdict if comparisons else "unknown"
+    batch_ids = {int(b) for b in frame["batch_id"].dropna()} if "batch_id" in frame else set()
     return MetricReadout(
         info=info, latest=latest, previous=previous, change_1=change_1, change_5=change_5, trend=trend,
         comparisons=tuple(comparisons), band=band, target=target,  # type: ignore[arg-type]
         attention=rules.attention(trend.verdict, target.verdict, band, first),  # type: ignore[arg-type]
-        series=tuple(series), parts=parts, sources=metric_sources(frame, data.batches),
+        series=tuple(series), parts=parts,
+        sources=merge_sources(shared.sources[b] for b in sorted(batch_ids) if b in shared.sources),
     )
 
 
@@ -224,7 +258,8 @@ def _gender(metric: AnyMetric) -> str | None:
 
 def readout_from_collected(data: Collected, metrics: Sequence[AnyMetric]) -> AreaReadout:
     """The area's readout from what `collect` returned (metrics without rows are left out)."""
-    items = [metric_readout(m, data.frames[m.id], data) for m in metrics if m.id in data.frames]
-    area = _area_ref(data, "area", data.area_code)
-    comparison_areas = tuple(_area_ref(data, role, code) for role, code in data.roles[1:])
-    return AreaReadout(area, data.audience, comparison_areas, tuple(items), readout_sources(items))
+    refs = tuple(_area_ref(data, role, code) for role, code in data.roles)
+    sources = {} if data.batches.empty else {int(r["batch_id"]): source_of_batch(r) for r in data.batches.to_dict("records")}
+    shared = _Shared(data, refs, _population(data.population), sources)
+    items = [metric_readout(m, data.frames[m.id], shared) for m in metrics if m.id in data.frames]
+    return AreaReadout(refs[0], data.audience, refs[1:], tuple(items), readout_sources(items))
