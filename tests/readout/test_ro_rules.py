@@ -29,10 +29,11 @@ def test_trend_uses_direction() -> None:
 
 
 def test_trend_reads_the_line_not_the_two_ends() -> None:
-    # Kalajoki-like unemployment: 9.4 -> 8.0 at the ends, but the years between go up and down;
-    # the line through all six years barely moves, so the verdict is 'stable'.
-    assert _trend([9.4, 8.2, 7.5, 10.5, 9.7, 8.0]) == "stable"
-    fit = rules.judge_trend([(2006, 9.4), (2007, 8.2), (2008, 7.5), (2009, 10.5), (2010, 9.7), (2011, 8.0)], "lower_is_better", 1)
+    # Kalajoki's unemployment in the bundled Sotkanet data: 9.4 -> 8.0 at the ends, but 8.1 in 2008
+    # and 11.2 in 2009; the line through all six years moves by -0.09 points: 'stable'.
+    kalajoki = [(2006, 9.4), (2007, 8.2), (2008, 8.1), (2009, 11.2), (2010, 9.3), (2011, 8.0)]
+    fit = rules.judge_trend(kalajoki, "lower_is_better", 1)
+    assert fit.verdict == "stable" and fit.change == pytest.approx(-0.0857, abs=1e-3)
     assert (fit.first_year, fit.last_year, fit.points) == (2006, 2011, 6)
     # only the last six years count: an old spike outside the window changes nothing
     assert _trend([50.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0]) == "improving"
