@@ -25,7 +25,6 @@ from readout.model import Audience
 logger = logging.getLogger(__name__)
 
 GENDERS: tuple[str, ...] = ("male", "female")
-MUNICIPALITY = "kunta"
 
 
 class ReadoutError(RuntimeError):
@@ -71,6 +70,9 @@ def _batch(engine: Engine, catalog: Catalog, metrics: Sequence[AnyMetric], selec
         return out
 
 
+_KINDS = ("region", "county", "finland", "pilot", "similar")
+
+
 def _roles(engine: Engine, code: str, compare_with: Sequence[str]) -> tuple[tuple[str, str], ...]:
     roles: list[tuple[str, str]] = [("area", code)]
     for kind in compare_with:
@@ -78,9 +80,6 @@ def _roles(engine: Engine, code: str, compare_with: Sequence[str]) -> tuple[tupl
         if other and other != code and all(other != c for _r, c in roles):
             roles.append(("finland" if other == "SSS" else kind if kind in _KINDS else "codes", other))
     return tuple(roles)
-
-
-_KINDS = ("region", "county", "finland", "pilot", "similar")
 
 
 def collect(engine: Engine, catalog: Catalog, metrics: Sequence[AnyMetric], area_code: str, *,

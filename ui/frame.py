@@ -150,11 +150,9 @@ def set_document_language(lang: str) -> None:
 
 
 def _access(spec: PageSpec, lang: str) -> Any:
-    """The role gate of ui.auth (issue 7); open when that module is not there."""
-    try:
-        from ui.auth import render_dev_banner, render_user_box, require_access
-    except ImportError:  # pragma: no cover - only before ui/auth.py existed
-        return None
+    """The role gate of `ui.auth` (sign-in, roles, the public app)."""
+    from ui.auth import render_dev_banner, render_user_box, require_access
+
     user = require_access(spec.audience, spec.required_role, lang)
     render_user_box(lang)
     render_dev_banner(lang)
