@@ -2,7 +2,7 @@
 
 Only sets the page config, builds the page list for the user's role from `ui.navigation` and
 runs it. Each page draws the shared frame itself (`ui.frame.page_frame`), so a page behaves the
-same when Streamlit runs it alone (see ENVIRONMENT.md).
+same when Streamlit runs it alone (see docs/dashboard.md, "pages run alone").
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kuntamittari.i18n import normalise_language, t
-from ui.navigation import available_pages
+from ui.navigation import available_pages, st_page
 
 START_PAGE = "public_summary"
 
@@ -19,10 +19,7 @@ st.set_page_config(page_title="Kuntamittari", page_icon=":material/public:", lay
 
 lang = normalise_language(st.query_params.get("lang"))
 public_specs = [spec for spec in available_pages() if spec.audience == "public"]
-pages = [
-    st.Page(spec.path, title=t(spec.title_key, lang), icon=spec.icon, url_path=spec.id, default=spec.id == START_PAGE)
-    for spec in public_specs
-]
+pages = [st_page(spec, lang, default=spec.id == START_PAGE) for spec in public_specs]
 if not pages:
     st.error(t("public.data_unavailable", lang))
     st.stop()

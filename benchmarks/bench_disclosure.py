@@ -9,7 +9,7 @@ out-migrant counts below 5) it prints:
 2. one municipality's full public table (every approved metric, all levels and years): its
    cells, `disclose_table` time with the publication's decisions, and, side by side in the same
    run, the former per-metric `apply_disclosure` on the same cells;
-3. the public summary's `collect_public_frames` for the municipality, warm.
+3. the public readout's `collect_public` for the municipality, warm.
 Without --db a temporary SQLite database is built (migrations + bundled data, ~10 s).
 """
 
@@ -45,7 +45,7 @@ from metrics.disclosure_publication import (  # noqa: E402
 from metrics.disclosure_table import DisclosureContext, disclose_table, suppression_counts  # noqa: E402
 from metrics.model import Selection  # noqa: E402
 from metrics.service import comparison_areas, list_areas, query_metric  # noqa: E402
-from metrics.summary import collect_public_frames  # noqa: E402
+from readout.build import collect_public  # noqa: E402
 
 
 def timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -59,7 +59,7 @@ def timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def raw_page(engine: object, catalog: object, code: str) -> pd.DataFrame:
-    """The cells of one municipality's public summary before disclosure (as collect_public_frames queries them)."""
+    """The cells of one municipality's public summary before disclosure (as collect_public queries them)."""
     levels = [code] + [c for kind in ("region", "county", "finland") for c in comparison_areas(engine, code, kind)[:1]]
     frames = []
     for metric in catalog.approved():  # type: ignore[attr-defined]
@@ -108,8 +108,8 @@ def main() -> None:
         print(f"   disclose_table {table_ms:.1f} ms vs per-metric apply_disclosure {old_ms:.1f} ms "
               f"(x{table_ms / max(old_ms, 1e-9):.1f}); {suppression_counts(table)}")  # type: ignore[arg-type]
 
-        warm_ms, _ = timed(lambda: collect_public_frames(engine, catalog, args.area), args.repeat)
-        print(f"\n3. collect_public_frames({args.area}) warm: {warm_ms:.0f} ms")
+        warm_ms, _ = timed(lambda: collect_public(engine, catalog, args.area), args.repeat)
+        print(f"\n3. collect_public({args.area}) warm: {warm_ms:.0f} ms")
     finally:
         engine.dispose()
         if tmp is not None:

@@ -32,21 +32,6 @@ COUNTRY_CODE = "SSS"
 COUNTRY_SOTKANET_ID = 658
 POPULATION_INDICATOR = 127
 
-# Regions (maakunnat): Swedish names come from the geojson; English names are the official ones.
-REGION_NAMES_EN: dict[str, str] = {
-    "01": "Uusimaa", "02": "Southwest Finland", "04": "Satakunta", "05": "Kanta-Häme",
-    "06": "Pirkanmaa", "07": "Päijät-Häme", "08": "Kymenlaakso", "09": "South Karelia",
-    "10": "South Savo", "11": "North Savo", "12": "North Karelia", "13": "Central Finland",
-    "14": "South Ostrobothnia", "15": "Ostrobothnia", "16": "Central Ostrobothnia",
-    "17": "North Ostrobothnia", "18": "Kainuu", "19": "Lapland", "21": "Åland",
-}
-REGION_NAMES_SV: dict[str, str] = {
-    "01": "Nyland", "02": "Egentliga Finland", "04": "Satakunta", "05": "Egentliga Tavastland",
-    "06": "Birkaland", "07": "Päijänne-Tavastland", "08": "Kymmenedalen", "09": "Södra Karelen",
-    "10": "Södra Savolax", "11": "Norra Savolax", "12": "Norra Karelen", "13": "Mellersta Finland",
-    "14": "Södra Österbotten", "15": "Österbotten", "16": "Mellersta Österbotten",
-    "17": "Norra Österbotten", "18": "Kajanaland", "19": "Lappland", "21": "Åland",
-}
 # Finnish genitive of each region, for names like "Pohjois-Pohjanmaan maakunta" in PxWeb exports.
 REGION_GENITIVE_FI: dict[str, str] = {
     "01": "Uudenmaan", "02": "Varsinais-Suomen", "04": "Satakunnan", "05": "Kanta-Hämeen",
@@ -54,32 +39,6 @@ REGION_GENITIVE_FI: dict[str, str] = {
     "10": "Etelä-Savon", "11": "Pohjois-Savon", "12": "Pohjois-Karjalan", "13": "Keski-Suomen",
     "14": "Etelä-Pohjanmaan", "15": "Pohjanmaan", "16": "Keski-Pohjanmaan", "17": "Pohjois-Pohjanmaan",
     "18": "Kainuun", "19": "Lapin", "21": "Ahvenanmaan",
-}
-# Wellbeing services counties (2023): (Swedish, English) official names by county number.
-COUNTY_NAMES: dict[str, tuple[str, str]] = {
-    "01": ("Östra Nylands välfärdsområde", "Wellbeing services county of East Uusimaa"),
-    "02": ("Mellersta Nylands välfärdsområde", "Wellbeing services county of Central Uusimaa"),
-    "03": ("Västra Nylands välfärdsområde", "Wellbeing services county of West Uusimaa"),
-    "04": ("Vanda och Kervo välfärdsområde", "Wellbeing services county of Vantaa and Kerava"),
-    "05": ("Egentliga Finlands välfärdsområde", "Wellbeing services county of Southwest Finland"),
-    "06": ("Satakunta välfärdsområde", "Wellbeing services county of Satakunta"),
-    "07": ("Egentliga Tavastlands välfärdsområde", "Wellbeing services county of Kanta-Häme"),
-    "08": ("Birkalands välfärdsområde", "Wellbeing services county of Pirkanmaa"),
-    "09": ("Päijänne-Tavastlands välfärdsområde", "Wellbeing services county of Päijät-Häme"),
-    "10": ("Kymmenedalens välfärdsområde", "Wellbeing services county of Kymenlaakso"),
-    "11": ("Södra Karelens välfärdsområde", "Wellbeing services county of South Karelia"),
-    "12": ("Södra Savolax välfärdsområde", "Wellbeing services county of South Savo"),
-    "13": ("Norra Savolax välfärdsområde", "Wellbeing services county of North Savo"),
-    "14": ("Norra Karelens välfärdsområde", "Wellbeing services county of North Karelia"),
-    "15": ("Mellersta Finlands välfärdsområde", "Wellbeing services county of Central Finland"),
-    "16": ("Södra Österbottens välfärdsområde", "Wellbeing services county of South Ostrobothnia"),
-    "17": ("Österbottens välfärdsområde", "Wellbeing services county of Ostrobothnia"),
-    "18": ("Mellersta Österbottens välfärdsområde", "Wellbeing services county of Central Ostrobothnia"),
-    "19": ("Norra Österbottens välfärdsområde", "Wellbeing services county of North Ostrobothnia"),
-    "20": ("Kajanalands välfärdsområde", "Wellbeing services county of Kainuu"),
-    "21": ("Lapplands välfärdsområde", "Wellbeing services county of Lapland"),
-    "90": ("Helsingfors stad", "City of Helsinki"),
-    "91": ("Åland", "Åland"),
 }
 # Municipalities merged after 2013: last year of existence (the merger took effect on 1 January
 # of the following year). Successor codes come from the successors CSV; Pertunmaa merged in 2026.
@@ -160,8 +119,15 @@ def _latest_population(region_ids: Iterable[int]) -> dict[int, float]:
     return {rid: value for rid, (_, value) in latest.items()}
 
 
+def official_names() -> dict[tuple[str, str], tuple[str, str]]:
+    """(area type, code) -> (Swedish, English) official name, from `geo/area_names.csv`
+    (Finland, regions and counties by their two-digit number, the 2013 municipalities)."""
+    return {(r["area_type"], r["code"]): (r["name_sv"], r["name_en"]) for r in _read_csv(GEO_DIR / "area_names.csv")}
+
+
 def bundled_area_rows() -> list[dict[str, Any]]:
     """All `dim_area` rows derived from the bundled files (deterministic order)."""
+    names = official_names()
     municipalities = _read_csv(SOTKANET_DIR / "areas.csv")
     counties = _read_csv(SOTKANET_DIR / "hyvinvointialueet.csv")
     successors = {r["code_2013"]: r for r in _read_csv(GEO_DIR / "municipality_successors_2013_2023.csv")}
@@ -179,7 +145,8 @@ def bundled_area_rows() -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = []
     country = base(AreaType.COUNTRY, COUNTRY_CODE, "Koko maa")
-    country.update(name_sv="Hela landet", name_en="Finland", sotkanet_region_id=COUNTRY_SOTKANET_ID)
+    country_sv, country_en = names[("maa", COUNTRY_CODE)]
+    country.update(name_sv=country_sv, name_en=country_en, sotkanet_region_id=COUNTRY_SOTKANET_ID)
     rows.append(country)
 
     regions: dict[str, dict[str, Any]] = {}
@@ -188,9 +155,10 @@ def bundled_area_rows() -> list[dict[str, Any]]:
         rcode = f"MK{m['maakunta_code']}"
         if rcode not in regions:
             row = base(AreaType.REGION, rcode, m["maakunta_name_fi"])
+            name_sv, name_en = names.get(("maakunta", m["maakunta_code"]), (None, None))
             row.update(
-                name_sv=REGION_NAMES_SV.get(m["maakunta_code"]),
-                name_en=REGION_NAMES_EN.get(m["maakunta_code"]),
+                name_sv=name_sv,
+                name_en=name_en,
                 sotkanet_region_id=int(m["maakunta_sotkanet_region_id"]),
             )
             regions[rcode] = row
@@ -205,7 +173,7 @@ def bundled_area_rows() -> list[dict[str, Any]]:
     for c in sorted(counties, key=lambda r: int(r["uusi_code"])):
         number = f"{int(c['uusi_code']):02d}"
         row = base(AreaType.COUNTY, f"HVA{number}", c["nimi"])
-        name_sv, name_en = COUNTY_NAMES.get(number, (None, None))
+        name_sv, name_en = names.get(("hyvinvointialue", number), (None, None))
         row.update(name_sv=name_sv, name_en=name_en, sotkanet_region_id=int(c["uusi_id"]), valid_from=2023)
         rows.append(row)
 
@@ -213,9 +181,10 @@ def bundled_area_rows() -> list[dict[str, Any]]:
         code = m["municipality_code"]
         geo = names_2013.get(code) or names_2026.get(code) or {}
         row = base(AreaType.MUNICIPALITY, code, m["name_fi"])
+        official_sv, official_en = names.get(("kunta", code), (None, None))
         row.update(
-            name_sv=geo.get("name_sv") or m["name_fi"],
-            name_en=m["name_fi"],
+            name_sv=official_sv or geo.get("name_sv") or m["name_fi"],
+            name_en=official_en or m["name_fi"],
             region_code=f"MK{m['maakunta_code']}",
             subregion_code=f"SK{m['seutukunta_sotkanet_region_id']}",
             county_code=f"HVA{m['hyvinvointialue_code']}" if m["hyvinvointialue_code"] else None,

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from forecasting.base import ForecastError, ForecastSettings
 from forecasting.service import forecast_series, settings_for_metric
 from kuntamittari.settings import get_settings
-from metrics.cards import _band, _better, _pick_target  # the metric layer's rules for bands and targets
+from readout.build import value_standing  # the readout's one rule for bands and targets
 from metrics.catalog import Catalog
 from metrics.model import AnyMetric, Direction
 from metrics.service import leaf_metrics, list_areas
@@ -93,10 +93,10 @@ def _ranks(frame: pd.DataFrame, groups: Mapping[str, str], metric: AnyMetric) ->
 
 
 def _target_state(metric: AnyMetric, area: str, period: str, value: float) -> tuple[bool, Any] | None:
-    target = _pick_target(metric, area, _year(period))
-    if target is None:
+    _band, target = value_standing(metric, area, _year(period), value)
+    if target.value is None:
         return None
-    return _better(metric, value, target.value) in ("better", "same"), target
+    return target.verdict == "on_target", target
 
 
 class _MetricDigest:
@@ -140,7 +140,8 @@ class _MetricDigest:
 
     def judgements(self, area: str, p0: str, v0: float, p1: str, v1: float) -> None:
         m = self.metric
-        b0, b1 = _band(m, v0), _band(m, v1)
+        b0 = value_standing(m, area, _year(p0), v0)[0]
+        b1 = value_standing(m, area, _year(p1), v1)[0]
         if b0 is not None and b1 is not None and b0 != b1:
             self.add(area, "threshold", p1, from_band=b0, to_band=b1, value=v1, previous_value=v0,
                      previous_period=p0, good=m.thresholds.good, poor=m.thresholds.poor)  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kuntamittari.formatting import format_number, format_period
+from readout.formatting import format_number, format_period
 from kuntamittari.i18n import pick, t
 from metrics.catalog import Catalog
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from forecasting.base import PERIODS_PER_YEAR, parse_period, period_ordinal
 from forecasting.service import ScenarioOutcome, SeriesForecast
-from kuntamittari.formatting import format_number, format_period
+from readout.formatting import format_number, format_period
 from kuntamittari.i18n import normalise_language, t
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ FEW_POINTS = 10
 
 
 def fmt_number(value: float | None, decimals: int = 1, lang: str = "fi", *, signed: bool = False) -> str:
-    """A number as the rest of the app writes it (`kuntamittari.formatting`): `1 234,5` in fi/sv."""
+    """A number as the rest of the app writes it (`readout.formatting`): `1 234,5` in fi/sv."""
     return format_number(value, normalise_language(lang), decimals, signed=signed)
 
 

@@ -71,18 +71,17 @@ class Settings(BaseSettings):
     default_area: str = "208"
     pilot_group: tuple[str, ...] = PILOT_MUNICIPALITIES
     upload_max_mb: float = 10.0
-    min_count_default: int = 5
     cache_ttl_seconds: int = 600
     public_only: bool = False
     auth_mode: Literal["none", "oidc", "local"] = "local"
     users_file: Path | None = None
     roles: dict[str, list[str]] = Field(default_factory=dict)
-    stale_after_days: int = 400
     # Aggregates computed from member municipalities: below this share of the aggregation weight
     # the value is not shown ("insufficient"); metrics may set their own `min_coverage`.
     min_coverage: float = Field(default=0.95, gt=0, le=1)
     # The weight a count's coverage is measured in when the metric names none (population).
     coverage_weight_series: str = "sotkanet:127"
+    population_metric: str = "population"  # counts are compared per resident through this metric
     sotkanet_base_url: str = "https://sotkanet.fi/rest/1.1"
     statfin_base_url: str = "https://pxdata.stat.fi/PxWeb/api/v1"
 

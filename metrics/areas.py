@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 import pandas as pd
+from cachetools import LRUCache, cached
+from cachetools.keys import hashkey
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
@@ -44,6 +47,14 @@ AREA_COLUMNS = [
 ]
 
 
+class AreaRows(tuple):  # type: ignore[type-arg]
+    """The memoised `dim_area` rows of one database (immutable) and `token`: which database and
+    which version of its area dimension they are, so results computed from them can be cached
+    by value (never by object identity)."""
+
+    token: tuple = ()
+
+
 @dataclass(frozen=True)
 class AreaContext:
     """The area dimension as the metric layer needs it, memoised per database (see `_area_context`).
@@ -51,7 +62,7 @@ class AreaContext:
     `divisions` holds the municipal division each series' history is on (series without one are
     on `BASE_DIVISION`); `merges` the mergers recorded in `dim_area`."""
 
-    rows: list[dict]
+    rows: AreaRows
     divisions: Mapping[str, int]
     merges: tuple[Merge, ...]
 
@@ -136,14 +147,15 @@ def _area_context(conn: Connection) -> AreaContext:
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
     stmt = select(*(area.c[name] for name in AREA_COLUMNS)).order_by(area.c.valid_from, area.c.area_id)
-    rows = [dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt)]
+    rows = AreaRows(dict(zip(AREA_COLUMNS, row)) for row in conn.execute(stmt))
+    rows.token = (key, fingerprint)
     divisions = dict(conn.execute(select(series.c.code, series.c.division).where(series.c.division.is_not(None))).tuples().all())
     context = AreaContext(rows, {str(k): int(v) for k, v in divisions.items()}, tuple(merges_of(rows)))
     _AREA_MEMO[key] = (fingerprint, context)
     return context
 
 
-def _area_rows(conn: Connection) -> list[dict]:
+def _area_rows(conn: Connection) -> AreaRows:
     """Every dim_area row as a plain dict, oldest version first (memoised, see `_area_context`)."""
     return _area_context(conn).rows
 
@@ -175,26 +187,22 @@ def _named_group(code: str, members: Members) -> AreaTarget:
     )
 
 
-_RESOLVE_MEMO: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[list[dict], list[AreaTarget]]] = {}
-_RESOLVE_MEMO_SIZE = 256
+@cached(LRUCache(maxsize=256), key=lambda wanted, records, pilot: hashkey(records.token, wanted, pilot), lock=Lock())
+def _resolve_memo(wanted: tuple[str, ...], records: AreaRows, pilot: tuple[str, ...]) -> tuple[AreaTarget, ...]:
+    return tuple(_resolve_uncached(wanted, records))
 
 
-def _resolve(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
-    """Selection codes to targets, memoised for the (memoised, immutable) area rows of `_area_rows`:
-    resolving all 320 municipalities costs several milliseconds, as much as their query."""
+def _resolve(codes: Iterable[str], records: Sequence[dict]) -> list[AreaTarget]:
+    """Selection codes to targets, cached by value (the area rows' database and version, the codes,
+    the pilot group): resolving all 320 municipalities costs several milliseconds, as much as
+    their query. Rows without a version token (hand-made ones) are resolved afresh."""
     wanted = tuple(str(c) for c in codes)
-    key = (id(records), wanted, tuple(get_settings().pilot_group))
-    hit = _RESOLVE_MEMO.get(key)
-    if hit is not None and hit[0] is records:
-        return list(hit[1])
-    targets = _resolve_uncached(wanted, records)
-    if len(_RESOLVE_MEMO) >= _RESOLVE_MEMO_SIZE:
-        _RESOLVE_MEMO.clear()
-    _RESOLVE_MEMO[key] = (records, targets)
-    return list(targets)
+    if not getattr(records, "token", None):
+        return _resolve_uncached(wanted, records)
+    return list(_resolve_memo(wanted, records, tuple(get_settings().pilot_group)))
 
 
-def _resolve_uncached(codes: Iterable[str], records: list[dict]) -> list[AreaTarget]:
+def _resolve_uncached(codes: Iterable[str], records: Sequence[dict]) -> list[AreaTarget]:
     """Selection codes to targets: own rows and, for aggregates, member municipalities."""
     by_code: dict[str, list[dict]] = {}
     for rec in records:

@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 from kuntamittari.settings import PROJECT_ROOT, get_settings
 from metrics.disclosure_links import rule_disclosure_links
 from metrics.errors import MetricNotFound
-from metrics.issues import Issue, Report
+from metrics.issues import Issue, Report, hint
+from metrics.issues import issue as make_issue
 from metrics.model import AnyMetric, MetricStatus, Theme
 from metrics.rules import run_rules
 from metrics.yaml_io import MAX_FILE_CHARS, ParsedFile, parse_metric_text
@@ -105,18 +106,17 @@ def _parse_file(path: Path) -> ParsedFile:
     try:
         size = path.stat().st_size
         if size > 4 * MAX_FILE_CHARS:  # up to 4 bytes a character: refused before it is read
-            return ParsedFile(None, [Issue("error", "yaml-too-large", shown, None, None,
-                                           f"the file has {size} bytes, at most {MAX_FILE_CHARS} characters are allowed",
-                                           "a metric file is a page of text")])
+            return ParsedFile(None, [make_issue("error", "yaml-too-large", shown, None, None, "too_large",
+                                                {"max": MAX_FILE_CHARS}, hint("split_formula"))])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return ParsedFile(None, [Issue("error", "unreadable", shown, None, None, f"cannot read the file: {exc}", "save it as UTF-8")])
+        return ParsedFile(None, [make_issue("error", "unreadable", shown, None, None, "unreadable", {"detail": str(exc)}, hint("save_utf8"))])
     try:
         return parse_metric_text(text, shown)
     except Exception as exc:  # noqa: BLE001 - a bug or a pathological input must cost one file, not the catalogue
         logger.exception("metric file %s could not be parsed", shown)
-        return ParsedFile(None, [Issue("error", "unparseable", shown, None, None,
-                                       f"the file could not be read ({type(exc).__name__})", "simplify the file or report it")])
+        return ParsedFile(None, [make_issue("error", "unparseable", shown, None, None, "unparseable",
+                                            {"detail": type(exc).__name__}, hint("simplify"))])
 
 
 def _disclosure_rule(accepted: dict[Path, ParsedFile], rejected: set[Path], directory: Path) -> tuple[list[Issue], set[Path]]:
@@ -136,7 +136,7 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
     directory = Path(directory) if directory is not None else get_settings().metrics_dir
     catalog = Catalog(directory=directory)
     if not directory.is_dir():
-        catalog.issues.append(Issue("error", "no-directory", str(directory), None, None, "metric directory does not exist"))
+        catalog.issues.append(make_issue("error", "no-directory", str(directory), None, None, "no_directory"))
         return catalog
     parsed: dict[Path, ParsedFile] = {}
     for path in sorted(directory.rglob("*.yaml")):

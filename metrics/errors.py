@@ -19,7 +19,3 @@ class AreaNotFound(MetricsError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "area not found"
-
-
-class SeriesNotLoaded(MetricsError):
-    """A metric's series is not in the database (load the data first)."""

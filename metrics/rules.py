@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from metrics.issues import Issue
+from metrics.issues import Hint, Issue, hint
+from metrics.issues import issue as make_issue
 from metrics.model import Aggregation, DerivedMetric, MetricStatus, WeightBasis
 from metrics.yaml_io import ParsedFile
 
@@ -24,8 +25,10 @@ Files = dict[Path, ParsedFile]
 RuleResult = tuple[list[Issue], set[Path]]
 
 
-def _err(code: str, shown: str, parsed: ParsedFile, fld: str, message: str, hint: str | None = None, level: str = "error") -> Issue:
-    return Issue(level, code, shown, parsed.line_of(fld), fld, message, hint)  # type: ignore[arg-type]
+def _err(code: str, shown: str, parsed: ParsedFile, fld: str, key: str, params: dict | None = None,
+         advice: Hint | None = None, level: str = "error") -> Issue:
+    """An issue of a catalogue rule; `key` names its message in `locales/<lang>/validation.yaml`."""
+    return make_issue(level, code, shown, parsed.line_of(fld), fld, key, params, advice)  # type: ignore[arg-type]
 
 
 def rule_unique_ids(files: Files, show: Callable[[Path], str]) -> RuleResult:
@@ -37,7 +40,7 @@ def rule_unique_ids(files: Files, show: Callable[[Path], str]) -> RuleResult:
         metric = parsed.metric
         assert metric is not None
         if metric.id in seen:
-            issues.append(_err("duplicate-id", show(path), parsed, "id", f"id '{metric.id}' is already used by {show(seen[metric.id])}", "give each metric its own id"))
+            issues.append(_err("duplicate-id", show(path), parsed, "id", "id_taken", {"id": metric.id, "other": show(seen[metric.id])}, hint("unique_id")))
             rejected.add(path)
         else:
             seen[metric.id] = path
@@ -55,7 +58,7 @@ def rule_theme_folder(files: Files, directory: Path, show: Callable[[Path], str]
         except ValueError:
             folder = None
         if folder and folder != metric.theme.value:
-            issues.append(_err("theme-folder", show(path), parsed, "theme", f"theme '{metric.theme.value}' but the file is in folder '{folder}'", f"move the file to {metric.theme.value}/", "warning"))
+            issues.append(_err("theme-folder", show(path), parsed, "theme", "theme_folder", {"theme": metric.theme.value, "folder": folder}, hint("move_file", theme=metric.theme.value), "warning"))
     return issues, set()
 
 
@@ -74,7 +77,7 @@ def rule_derived_references(files: Files, show: Callable[[Path], str], rejected_
         for ref in refs:
             if ref not in by_id:
                 close = difflib.get_close_matches(ref, list(by_id), n=1)
-                issues.append(_err("unknown-metric", show(path), files[path], "expression", f"unknown metric '{ref}'", f"did you mean '{close[0]}'?" if close else "refer to the id of a valid metric"))
+                issues.append(_err("unknown-metric", show(path), files[path], "expression", "unknown_metric", {"ref": ref}, hint("did_you_mean", suggestion=close[0]) if close else hint("refer_valid")))
                 rejected.add(path)
     # Cycles: depth-first search with colours; every metric on a cycle is rejected.
     state: dict[str, int] = {}
@@ -89,7 +92,7 @@ def rule_derived_references(files: Files, show: Callable[[Path], str], rejected_
                 for member in cycle[:-1]:
                     p = by_id[member]
                     if p not in rejected:
-                        issues.append(_err("cycle", show(p), files[p], "expression", "derived metrics refer to each other in a circle: " + " -> ".join(cycle), "break the circle"))
+                        issues.append(_err("cycle", show(p), files[p], "expression", "cycle", {"path": " -> ".join(cycle)}, hint("break_cycle")))
                         rejected.add(p)
             elif state.get(ref) is None and ref in graph:
                 visit(ref)
@@ -108,7 +111,7 @@ def rule_derived_references(files: Files, show: Callable[[Path], str], rejected_
             path = by_id[mid]
             if path not in rejected and any(r in bad_ids for r in refs):
                 bad = next(r for r in refs if r in bad_ids)
-                issues.append(_err("invalid-reference", show(path), files[path], "expression", f"metric '{bad}' it uses has errors"))
+                issues.append(_err("invalid-reference", show(path), files[path], "expression", "invalid_reference", {"ref": bad}))
                 rejected.add(path)
                 changed = True
     return issues, rejected
@@ -126,26 +129,22 @@ def rule_weight_basis(files: Files, show: Callable[[Path], str]) -> RuleResult:
         assert metric is not None
         if getattr(metric, "aggregation", None) is not Aggregation.WEIGHTED_MEAN:
             if getattr(metric, "weight_basis", None) is not None:
-                issues.append(_err("weight-basis", show(path), parsed, "weight_basis", "weight_basis applies only to aggregation: weighted_mean", "remove it", "warning"))
+                issues.append(_err("weight-basis", show(path), parsed, "weight_basis", "weight_basis_unused", None, hint("remove_field"), "warning"))
             continue
         approved = metric.status is MetricStatus.APPROVED
         basis = getattr(metric, "weight_basis", None)
         level = "error" if approved else "warning"
         before = len(issues)
         if basis is None:
-            issues.append(_err(
-                "weight-basis", show(path), parsed, "weight",
-                f"say whether '{metric.weight}' is this rate's own denominator",  # type: ignore[union-attr]
-                "add weight_basis: denominator, or weight_basis: approximation with an approximation_note in fi/sv/en, "
-                "or use aggregation: source_only when the base is not in the database", level))
+            issues.append(_err("weight-basis", show(path), parsed, "weight", "weight_basis_missing",
+                               {"weight": metric.weight}, hint("weight_basis"), level))  # type: ignore[union-attr]
         elif basis is WeightBasis.APPROXIMATION:
             note = getattr(metric, "approximation_note", None)
             missing = [lang for lang in ("fi", "sv", "en") if note is None or not getattr(note, lang)]
             if missing:
-                issues.append(_err(
-                    "approximation-note", show(path), parsed, "approximation_note" if note else "weight_basis",
-                    f"an approximate weight needs approximation_note in {', '.join(missing)}",
-                    "say in each language what the weight stands in for; it is shown beside computed values", level))
+                issues.append(_err("approximation-note", show(path), parsed, "approximation_note" if note else "weight_basis",
+                                   "approximation_note_missing", {"languages": ", ".join(missing)},
+                                   hint("approximation_note"), level))
         if approved and len(issues) > before:
             rejected.add(path)
     return issues, rejected
@@ -163,7 +162,13 @@ def rule_series_exist(files: Files, engine: Engine, show: Callable[[Path], str])
     try:
         codes = known_series(engine)
     except SQLAlchemyError as exc:
-        return [Issue("error", "database", str(engine.url.render_as_string(hide_password=True)), None, None, f"cannot read the series list: {exc.__class__.__name__}", "run `kuntamittari upgrade` first")], set()
+        return [make_issue("error", "database", str(engine.url.render_as_string(hide_password=True)), None, None,
+                           "database_unreadable", {"detail": exc.__class__.__name__}, hint("run_upgrade"))], set()
+    return rule_series_known(files, codes, show)
+
+
+def rule_series_known(files: Files, codes: set[str], show: Callable[[Path], str]) -> RuleResult:
+    """Every series a metric reads is one of `codes` (the database's series)."""
     issues: list[Issue] = []
     rejected: set[Path] = set()
     for path, parsed in files.items():
@@ -176,7 +181,7 @@ def rule_series_exist(files: Files, engine: Engine, show: Callable[[Path], str])
                 if code not in codes:
                     where = f"{fld}.{i}" if isinstance(value, tuple) else fld
                     close = difflib.get_close_matches(code, list(codes), n=1)
-                    issues.append(_err("unknown-series", show(path), parsed, where, f"series '{code}' is not in the database", f"did you mean '{close[0]}'?" if close else "load it first (kuntamittari load ...)"))
+                    issues.append(_err("unknown-series", show(path), parsed, where, "unknown_series", {"code": code}, hint("did_you_mean", suggestion=close[0]) if close else hint("load_first")))
                     rejected.add(path)
     return issues, rejected
 
@@ -198,7 +203,7 @@ def run_rules(files: Files, directory: Path, engine: Engine | None, show: Callab
             found, bad = step()
         except Exception as exc:  # noqa: BLE001 - a crashing rule must become an issue, not a traceback
             logger.exception("rule %s crashed", name)
-            found, bad = [Issue("error", "rule-crashed", str(directory), None, None, f"check '{name}' failed: {exc}")], set()
+            found, bad = [make_issue("error", "rule-crashed", str(directory), None, None, "rule_crashed", {"name": name, "detail": str(exc)})], set()
         issues.extend(found)
         rejected |= bad
     return issues, rejected

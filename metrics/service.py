@@ -2,20 +2,22 @@
 
 The engine is passed in explicitly and results are not cached here (the ui layer caches; only the
 small area dimension is memoised, see `metrics.areas`). How values are fetched and aggregated is
-`metrics.evaluate`; cards are `metrics.cards`.
+`metrics.evaluate`. What is said about the values (trends, comparisons, words) is the
+readout's (`readout/`), above this layer.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
+from datamodel.areas import normalise_area_code
 from datamodel.schema import load_batch, series, series_coverage
-from metrics.areas import MUNICIPALITY, _area_context, _resolve, comparison_areas, list_areas
-from metrics.cards import MetricCard, metric_card, overview_cards
+from metrics.areas import MUNICIPALITY, _area_context, _area_rows, _comparison_target, _resolve, comparison_areas, list_areas
 from metrics.catalog import Catalog
 from metrics.evaluate import RESULT_COLUMNS, _frame, _query_values, leaf_metrics
 from metrics.model import AnyMetric, CodeList, Selection
@@ -23,9 +25,9 @@ from metrics.model import AnyMetric, CodeList, Selection
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "RESULT_COLUMNS", "MetricCard", "comparison_areas", "data_quality", "data_status", "default_comparison", "leaf_metrics",
-    "list_areas", "list_series", "load_batches", "metric_card", "metric_provenance",
-    "metric_values_all_municipalities", "overview_cards", "query_metric",
+    "RESULT_COLUMNS", "comparison_areas", "comparison_target", "data_quality", "data_status", "default_comparison",
+    "leaf_metrics", "list_areas", "list_series", "load_batches", "metric_provenance", "metric_values_all_municipalities",
+    "normalise_area_code", "query_metric", "query_metrics",
 ]
 
 def query_metric(engine: Engine, catalog: Catalog, metric_id: str, selection: Selection) -> pd.DataFrame:
@@ -38,6 +40,28 @@ def query_metric(engine: Engine, catalog: Catalog, metric_id: str, selection: Se
             return pd.DataFrame(columns=RESULT_COLUMNS)
         values = _query_values(conn, catalog, [metric], targets, selection, context)[metric.id]
     return _frame(metric, values, targets, selection)
+
+
+def query_metrics(engine: Engine, catalog: Catalog, metric_ids: Sequence[str], selection: Selection) -> dict[str, pd.DataFrame]:
+    """Tidy values of several metrics for the same selection, fetched together in a few statements
+    (one per weight series and population group): what `query_metric` gives for each, at the
+    cost of one call. Unknown ids raise `MetricNotFound`."""
+    metrics = [catalog.get(metric_id) for metric_id in dict.fromkeys(metric_ids)]
+    with engine.connect() as conn:
+        context = _area_context(conn)
+        targets = _resolve(selection.areas, context.rows)
+        if not targets or not metrics:
+            return {m.id: pd.DataFrame(columns=RESULT_COLUMNS) for m in metrics}
+        values = _query_values(conn, catalog, metrics, targets, selection, context)
+    return {m.id: _frame(m, values[m.id], targets, selection) for m in metrics}
+
+
+def comparison_target(engine: Engine, area_code: str, compare_with: str) -> str | None:
+    """The one code an area is compared with for a comparison kind: 'region' -> 'MK17', 'county'
+    -> 'HVA19', 'finland' -> 'SSS', 'pilot' -> 'pilot', 'similar' -> 'similar:208', a single
+    area code -> itself; None when there is none (a municipality without a county)."""
+    with engine.connect() as conn:
+        return _comparison_target(_area_rows(conn), area_code, compare_with)
 
 
 def metric_values_all_municipalities(engine: Engine, catalog: Catalog, metric_id: str, period: str | None = None) -> pd.DataFrame:

@@ -22,7 +22,9 @@ from pydantic import BaseModel, ValidationError
 from yaml.error import MarkedYAMLError, YAMLError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from metrics.issues import Issue
+from metrics.checks import file_checks
+from metrics.issues import Hint, Issue, hint
+from metrics.issues import issue as make_issue
 from metrics.model import METRIC_CLASSES, SCHEMA_VERSION, AnyMetric, MetricBase, Texts
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,10 @@ KEY_ORDER: tuple[str, ...] = (
     "source", "licence", "attribution", "owner", "update_frequency", "min_count", "caveats",
 )
 # Which field a model-level rule is about (for its line number).
-_RULE_FIELDS = {"weight-required": "aggregation", "same-series": "denominator", "bad-expression": "expression"}
+_RULE_FIELDS = {
+    "weight-required": "aggregation", "same-series": "denominator", "bad-expression": "expression",
+    "formula-too-long": "expression", "formula-too-deep": "expression",
+}
 
 
 @dataclass
@@ -164,9 +169,9 @@ def _unwrap_model(annotation: Any) -> Any:
     return None
 
 
-def _suggest(word: str, choices: typing.Iterable[str]) -> str | None:
+def _suggest(word: str, choices: typing.Iterable[str]) -> Hint | None:
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else None
+    return hint("did_you_mean", suggestion=match[0]) if match else None
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -188,63 +193,61 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _translate(err: dict[str, Any], cls: type[BaseModel], data: dict[str, Any]) -> tuple[str, tuple[Any, ...], str, str | None]:
-    """(code, loc, message, hint) in plain language for one pydantic error."""
+Translated = tuple[str, tuple[Any, ...], str, dict[str, Any], Hint | None]  # code, loc, key, params, hint
+_TYPES = {"int_parsing": "not_whole_number", "int_type": "not_whole_number", "int_from_float": "not_whole_number",
+          "float_parsing": "not_number", "float_type": "not_number", "string_type": "not_text",
+          "bool_type": "not_bool", "bool_parsing": "not_bool"}
+_SHAPES = {"model_type": "not_mapping", "dict_type": "not_mapping", "model_attributes_type": "not_mapping",
+           "tuple_type": "not_list", "list_type": "not_list"}
+_BOUNDS = {"greater_than_equal": "at_least", "greater_than": "more_than", "less_than_equal": "at_most",
+           "less_than": "less_than"}
+
+
+def _pattern(loc: tuple[Any, ...], last: str, value: Any) -> Translated:
+    if last == "id":
+        return "invalid-value", loc, "id_bad", {"value": repr(value)}, hint("id_form")
+    if last in ("series", "numerator", "denominator", "weight") or (len(loc) > 1 and loc[0] == "series"):
+        return "invalid-value", loc, "series_bad_code", {"value": repr(value)}, hint("series_form")
+    return "invalid-value", loc, "bad_form", {"value": repr(value)}, None
+
+
+def _translate(err: dict[str, Any], cls: type[BaseModel], data: dict[str, Any]) -> Translated:
+    """(code, loc, message key, params, hint) for one pydantic error, in plain language."""
     etype = err["type"]
     loc = _clean_loc(tuple(err["loc"]), data)
     value = err.get("input")
     ctx = err.get("ctx") or {}
     last = str(loc[-1]) if loc else ""
     if etype == "missing":
-        return "missing-field", loc, "required field is missing", None
+        return "missing-field", loc, "missing_field", {}, None
     if etype == "extra_forbidden":
         owner = _model_at(cls, loc[:-1])
-        allowed = list(owner.model_fields) if owner else []
-        return "unknown-field", loc, f"unknown field '{last}'", _suggest(last, allowed)
+        return "unknown-field", loc, "unknown_field", {"name": last}, _suggest(last, list(owner.model_fields) if owner else [])
     if etype in ("enum", "literal_error"):
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) or re.findall(r"\b\w+\b", str(ctx.get("expected", "")))
         if last == "schema_version":
-            return "schema-version", loc, f"{value!r} is not a supported schema version (use {SCHEMA_VERSION})", None
-        return (
-            "invalid-value",
-            loc,
-            f"{value!r} is not one of {', '.join(allowed)}",
-            _suggest(str(value), allowed),
-        )
+            return "schema-version", loc, "schema_version", {"value": repr(value), "version": SCHEMA_VERSION}, None
+        return "invalid-value", loc, "not_one_of", {"value": repr(value), "choices": ", ".join(allowed)}, _suggest(str(value), allowed)
     if etype == "string_pattern_mismatch":
-        if last == "id":
-            return "invalid-value", loc, f"{value!r} is not a valid id", "use lower-case letters, digits and _ (e.g. youth_unemployment)"
-        if last in ("series", "numerator", "denominator", "weight") or (len(loc) > 1 and loc[0] == "series"):
-            return "invalid-value", loc, f"{value!r} is not a series code", "write e.g. sotkanet:181, statfin:11re:vaesto or own:208:kotihoito"
-        return "invalid-value", loc, f"{value!r} does not have the expected form", None
-    if etype in ("int_parsing", "int_type", "int_from_float"):
-        return "invalid-type", loc, f"{value!r} is not a whole number", None
-    if etype in ("float_parsing", "float_type"):
-        return "invalid-type", loc, f"{value!r} is not a number", None
-    if etype in ("string_type",):
-        return "invalid-type", loc, f"{value!r} is not text", None
-    if etype in ("bool_type", "bool_parsing"):
-        return "invalid-type", loc, f"{value!r} is not true or false", None
-    if etype in ("model_type", "dict_type", "model_attributes_type"):
-        return "invalid-type", loc, "expected a mapping (indented 'key: value' lines)", None
-    if etype in ("tuple_type", "list_type"):
-        return "invalid-type", loc, "expected a list ('- item' lines or [a, b])", None
-    if etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most", "less_than": "less than"}
-        bound = next(iter(ctx.values()), "")
-        return "invalid-value", loc, f"{value!r} must be {words[etype]} {bound}", None
+        return _pattern(loc, last, value)
+    if etype in _TYPES:
+        return "invalid-type", loc, _TYPES[etype], {"value": repr(value)}, None
+    if etype in _SHAPES:
+        return "invalid-type", loc, _SHAPES[etype], {}, None
+    if etype in _BOUNDS:
+        return "invalid-value", loc, _BOUNDS[etype], {"value": repr(value), "bound": next(iter(ctx.values()), "")}, None
     if etype in ("too_short", "string_too_short"):
-        return "invalid-value", loc, "is empty or too short", None
+        return "invalid-value", loc, "too_short", {}, None
     if etype == "value_error":
         message = str(ctx.get("error", err.get("msg", "")))
         match = re.match(r"^([a-z\-]+): (.*)$", message)
         if match:
-            code, text = match.group(1), match.group(2)
+            code = match.group(1)
             if not loc and code in _RULE_FIELDS:
                 loc = (_RULE_FIELDS[code],)
-            return code, loc, text, None
-        return "invalid-value", loc, message, None
-    return "invalid-value", loc, str(err.get("msg", etype)), None
+            return code, loc, code.replace("-", "_"), {"detail": match.group(2)}, None
+        return "invalid-value", loc, "invalid", {"detail": message}, None
+    return "invalid-value", loc, "invalid", {"detail": str(err.get("msg", etype))}, None
 
 
 def _loc_path(loc: tuple[Any, ...]) -> str:
@@ -255,25 +258,24 @@ def parse_metric_text(text: str, filename: str) -> ParsedFile:
     """Phase 1 for one file: YAML, kind, model, and the file-level rules (id = stem, languages, units)."""
     issues: list[Issue] = []
 
-    def issue(code: str, line: int | None, fld: str | None, message: str, hint: str | None = None, level: str = "error") -> None:
-        issues.append(Issue(level, code, filename, line, fld, message, hint))  # type: ignore[arg-type]
+    def add(code: str, line: int | None, fld: str | None, key: str, params: dict[str, Any] | None = None,
+            advice: Hint | None = None, level: str = "error") -> None:
+        issues.append(make_issue(level, code, filename, line, fld, key, params, advice))  # type: ignore[arg-type]
 
     if len(text) > MAX_FILE_CHARS:
-        issue("yaml-too-large", None, None, f"the file has {len(text)} characters, at most {MAX_FILE_CHARS} are allowed",
-              "a metric file is a page of text; build long formulas from smaller derived metrics")
+        add("yaml-too-large", None, None, "too_large", {"max": MAX_FILE_CHARS}, hint("split_formula"))
         return ParsedFile(None, issues)
     long_line = next((n for n, line in enumerate(text.splitlines(), 1) if len(line) > MAX_LINE_CHARS), None)
     if long_line is not None:
-        issue("line-too-long", long_line, None, f"line {long_line} is over {MAX_LINE_CHARS} characters long",
-              "break long texts over several lines (a '>' block)")
+        add("line-too-long", long_line, None, "line_too_long", {"line": long_line, "max": MAX_LINE_CHARS}, hint("fold_text"))
         return ParsedFile(None, issues)
     try:
         node, raw = _compose(text)
     except AliasUsed as exc:
-        issue("yaml-alias", exc.line, None, "anchors and aliases (& and *) are not allowed in metric files", "write the value out")
+        add("yaml-alias", exc.line, None, "yaml_alias", None, hint("write_out"))
         return ParsedFile(None, issues)
     except DuplicateKey as exc:
-        issue("duplicate-key", exc.line, exc.key, "the same key appears twice in this mapping")
+        add("duplicate-key", exc.line, exc.key, "duplicate_key")
         return ParsedFile(None, issues)
     except MarkedYAMLError as exc:
         # An unclosed quote or bracket is found only at the end of the file: point at its start.
@@ -282,17 +284,17 @@ def parse_metric_text(text: str, filename: str) -> ParsedFile:
         at_end = "end of stream" in problem or "stream end" in problem or (pm is not None and pm.index >= len(text.rstrip()))
         mark = (exc.context_mark if at_end and exc.context_mark else None) or exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        issue("yaml-syntax", line, None, f"not valid YAML: {exc.problem or exc.context}", "check indentation and quotes")
+        add("yaml-syntax", line, None, "yaml_syntax", {"detail": exc.problem or exc.context}, hint("check_indentation"))
         return ParsedFile(None, issues)
     except YAMLError as exc:
-        issue("yaml-syntax", None, None, f"not valid YAML: {exc}")
+        add("yaml-syntax", None, None, "yaml_syntax", {"detail": str(exc)})
         return ParsedFile(None, issues)
 
     if node is None or raw is None:
-        issue("empty-file", 1, None, "the file is empty")
+        add("empty-file", 1, None, "empty_file")
         return ParsedFile(None, issues)
     if not isinstance(node, MappingNode) or not isinstance(raw, dict):
-        issue("not-a-mapping", node.start_mark.line + 1, None, "a metric file must be a mapping of 'key: value' lines, not a list or a single value")
+        add("not-a-mapping", node.start_mark.line + 1, None, "not_mapping_file")
         return ParsedFile(None, issues)
 
     lines: dict[str, int] = {}
@@ -302,11 +304,12 @@ def parse_metric_text(text: str, filename: str) -> ParsedFile:
 
     kind = data.get("kind")
     if kind is None:
-        issue("missing-field", parsed.line_of(""), "kind", "required field is missing", f"use one of {', '.join(METRIC_CLASSES)}")
+        add("missing-field", parsed.line_of(""), "kind", "missing_field", None, hint("use_one_of", choices=", ".join(METRIC_CLASSES)))
         return parsed
     cls = METRIC_CLASSES.get(str(kind))
     if cls is None:
-        issue("invalid-kind", parsed.line_of("kind"), "kind", f"{kind!r} is not one of {', '.join(METRIC_CLASSES)}", _suggest(str(kind), METRIC_CLASSES))
+        add("invalid-kind", parsed.line_of("kind"), "kind", "not_one_of", {"value": repr(kind), "choices": ", ".join(METRIC_CLASSES)},
+            _suggest(str(kind), METRIC_CLASSES))
         return parsed
 
     try:
@@ -314,42 +317,20 @@ def parse_metric_text(text: str, filename: str) -> ParsedFile:
     except ValidationError as exc:
         seen: set[str] = set()
         for err in exc.errors(include_url=False):
-            code, loc, message, hint = _translate(dict(err), cls, data)
+            code, loc, key, params, advice = _translate(dict(err), cls, data)
             path = _loc_path(loc)
             if path in seen:
                 continue
             seen.add(path)
-            issue(code, parsed.line_of(path), path or None, message, hint)
+            add(code, parsed.line_of(path), path or None, key, params, advice)
         return parsed
 
     stem = PurePath(filename).stem
     if metric.id != stem:
-        issue("id-mismatch", parsed.line_of("id"), "id", f"id '{metric.id}' differs from the file name '{stem}'", f"rename the file to {metric.id}.yaml or change the id")
-    if metric.status.value == "approved":
-        for name in ("name", "description", "unit", "caveats", "why_it_matters", "approximation_note"):
-            texts = getattr(metric, name, None)
-            if texts is None:
-                continue
-            for lang in ("sv", "en"):
-                if not getattr(texts, lang):
-                    issue("missing-translation", parsed.line_of(name), f"{name}.{lang}", f"an approved metric needs '{name}' in {lang}", "add the translation or set status: draft")
-    _check_units(metric, parsed, issue)
+        add("id-mismatch", parsed.line_of("id"), "id", "id_mismatch", {"id": metric.id, "stem": stem}, hint("rename", id=metric.id))
+    file_checks(metric, parsed, add)
     parsed.metric = metric  # type: ignore[assignment]
     return parsed
-
-
-def _check_units(metric: MetricBase, parsed: ParsedFile, issue: Any) -> None:
-    """Ratio scale and unit must agree: per cent is x100, 'per 1 000' is x1000."""
-    if getattr(metric, "kind", None) != "ratio":
-        return
-    scale = metric.scale  # type: ignore[attr-defined]
-    unit = metric.unit.fi.replace(" ", "").replace("\u00a0", "")
-    if "%" in unit and scale != 100:
-        issue("unit-mismatch", parsed.line_of("scale"), "scale", f"the unit is per cent but scale is {scale:g}", "use scale: 100 for a percentage")
-    elif "1000" in unit and scale != 1000:
-        issue("unit-mismatch", parsed.line_of("scale"), "scale", f"the unit is per 1 000 but scale is {scale:g}", "use scale: 1000")
-    elif scale == 100 and "%" not in unit:
-        issue("unit-mismatch", parsed.line_of("unit"), "unit", "scale is 100 but the unit is not a percentage", "write unit fi: '%'", "warning")
 
 
 def load_metric_text(text: str, filename: str) -> tuple[AnyMetric | None, list[Issue]]:
@@ -390,8 +371,16 @@ class _Dumper(yaml.SafeDumper):
 
 def dump_metric(metric: MetricBase) -> str:
     """Canonical YAML text of `metric` (with the schema line editors use for completion)."""
+    return dump_document(metric_to_dict(metric))
+
+
+def dump_document(data: dict[str, Any]) -> str:
+    """A metric document (plain data, e.g. built by the authoring form) as YAML text, keys in the
+    canonical order; what `parse_metric_text` then validates like any file."""
+    order = {key: i for i, key in enumerate(KEY_ORDER)}
+    ordered = dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
     body = yaml.dump(
-        metric_to_dict(metric),
+        ordered,
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
@@ -408,6 +397,7 @@ def texts(fi: str, sv: str | None = None, en: str | None = None) -> Texts:
 
 __all__ = [
     "ParsedFile",
+    "dump_document",
     "dump_metric",
     "load_metric_text",
     "metric_to_dict",

@@ -171,7 +171,8 @@ def enum_select(field_name: str, values: list[str], label_prefix: str, allow_emp
         tr(f"field.{field_name}"),
         options,
         key=f"{P}{field_name}",
-        format_func=lambda v: tr(f"{label_prefix}.{v}") if v else tr(allow_empty or "choose"),
+        format_func=lambda v: (t(f"{label_prefix}.{v}", lang) if "." in label_prefix else tr(f"{label_prefix}.{v}"))
+        if v else tr(allow_empty or "choose"),
     )
 
 
@@ -219,151 +220,143 @@ def preview_block(metric: Any, catalog: Any) -> None:
     st.caption(tr("preview_caption", source=t("common.source_sotkanet", lang)))
 
 
-def metric_tab() -> None:
-    store = support.metric_store()
-    catalog = ctx.catalog
-    series = support.series_catalogue()
-    title_col = f"title_{lang}" if f"title_{lang}" in series.columns else "title_fi"
-    titles: dict[str, str] = {}
-    if not series.empty:
-        fallback = series["title_fi"] if "title_fi" in series.columns else series["code"]
-        titles = dict(zip(series["code"], series[title_col].fillna(fallback), strict=False))
+def _series_titles(series: Any) -> dict[str, str]:
+    """Series code -> title in the page language (Finnish where there is none)."""
     if series.empty:
         st.warning(tr("search.unavailable"))
+        return {}
+    title_col = f"title_{lang}" if f"title_{lang}" in series.columns else "title_fi"
+    fallback = series["title_fi"] if "title_fi" in series.columns else series["code"]
+    return dict(zip(series["code"], series[title_col].fillna(fallback), strict=False))
 
-    flash = st.session_state.pop(f"{P}flash", None)
-    if flash:
-        getattr(st, flash[0])(flash[1])
 
-    # -- start
+def start_block(catalog: Any) -> None:
+    """How to start: a new metric, a copy of one, or editing one."""
     with st.expander(tr("start.label"), expanded=_opened() is None):
-        mode = st.radio(
-            tr("start.label"),
-            ["new", "copy", "edit"],
-            key=f"{P}start_mode",
-            format_func=lambda m: tr(f"start.{m}"),
-            horizontal=True,
-        )
+        mode = st.radio(tr("start.label"), ["new", "copy", "edit"], key=f"{P}start_mode",
+                        format_func=lambda m: tr(f"start.{m}"), horizontal=True)
         chosen = None
         if mode != "new":
             ids = sorted(catalog.metrics)
             if not ids:
                 st.info(tr("start.none"))
             else:
-                chosen = st.selectbox(
-                    tr("start.metric"),
-                    ids,
-                    key=f"{P}start_metric",
-                    format_func=lambda i: f"{pick(catalog.metrics[i].name.as_dict(), lang)} ({i})",
-                )
+                chosen = st.selectbox(tr("start.metric"), ids, key=f"{P}start_metric",
+                                      format_func=lambda i: f"{pick(catalog.metrics[i].name.as_dict(), lang)} ({i})")
         st.button(tr("start.button"), key=f"{P}start_button", on_click=_start, args=(mode, chosen))
 
+
+def texts_section(opened: OpenedMetric | None) -> None:
+    st.subheader(tr("section.texts"))
+    st.caption(tr("draft_translations"))
+    text_triplet("name")
+    suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
+    # The help text stays constant: a changing `help` would give the widget a new identity on
+    # every keystroke in the name field, and the browser would briefly show two id inputs.
+    st.text_input(tr("field.metric_id"), key=f"{P}metric_id", help=tr("id_help"), disabled=opened is not None)
+    if opened is None:
+        st.caption(tr("id_suggestion", suggestion=suggestion))
+    text_triplet("description", area=True)
+    enum_select("theme", [th.value for th in Theme], "metrics.theme")  # the one name of each theme
+
+
+def inputs_section(series: Any, titles: dict[str, str]) -> None:
+    st.subheader(tr("section.inputs"))
+    st.radio(tr("field.kind"), list(KINDS), key=f"{P}kind", format_func=lambda k: tr(f"kind.{k}"))
+    kind = st.session_state.get(f"{P}kind")
+    if kind == "simple":
+        series_picker("series", series, titles)
+    elif kind == "ratio":
+        series_picker("numerator", series, titles)
+        series_picker("denominator", series, titles)
+        st.text_input(tr("field.scale"), key=f"{P}scale", help=tr("scale_help"))
+    elif kind == "sum":
+        st.multiselect(tr("field.sum_series"), list(series["code"]) if not series.empty else [], key=f"{P}sum_series",
+                       format_func=lambda code: f"{titles.get(code, code)} ({code})")
+    elif kind == "derived":
+        st.text_input(tr("field.expression"), key=f"{P}expression", help=tr("expression_help"))
+    if kind in ("simple", "sum"):
+        enum_select("aggregation", [a.value for a in Aggregation], "aggregation", allow_empty="default")
+        series_picker("weight", series, titles)
+    cols = st.columns(2)
+    with cols[0]:
+        enum_select("gender", ["total", "male", "female"], "gender", allow_empty="any")
+    with cols[1]:
+        st.text_input(tr("field.age_band"), key=f"{P}age_band", placeholder="15-64")
+
+
+def _pair(first: tuple[str, str], second: tuple[str, str]) -> None:
+    """Two text inputs side by side: (label, field) each."""
+    cols = st.columns(2)
+    for col, (label, name) in zip(cols, (first, second), strict=True):
+        with col:
+            st.text_input(label, key=f"{P}{name}")
+
+
+def presentation_section() -> None:
+    st.subheader(tr("section.presentation"))
+    text_triplet("unit")
+    cols = st.columns(2)
+    with cols[0]:
+        st.text_input(tr("field.decimals"), key=f"{P}decimals")
+    with cols[1]:
+        enum_select("direction", [d.value for d in Direction], "direction")
+    st.text_area(tr("field.targets"), key=f"{P}targets", help=tr("targets_help"), height=80)
+    _pair((tr("threshold_good"), "threshold_good"), (tr("threshold_poor"), "threshold_poor"))
+    st.multiselect(tr("field.compare_with"), [c.value for c in CompareKind], key=f"{P}compare_with",
+                   format_func=lambda c: tr(f"compare.{c}"))
+    _pair((tr("field.owner"), "owner"), (tr("field.min_count"), "min_count"))
+
+
+def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, result: Any, context: Any) -> None:
+    """The shared validation's messages, the file that would be saved (and its diff), saving."""
+    st.subheader(tr("checks_heading"))
+    if opened is None and form == MetricForm():
+        st.info(tr("start_hint"))  # an untouched form: guidance, not a wall of red
+    else:
+        if result.ok:
+            st.success(tr("all_ok"))
+        render_messages(result.messages)
+    if result.metric is not None:
+        text = render_yaml(result.metric)
+        st.subheader(tr("yaml_heading"))
+        st.code(text, language="yaml")
+        if opened is not None:
+            st.subheader(tr("diff_heading"))
+            diff = unified_diff(opened.text, text)
+            if diff:
+                st.code(diff, language="diff")
+            else:
+                st.caption(tr("diff_none"))
+    else:
+        st.info(tr("preview_none"))
+    if st.button(tr("save_button"), key=f"{P}save", type="primary"):
+        save(store, form, opened, context)
+    if opened is not None:
+        approve_block(store, opened)
+        history_block(store, opened)
+
+
+def metric_tab() -> None:
+    store = support.metric_store()
+    catalog = ctx.catalog
+    series = support.series_catalogue()
+    titles = _series_titles(series)
+    flash = st.session_state.pop(f"{P}flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+    start_block(catalog)
     opened = _opened()
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.subheader(tr("section.texts"))
-        st.caption(tr("draft_translations"))
-        text_triplet("name")
-        suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
-        # The help text stays constant: a changing `help` would give the widget a new identity on
-        # every keystroke in the name field, and the browser would briefly show two id inputs.
-        st.text_input(
-            tr("field.metric_id"),
-            key=f"{P}metric_id",
-            help=tr("id_help"),
-            disabled=opened is not None,
-        )
-        if opened is None:
-            st.caption(tr("id_suggestion", suggestion=suggestion))
-        text_triplet("description", area=True)
-        enum_select("theme", [th.value for th in Theme], "theme")
-
-        st.subheader(tr("section.inputs"))
-        st.radio(tr("field.kind"), list(KINDS), key=f"{P}kind", format_func=lambda k: tr(f"kind.{k}"))
-        kind = st.session_state.get(f"{P}kind")
-        if kind == "simple":
-            series_picker("series", series, titles)
-            enum_select("aggregation", [a.value for a in Aggregation], "aggregation", allow_empty="default")
-            series_picker("weight", series, titles)
-        elif kind == "ratio":
-            series_picker("numerator", series, titles)
-            series_picker("denominator", series, titles)
-            st.text_input(tr("field.scale"), key=f"{P}scale", help=tr("scale_help"))
-        elif kind == "sum":
-            st.multiselect(
-                tr("field.sum_series"),
-                list(series["code"]) if not series.empty else [],
-                key=f"{P}sum_series",
-                format_func=lambda code: f"{titles.get(code, code)} ({code})",
-            )
-            enum_select("aggregation", [a.value for a in Aggregation], "aggregation", allow_empty="default")
-            series_picker("weight", series, titles)
-        elif kind == "derived":
-            st.text_input(tr("field.expression"), key=f"{P}expression", help=tr("expression_help"))
-        cols = st.columns(2)
-        with cols[0]:
-            enum_select("gender", ["total", "male", "female"], "gender", allow_empty="any")
-        with cols[1]:
-            st.text_input(tr("field.age_band"), key=f"{P}age_band", placeholder="15-64")
-
-        st.subheader(tr("section.presentation"))
-        text_triplet("unit")
-        cols = st.columns(2)
-        with cols[0]:
-            st.text_input(tr("field.decimals"), key=f"{P}decimals")
-        with cols[1]:
-            enum_select("direction", [d.value for d in Direction], "direction")
-        st.text_area(tr("field.targets"), key=f"{P}targets", help=tr("targets_help"), height=80)
-        cols = st.columns(2)
-        with cols[0]:
-            st.text_input(tr("threshold_good"), key=f"{P}threshold_good")
-        with cols[1]:
-            st.text_input(tr("threshold_poor"), key=f"{P}threshold_poor")
-        st.multiselect(
-            tr("field.compare_with"),
-            [c.value for c in CompareKind],
-            key=f"{P}compare_with",
-            format_func=lambda c: tr(f"compare.{c}"),
-        )
-        cols = st.columns(2)
-        with cols[0]:
-            st.text_input(tr("field.owner"), key=f"{P}owner")
-        with cols[1]:
-            st.text_input(tr("field.min_count"), key=f"{P}min_count")
-
+        texts_section(opened)
+        inputs_section(series, titles)
+        presentation_section()
     form = _form_from_state()
     context = support.authoring_context(catalog, series, is_new=opened is None)
     result = build_metric(form, context)
-
     with right:
-        st.subheader(tr("checks_heading"))
-        if opened is None and form == MetricForm():
-            st.info(tr("start_hint"))  # an untouched form: guidance, not a wall of red
-        else:
-            if result.ok:
-                st.success(tr("all_ok"))
-            render_messages(result.messages)
-        if result.metric is not None:
-            text = render_yaml(result.metric)
-            st.subheader(tr("yaml_heading"))
-            st.code(text, language="yaml")
-            if opened is not None:
-                st.subheader(tr("diff_heading"))
-                diff = unified_diff(opened.text, text)
-                if diff:
-                    st.code(diff, language="diff")
-                else:
-                    st.caption(tr("diff_none"))
-        else:
-            st.info(tr("preview_none"))
-
-        if st.button(tr("save_button"), key=f"{P}save", type="primary"):
-            save(store, form, opened, context)
-
-        if opened is not None:
-            approve_block(store, opened)
-            history_block(store, opened)
-
+        checks_column(store, form, opened, result, context)
     if result.metric is not None:
         preview_block(result.metric, catalog)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kuntamittari.formatting import format_integer, format_period
+from readout.formatting import format_integer, format_period
 from kuntamittari.i18n import pick, t
 from kuntamittari.settings import get_settings
+from readout.sources import sources_of_batches
 from ui import data, render, views
 from ui.frame import guarded, normalise_area_param, page_frame
 
@@ -41,7 +42,8 @@ with guarded(ctx):
                               tuple(chosen), ctx.area, lang)
     name = pick(metric.name.as_dict(), lang)
     unit = pick(metric.unit.as_dict(), lang)
-    source = metric.source or "THL, Sotkanet"
+    sources = sources_of_batches(data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id))
+    source = ", ".join(s.name for s in sources) or metric.source or t("readout.source.none", lang)
     if view.year is None or view.ranking is None and view.distribution is None:
         wanted = ctx.period or t("app.sidebar.latest", lang).lower()
         st.info(t("compare.no_data", lang, source=source, year=wanted, metric=name))
@@ -77,4 +79,4 @@ with guarded(ctx):
             if view.map_spec:
                 render.vega(view.map_spec, lang, t("compare.map_alt", lang, metric=name, period=view.period, unit=unit))
                 st.caption(t("compare.map_layer", lang, layer=view.map_layer) + " " + view.map_attribution)
-    ctx.attribution()
+    ctx.attribution(sources)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.formatting import format_date, format_datetime, format_integer, format_period
+from readout.formatting import format_date, format_datetime, format_integer, format_period
 from kuntamittari.i18n import pick, t
 from metrics import service as quality_service
 from ui import data
@@ -92,5 +92,5 @@ with guarded(ctx):
                       count=len(ctx.catalog.metrics)))
         for issue in issues:
             box = st.error if issue.level == "error" else st.warning
-            box(issue.render(), icon=":material/error:" if issue.level == "error" else ":material/warning:")
+            box(issue.render(lang), icon=":material/error:" if issue.level == "error" else ":material/warning:")
     ctx.attribution()

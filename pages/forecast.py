@@ -26,7 +26,7 @@ from forecasting.scenarios import (
 from forecasting.service import MIN_POINTS, MetricForecast, ScenarioOutcome, forecast_frame
 from kuntamittari.i18n import pick, t
 from ui import data, render
-from ui.charts import AXIS
+from charts.specs import AXIS
 from ui.frame import guarded, page_frame
 
 logger = logging.getLogger(__name__)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.formatting import format_date, format_datetime
+from readout.formatting import format_datetime
+from readout.localise import source_text
+from readout.sources import source_of_batch, sources_of_batches
+from readout.tables import area_label_column, values_table
 from kuntamittari.i18n import pick, t
-from metrics.formula import describe_formula
-from ui import charts, data, render
+from readout.formula import describe_formula
+from charts import specs as charts
+from ui import data, render
 from ui.frame import guarded, page_frame
-from ui.tables import area_label_column, values_table
 
 ctx = page_frame("metric_detail")
 lang = ctx.lang
@@ -33,13 +36,16 @@ with guarded(ctx):
             st.markdown(f"**{t('detail.why', lang)}** {pick(metric.why_it_matters.as_dict(), lang)}")
         if metric.caveats:
             st.markdown(f"**{t('detail.caveats', lang)}** {pick(metric.caveats.as_dict(), lang)}")
-        st.markdown(f"**{t('detail.formula', lang)}** {describe_formula(metric, lang)}")
+        prov = data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id)
+        titles = {r["series_code"]: {k: r.get(f"title_{k}") for k in ("fi", "sv", "en")} for r in prov.to_dict("records")}
+        names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        st.markdown(f"**{t('detail.formula', lang)}** {describe_formula(metric, lang, titles, names)}")
         st.markdown(f"**{t('detail.unit', lang)}** {unit} · **{t('detail.direction', lang)}** "
                     f"{t('metrics.direction.' + metric.direction.value, lang)} · "
                     f"**{t('detail.status_label', lang)}** {t('metrics.status.' + metric.status.value, lang)}")
     with provenance_col:
         st.subheader(t("detail.provenance", lang))
-        prov = data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id)
+        sources = sources_of_batches(prov.dropna(subset=["batch_id"]))
         for row in prov.to_dict("records"):
             title = row.get(f"title_{lang}") or row.get("title_fi") or row["series_code"]
             if pd.isna(row.get("batch_id")):
@@ -48,8 +54,7 @@ with guarded(ctx):
             link = f"[{title}]({row['source_url']})" if isinstance(row.get("source_url"), str) else title
             st.markdown(
                 f"- {link} (`{row['series_code']}`)  \n"
-                + t("detail.provenance_line", lang, source=metric.source or row.get("source") or "",
-                    licence=metric.licence or row.get("licence") or "", fetched=format_date(row.get("fetched_at"), lang),
+                + t("detail.provenance_line", lang, source=source_text(source_of_batch(row), lang),
                     loaded=format_datetime(row.get("loaded_at"), lang), batch=int(row["batch_id"]))
             )
 
@@ -83,11 +88,12 @@ with guarded(ctx):
     else:
         shown = data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id, areas)
         colour = "label"
-        plot = shown.assign(label=area_label_column(shown, lang))
+        plot = shown.assign(label=area_label_column(shown, lang, data.area_names(ctx.engine, ctx.db, lang)))
     plot = plot.assign(flag=(plot["status"].astype(str) != "ok") | (plot["basis"].astype(str) != "source"))
 
     if plot.dropna(subset=["value"]).empty:
-        st.info(t("detail.no_data", lang, source=metric.source or "THL, Sotkanet", area=ctx.area_name))
+        st.info(t("detail.no_data", lang, source=", ".join(s.name for s in sources) or metric.source
+                   or t("readout.source.none", lang), area=ctx.area_name))
     else:
         spec = charts.series_chart(plot, value_title=unit, decimals=metric.decimals, colour_field=colour,
                                    colour_title=t(f"detail.by.{breakdown}", lang), flagged_field="flag",
@@ -96,10 +102,10 @@ with guarded(ctx):
         render.vega(spec, lang, t("detail.chart_alt", lang, metric=name, area=ctx.area_name, first=first, last=last))
         if plot["flag"].any():
             st.caption(t("detail.flag_legend", lang))
-        table = values_table(shown.dropna(subset=["value"]), lang, metric.decimals,
+        table = values_table(shown[shown["value"].notna() | shown["status"].astype(str).isin(("insufficient", "incomplete"))], lang, metric.decimals, names=data.area_names(ctx.engine, ctx.db, lang),
                              with_gender=breakdown == "gender", with_age=breakdown == "age_band")
         st.subheader(t("detail.table", lang))
         st.dataframe(table, hide_index=True, width="stretch")
         render.downloads(table, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
                          t("detail.download_excel", lang), key="detail_dl")
-    ctx.attribution()
+    ctx.attribution(sources)

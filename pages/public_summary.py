@@ -2,7 +2,7 @@
 
 Open to everyone without signing in, in the dashboard and in the public app. `?area=208&lang=sv`
 selects Kalajoki in Swedish; `?print=1` gives the printable A4 layout. Everything shown has
-been through disclosure control (`metrics.disclosure`) before it reaches this page.
+been through disclosure control (the public readout) before it reaches this page.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from kuntamittari.i18n import t
-from metrics.summary import SummaryError
+from readout.build import ReadoutError
 from ui import public
 from ui.frame import normalise_area_param, page_frame
 
@@ -38,16 +38,14 @@ area_code = ctx.select(
 print_mode = st.query_params.get("print") == "1"
 
 try:
-    data = public.load_public_summary(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, area_code, lang)
-except SummaryError:
+    readout, words = public.load_public_summary(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, area_code, lang)
+except ReadoutError:
     st.warning(t("public.unknown_area", lang, code=area_code, default=ctx.area_label(ctx.area)))
     st.stop()
 except Exception:  # noqa: BLE001 - a public page shows a plain message, never a traceback
     logger.exception("public summary failed for %s", area_code)
     st.error(t("public.data_unavailable", lang))
     st.stop()
-
-
 
 def choose_theme(themes: list[str]) -> str:
     """The theme whose key metrics are drawn (kept in the URL as `theme=`)."""
@@ -60,12 +58,4 @@ def choose_theme(themes: list[str]) -> str:
     )
 
 
-public.render_summary(
-    data.summary,
-    data.metrics,
-    lang,
-    level_names=dict(data.level_names),
-    print_mode=print_mode,
-    fetched=data.fetched,
-    choose_theme=choose_theme,
-)
+public.render_summary(readout, words, lang, print_mode=print_mode, choose_theme=choose_theme)

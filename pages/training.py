@@ -3,7 +3,7 @@
 The page lists the modules, renders the chosen one (learning goals, plan, material, exercises,
 quiz) and gives every exercise a link that opens the page and state where it is done (metric,
 area and language in the query parameters). Expected answers and quiz answers are folded away
-for the facilitator. Content and checks live in `ui.training_content`; this file only draws.
+for the facilitator. Content and checks live in the `workshop` package; this file only draws.
 
 Languages: the material exists in Finnish and English. fi and en readers get their own version;
 sv readers are told so and read the Finnish original by default, with a switch to English
@@ -19,7 +19,7 @@ from streamlit.errors import StreamlitAPIException
 
 from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
 from kuntamittari.settings import get_settings
-from ui import training_content as tc
+import workshop as tc
 from ui.auth import may_view
 from ui.frame import guarded, page_frame
 from ui.navigation import get_page

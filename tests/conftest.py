@@ -243,7 +243,7 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
         full_env.setdefault("PYTHONUNBUFFERED", "1")
         log = logs / f"server-{port}.log"
         if cli:
-            cmd = [sys.executable, "-m", "kuntamittari.cli", "serve", "--port", str(port), *args]
+            cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port), *args]
         else:
             cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / script),
                    "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),

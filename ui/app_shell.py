@@ -16,7 +16,7 @@ import streamlit as st
 
 from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
-from ui.navigation import DEFAULT_PAGE, PROJECT_ROOT, PageSpec, available_pages
+from ui.navigation import DEFAULT_PAGE, PageSpec, available_pages, st_page
 
 logger = logging.getLogger(__name__)
 _local = threading.local()
@@ -39,7 +39,7 @@ def run_app() -> None:
 
 
 def ensure_navigation() -> None:
-    """Called by the frame when a page runs alone (Streamlit's `pages/` mode, ENVIRONMENT.md):
+    """Called by the frame when a page runs alone (Streamlit's `pages/` mode, docs/dashboard.md):
     registering our `st.navigation` here draws the real menu (titles, roles) and takes the
     process out of that mode, so later requests go through app.py."""
     if running_via_app():
@@ -82,12 +82,6 @@ def build_navigation() -> Any:
     sections: OrderedDict[str, list[Any]] = OrderedDict()
     default_id = DEFAULT_PAGE if any(p.id == DEFAULT_PAGE for p in specs) else specs[0].id
     for spec in specs:
-        page = st.Page(
-            str(PROJECT_ROOT / spec.path),
-            title=t(spec.title_key, lang),
-            icon=spec.icon,
-            url_path=spec.id,
-            default=spec.id == default_id,
-        )
+        page = st_page(spec, lang, default=spec.id == default_id)
         sections.setdefault(t(spec.section_key, lang), []).append(page)
     return st.navigation(dict(sections))

@@ -21,13 +21,14 @@ from sqlalchemy import Engine
 
 from kuntamittari.settings import get_settings
 from metrics.authoring import AuthoringContext, slugify
+from metrics import warehouse
 from metrics.authoring_store import MetricStore
 from metrics.catalog import Catalog, load_catalog
+from metrics.warehouse import DataModelError, InputTooLarge, ValidationFailed
 from metrics.model import AnyMetric, CompareKind
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_COLUMNS = ("area_code", "area_name", "period", "value")
 
 
 def metrics_dir() -> Path:
@@ -137,23 +138,13 @@ def preview(metric: AnyMetric, catalog: Catalog, lang: str, home: str | None = N
 # ---------------------------------------------------------------------------- areas
 
 
-@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def _area_names(_engine: Engine, url: str, lang: str) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from datamodel.schema import area
-
-    column = {"sv": area.c.name_sv, "en": area.c.name_en}.get(lang, area.c.name_fi)
-    with _engine.connect() as conn:
-        rows = conn.execute(select(area.c.code, area.c.name_fi, column).order_by(area.c.valid_from)).all()
-    return {code: (local or fi) for code, fi, local in rows}
-
-
 def area_names(lang: str) -> dict[str, str]:
     """Area code -> name in `lang` (Finnish when there is none); empty if the database is not ready."""
+    from ui.data import area_names as cached_names, db_key
+
     try:
         eng = engine()
-        return _area_names(eng, str(eng.url), lang)
+        return cached_names(eng, db_key(eng), lang)
     except Exception:  # noqa: BLE001 - names are a nicety; codes are shown instead
         logger.exception("area names unavailable")
         return {}
@@ -205,18 +196,12 @@ def parse_upload(
 
     Returns the loader's `ParseReport`; raises `UploadProblem` for files that cannot be read.
     """
-    from datamodel.areas import AreaIndex
-    from datamodel.errors import DataModelError, InputTooLarge
-    from datamodel.loaders.own_data import parse_own_data
-
     check_upload_size(len(data))
     if not data.strip():
         raise UploadProblem("authoring.own.empty")
     try:
-        with engine().connect() as conn:
-            areas = AreaIndex.load(conn)
-        return parse_own_data(
-            data, filename=filename, series_code=PARSE_PLACEHOLDER, areas=areas, mapping=mapping or None,
+        return warehouse.parse_upload(
+            engine(), data, filename=filename, series_code=PARSE_PLACEHOLDER, mapping=mapping or None,
             variable=variable or None, max_bytes=upload_limit_bytes(),
         )
     except InputTooLarge as exc:
@@ -253,14 +238,11 @@ def import_upload(
 
     Raises `UploadProblem` with the reason when nothing was loaded (the database is unchanged).
     """
-    from datamodel.errors import DataModelError, ValidationFailed
-    from datamodel.loaders.own_data import import_own_data
-
     if not title.strip():
         raise UploadProblem("authoring.own.name_missing")
     check_upload_size(len(data))
     try:
-        report, result = import_own_data(
+        report, result = warehouse.import_upload(
             engine(), data, series_code=series_code, title=title.strip(), filename=filename,
             mapping=mapping or None, variable=variable or None, unit=unit or None, is_count=is_count, accept_partial=accept_partial,
             max_bytes=upload_limit_bytes(),
@@ -305,13 +287,103 @@ def rejected_rows_frame(report: Any, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def render_own_data_tab(lang: str, home: str | None = None) -> None:
-    """The own-data tab: upload, column mapping, validation report, preview, transactional load."""
+def _tr(lang: str) -> Any:
     from kuntamittari.i18n import t
 
     def tr(key: str, **params: Any) -> str:
         return t(f"authoring.own.{key}", lang, **params)
 
+    return tr
+
+
+def _mapping_block(auto: Any, lang: str) -> dict[str, str] | None:
+    """The column mapping (pre-filled from the parser's guess); None when it cannot be used."""
+    tr = _tr(lang)
+    st.subheader(tr("mapping_heading"))
+    st.caption(tr("mapping_help"))
+    columns = [""] + list(auto.columns)
+    mapping: dict[str, str] = {}
+    grid = st.columns(3)
+    for i, role in enumerate(OWN_ROLES):
+        key = f"{OWN_KEY}map_{role}"
+        if key not in st.session_state:
+            st.session_state[key] = auto.mapping.get(role, "")
+        with grid[i % 3]:
+            chosen = st.selectbox(tr(f"role.{role}"), columns, key=key, format_func=lambda c: c if c else tr("not_used"))
+        if chosen:
+            mapping[role] = chosen
+    used = list(mapping.values())
+    duplicates = sorted({c for c in used if used.count(c) > 1})
+    if duplicates:
+        st.error(tr("mapping_duplicate", column=", ".join(duplicates)))
+        return None
+    needed = [tr(f"role.{r}") for r in ("area",) if r not in mapping]
+    if "value" not in mapping and "numerator" not in mapping and not auto.year_columns:
+        needed.append(tr("role.value"))
+    if needed:
+        st.error(tr("mapping_incomplete", roles=", ".join(needed)))
+        return None
+    return mapping
+
+
+def _report_block(report: Any, lang: str) -> None:
+    """What the validation found: file errors, rejected rows by number, and a preview."""
+    tr = _tr(lang)
+    st.subheader(tr("report_heading"))
+    for issue in report.file_errors:
+        st.error(issue.message(lang))
+    accepted = len(report.observations)
+    if report.rejected_rows:
+        st.warning(tr("report_summary", accepted=accepted, rejected=report.rejected_rows))
+        st.dataframe(rejected_rows_frame(report, lang), hide_index=True, width="stretch")
+    elif not report.file_errors:
+        st.success(tr("report_all_ok", accepted=accepted))
+    if accepted:
+        st.subheader(tr("preview_heading"))
+        shown = report.observations.drop(columns=["series_code"], errors="ignore").head(200)
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _load_block(data: bytes, filename: str, mapping: dict[str, str], variable: str | None, report: Any,
+                lang: str, home: str | None) -> None:
+    """Name, municipality, unit and the load button (one transaction)."""
+    from kuntamittari.i18n import t
+
+    tr = _tr(lang)
+    municipalities = municipality_options(lang)
+    default_muni = home or get_settings().default_area
+    cols = st.columns(2)
+    with cols[0]:
+        title = st.text_input(tr("series_name"), key=f"{OWN_KEY}name")
+        st.text_input(tr("series_slug"), key=f"{OWN_KEY}slug", placeholder=slugify(title) or "kotihoito")
+        slug = st.session_state.get(f"{OWN_KEY}slug") or slugify(title).replace("_", "-")
+    with cols[1]:
+        options = list(municipalities) or [default_muni]
+        municipality = st.selectbox(tr("municipality"), options,
+                                    index=options.index(default_muni) if default_muni in options else 0,
+                                    key=f"{OWN_KEY}municipality", format_func=lambda c: f"{municipalities.get(c, c)} ({c})")
+        unit = st.text_input(tr("unit"), key=f"{OWN_KEY}unit")
+        is_count = st.checkbox(tr("is_count"), key=f"{OWN_KEY}is_count")
+    accept_partial = bool(report.rejected_rows) and st.checkbox(tr("accept_partial"), key=f"{OWN_KEY}accept_partial")
+    if not st.button(tr("load_button"), key=f"{OWN_KEY}load", type="primary"):
+        return
+    try:
+        if not title.strip():
+            raise UploadProblem("authoring.own.name_missing")
+        code = series_code_for(municipality, slug)
+        result = import_upload(data, filename, series_code=code, title=title, mapping=mapping, variable=variable,
+                               unit=unit, is_count=is_count, accept_partial=accept_partial)
+    except UploadProblem as exc:
+        st.error(t(exc.key, lang, **exc.params))
+        return
+    st.success(tr("loaded", rows=result.rows_inserted + result.rows_updated + result.rows_unchanged, series=code))
+
+
+def render_own_data_tab(lang: str, home: str | None = None) -> None:
+    """The own-data tab: upload, column mapping, validation report, preview, transactional load."""
+    from kuntamittari.i18n import t
+
+    tr = _tr(lang)
     st.write(tr("intro"))
     upload = st.file_uploader(tr("upload"), type=["csv", "txt", "xlsx", "xlsm"], key=f"{OWN_KEY}file")
     if upload is None:
@@ -328,32 +400,8 @@ def render_own_data_tab(lang: str, home: str | None = None) -> None:
     except UploadProblem as exc:
         st.error(t(exc.key, lang, **exc.params))
         return
-
-    st.subheader(tr("mapping_heading"))
-    st.caption(tr("mapping_help"))
-    columns = [""] + list(auto.columns)
-    mapping: dict[str, str] = {}
-    grid = st.columns(3)
-    for i, role in enumerate(OWN_ROLES):
-        key = f"{OWN_KEY}map_{role}"
-        if key not in st.session_state:
-            st.session_state[key] = auto.mapping.get(role, "")
-        with grid[i % 3]:
-            chosen = st.selectbox(
-                tr(f"role.{role}"), columns, key=key, format_func=lambda c: c if c else tr("not_used")
-            )
-        if chosen:
-            mapping[role] = chosen
-    used = [c for c in mapping.values()]
-    duplicates = sorted({c for c in used if used.count(c) > 1})
-    if duplicates:
-        st.error(tr("mapping_duplicate", column=", ".join(duplicates)))
-        return
-    needed = [tr(f"role.{r}") for r in ("area",) if r not in mapping]
-    if "value" not in mapping and "numerator" not in mapping and not auto.year_columns:
-        needed.append(tr("role.value"))
-    if needed:
-        st.error(tr("mapping_incomplete", roles=", ".join(needed)))
+    mapping = _mapping_block(auto, lang)
+    if mapping is None:
         return
     variable = None
     choices = variable_choices(auto)
@@ -365,52 +413,5 @@ def render_own_data_tab(lang: str, home: str | None = None) -> None:
     except UploadProblem as exc:
         st.error(t(exc.key, lang, **exc.params))
         return
-
-    st.subheader(tr("report_heading"))
-    for issue in report.file_errors:
-        st.error(issue.message(lang))
-    accepted = len(report.observations)
-    if report.rejected_rows:
-        st.warning(tr("report_summary", accepted=accepted, rejected=report.rejected_rows))
-        st.dataframe(rejected_rows_frame(report, lang), hide_index=True, width="stretch")
-    elif not report.file_errors:
-        st.success(tr("report_all_ok", accepted=accepted))
-    if accepted:
-        st.subheader(tr("preview_heading"))
-        shown = report.observations.drop(columns=["series_code"], errors="ignore").head(200)
-        st.dataframe(shown, hide_index=True, width="stretch")
-
-    municipalities = municipality_options(lang)
-    default_muni = home or get_settings().default_area
-    cols = st.columns(2)
-    with cols[0]:
-        title = st.text_input(tr("series_name"), key=f"{OWN_KEY}name")
-        st.text_input(tr("series_slug"), key=f"{OWN_KEY}slug", placeholder=slugify(title) or "kotihoito")
-        slug = st.session_state.get(f"{OWN_KEY}slug") or slugify(title).replace("_", "-")
-    with cols[1]:
-        options = list(municipalities) or [default_muni]
-        municipality = st.selectbox(
-            tr("municipality"),
-            options,
-            index=options.index(default_muni) if default_muni in options else 0,
-            key=f"{OWN_KEY}municipality",
-            format_func=lambda c: f"{municipalities.get(c, c)} ({c})",
-        )
-        unit = st.text_input(tr("unit"), key=f"{OWN_KEY}unit")
-        is_count = st.checkbox(tr("is_count"), key=f"{OWN_KEY}is_count")
-    accept_partial = False
-    if report.rejected_rows:
-        accept_partial = st.checkbox(tr("accept_partial"), key=f"{OWN_KEY}accept_partial")
-    if st.button(tr("load_button"), key=f"{OWN_KEY}load", type="primary"):
-        try:
-            if not title.strip():
-                raise UploadProblem("authoring.own.name_missing")
-            code = series_code_for(municipality, slug)
-            result = import_upload(
-                data, upload.name, series_code=code, title=title, mapping=mapping, variable=variable, unit=unit,
-                is_count=is_count, accept_partial=accept_partial,
-            )
-        except UploadProblem as exc:
-            st.error(t(exc.key, lang, **exc.params))
-            return
-        st.success(tr("loaded", rows=result.rows_inserted + result.rows_updated + result.rows_unchanged, series=code))
+    _report_block(report, lang)
+    _load_block(data, upload.name, mapping, variable, report, lang, home)

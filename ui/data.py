@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from datamodel.bootstrap import ensure_database
-from datamodel.engine import make_engine
-from datamodel.schema import group, period
 from kuntamittari.settings import get_settings
-from metrics import service
+from metrics import service, warehouse
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import Selection
+from readout.build import build_area_readout
+from readout.model import AreaReadout
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +34,7 @@ LARGE = 256
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    engine = make_engine(url)
-    ensure_database(engine)
-    return engine
+    return warehouse.open_database(url)
 
 
 def get_engine() -> Engine:
@@ -87,9 +84,12 @@ def get_catalog(engine: Engine) -> CatalogHandle:
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def overview_cards(_engine: Engine, _catalog: Catalog, db: str, cat: str, area: str, compare_with: str,
-                   include_drafts: bool = False) -> list[service.MetricCard]:
-    return service.overview_cards(_engine, _catalog, area, compare_with, include_drafts)
+def area_readout(_engine: Engine, _catalog: Catalog, db: str, cat: str, area: str,
+                 compare_with: tuple[str, ...] = ("region",), include_drafts: bool = False,
+                 audience: str = "internal", with_parts: bool = False) -> AreaReadout:
+    """The readout of one area (frozen, language-independent); pages localise it per language."""
+    return build_area_readout(_engine, _catalog, area, compare_with=compare_with, audience=audience,  # type: ignore[arg-type]
+                              include_drafts=include_drafts, with_parts=with_parts)
 
 
 @st.cache_data(ttl=TTL, max_entries=LARGE, show_spinner=False)
@@ -97,12 +97,6 @@ def metric_frame(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
                  periods: tuple[str, ...] | None = None, gender: str = "total", age_band: str = "all") -> pd.DataFrame:
     selection = Selection(areas=areas, periods=periods, gender=gender, age_band=age_band)
     return service.query_metric(_engine, _catalog, metric_id, selection)
-
-
-@st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
-def all_municipalities(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str,
-                       period_code: str | None) -> pd.DataFrame:
-    return service.metric_values_all_municipalities(_engine, _catalog, metric_id, period_code)
 
 
 @st.cache_data(ttl=TTL, max_entries=LARGE, show_spinner=False)
@@ -133,17 +127,19 @@ def status(_engine: Engine, _catalog: Catalog, db: str, cat: str) -> pd.DataFram
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def years(_engine: Engine, db: str) -> list[int]:
     """Calendar years present in the period dimension, newest first (the sidebar's period list)."""
-    with _engine.connect() as conn:
-        rows = conn.execute(select(period.c.year).distinct().order_by(period.c.year.desc())).scalars().all()
-    return [int(y) for y in rows if y is not None]
+    return warehouse.years(_engine)
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
 def age_bands(_engine: Engine, db: str) -> list[str]:
     """Age bands present in the group dimension besides 'all' (breakdowns on the detail page)."""
-    with _engine.connect() as conn:
-        rows = conn.execute(select(group.c.age_band).distinct()).scalars().all()
-    return sorted(str(b) for b in rows if b and str(b) != "all")
+    return warehouse.age_bands(_engine)
+
+
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def area_names(_engine: Engine, db: str, lang: str) -> dict[str, str]:
+    """Area code -> official name in `lang` (Finnish where there is none)."""
+    return warehouse.area_names(_engine, lang)
 
 
 def clear_all() -> None:

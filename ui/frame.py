@@ -1,7 +1,7 @@
 """The common frame every page draws first: `ctx = page_frame("overview")`.
 
 Why one function: with a `pages/` folder Streamlit sometimes runs a page file alone, without
-`app.py` (AppTest reruns, the first deep link after a server start; see ENVIRONMENT.md). So each
+`app.py` (AppTest reruns, the first deep link after a server start; see docs/dashboard.md, "pages run alone"). So each
 page calls `page_frame`, which on its own sets the page config, reads the URL, draws the sidebar
 (language, municipality, comparison group, period), checks the page's role from the registry,
 makes sure the database is ready, loads the catalogue and sets `<html lang>`. The page then only
@@ -21,10 +21,13 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from datamodel.areas import normalise_area_code
 from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
 from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.catalog import Catalog
+from metrics.service import normalise_area_code
+from readout.localise import sources_line
+from readout.model import Source
+from readout.sources import sources_of_batches
 from ui import data, state
 from ui.navigation import PageSpec, spec_for
 
@@ -100,22 +103,26 @@ class PageContext:
             st.warning(t(key, self.lang, param=param, value=bad))
             state.clear_invalid()
 
-    def attribution(self, extra: str | None = None) -> None:
-        """'Lähde: THL, Sotkanet' under anything that shows data."""
-        st.caption(self.t("app.attribution") + (f" · {extra}" if extra else ""))
+    def attribution(self, sources: Sequence[Source] | None = None) -> None:
+        """The sources of what the page shows (name, licence, retrieval or upload date, per source),
+        from the data's provenance; without `sources`, every source loaded in the database."""
+        if sources is None:
+            sources = sources_of_batches(data.batches(self.engine, self.db))
+        st.caption(sources_line(sources, self.lang))
 
 
 def area_name(areas: pd.DataFrame, code: str, lang: str, name_fi: str | None = None, name_sv: str | None = None) -> str:
-    """Finnish name, Swedish where known and asked for; the code itself as the last resort."""
-    if name_fi is None and not areas.empty:
+    """The area's official name in `lang` (Finnish where there is none), named groups in words,
+    the code itself as the last resort."""
+    names = {"fi": name_fi, "sv": name_sv, "en": None}
+    if not areas.empty:
         rows = areas[areas["code"] == code]
         if not rows.empty:
             row = rows.iloc[-1]
-            name_fi, name_sv = row.get("name_fi"), row.get("name_sv")
-    if lang == "sv" and isinstance(name_sv, str) and name_sv:
-        return name_sv
-    if isinstance(name_fi, str) and name_fi:
-        return name_fi
+            names = {k: row.get(f"name_{k}") for k in ("fi", "sv", "en")}
+    for value in (names.get(lang), names.get("fi")):
+        if isinstance(value, str) and value:
+            return value
     if code in COMPARE_KINDS or code.split(":")[0] in ("pilot", "similar"):
         return t(f"metrics.area.{code.split(':')[0]}", lang)
     if code == "SSS":
@@ -143,11 +150,9 @@ def set_document_language(lang: str) -> None:
 
 
 def _access(spec: PageSpec, lang: str) -> Any:
-    """The role gate of ui.auth (issue 7); open when that module is not there."""
-    try:
-        from ui.auth import render_dev_banner, render_user_box, require_access
-    except ImportError:  # pragma: no cover - only before ui/auth.py existed
-        return None
+    """The role gate of `ui.auth` (sign-in, roles, the public app)."""
+    from ui.auth import render_dev_banner, render_user_box, require_access
+
     user = require_access(spec.audience, spec.required_role, lang)
     render_user_box(lang)
     render_dev_banner(lang)

@@ -2,9 +2,9 @@
 
 `app.py` builds `st.navigation` from this list for the current user's role, and `ui.frame`
 looks a page up here to check its role when Streamlit runs the page file alone (see
-ENVIRONMENT.md: a `pages/` folder makes that happen). Adding a page is one line below; a page
-whose file does not exist yet is skipped, so engineers can register before they write.
-No Streamlit import here: the registry is plain data, testable without a server.
+Streamlit's own notes: a `pages/` folder makes that happen). Adding a page is one line below; a
+page whose file does not exist yet is skipped, so engineers can register before they write.
+The registry is plain data (testable without a server); `st_page` makes the Streamlit page.
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import streamlit as st
+
+from kuntamittari.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +79,9 @@ def spec_for(page_id: str) -> PageSpec:
         logger.warning("page %r is not in ui.navigation.PAGES; treating it as internal", page_id)
         return PageSpec(page_id, f"pages/{page_id}.py", f"app.page.{page_id}", ":material/article:")
     return spec
+
+
+def st_page(spec: PageSpec, lang: str, *, default: bool = False) -> Any:
+    """The `st.Page` of a registered page, titled in `lang`."""
+    return st.Page(str(PROJECT_ROOT / spec.path), title=t(spec.title_key, lang), icon=spec.icon, url_path=spec.id,
+                   default=default)

@@ -1,8 +1,9 @@
 """Drawing the public municipal summary (screen and printable A4) from disclosed data.
 
-Everything drawn here comes from `metrics.summary.PublicMetricData`, whose tables have already
-been through disclosure control, so the chart, the data table, the sentences and the CSV
-download all show the same publishable figures and "too few to publish" in place of hidden ones.
+Everything drawn here comes from the public readout (`readout.build_area_readout(...,
+audience="public")`), whose values have already been through disclosure control, so the chart,
+the data tables, the sentences and the CSV/JSON downloads all show the same publishable figures
+and "too few to publish" in place of hidden ones.
 
 Accessibility (WCAG 2.1 AA): each chart has `alt` text and a real HTML data table with the
 same figures right below it; trend status is a word plus a symbol (▲ ▼ ●), never colour alone;
@@ -13,33 +14,25 @@ are nested h1 > h2 > h3; numbers follow the language's conventions.
 from __future__ import annotations
 
 import html
-import io
 import logging
-import math
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
-from kuntamittari.i18n import pick, t
-from kuntamittari.settings import get_settings
+from sqlalchemy import Engine
+
+from kuntamittari.i18n import t
 from metrics.catalog import Catalog
-from metrics.summary import (
-    COMPARISON_THRESHOLD,
-    LEVELS,
-    TREND_THRESHOLD,
-    PublicFrames,
-    PublicMetricData,
-    PublicSummaryData,
-    Summary,
-    SummaryError,
-    collect_public_frames,
-    format_number,
-    format_value,
-    localise,
-)
+from readout import rules
+from readout.build import PUBLIC_COMPARISONS, ReadoutError
+from readout.export import csv_bytes, readout_json, series_rows
+from readout.formatting import format_number
+from readout.localise import LocalisedReadout, MetricText, localise, pick_text
+from readout.model import AreaReadout, MetricReadout
+from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
+from ui import data
 from ui.frame import set_document_language
 
 logger = logging.getLogger(__name__)
@@ -52,6 +45,8 @@ AXIS_COLOUR = "#333333"
 #: Years shown in each chart and its table (the same figures in both; CSV has all years).
 SCREEN_YEARS = 12
 PRINT_YEARS = 6
+PUBLIC_LEVELS = PUBLIC_COMPARISONS  # the public readout's comparison areas (one definition, in the readout)
+MUNICIPALITY = "kunta"
 
 PRINT_CSS = """
 <style>
@@ -84,33 +79,14 @@ PRINT_ONLY_CSS = """
 """
 
 
-@st.cache_data(ttl=get_settings().cache_ttl_seconds, max_entries=64, show_spinner=False)
-def _public_frames(_engine: object, _catalog: Catalog, db: str, cat: str, area_code: str) -> PublicFrames:
-    """Disclosed data of one municipality, shared by all languages and sessions (ttl-cached)."""
-    return collect_public_frames(_engine, _catalog, area_code)
-
-
-@st.cache_data(ttl=get_settings().cache_ttl_seconds, max_entries=64, show_spinner=False)
-def _public_summary(_engine: object, _catalog: Catalog, db: str, cat: str, area_code: str, lang: str) -> PublicSummaryData:
-    return localise(_public_frames(_engine, _catalog, db, cat, area_code), _catalog, lang)
-
-
-def load_public_summary(engine: object, catalog: Catalog, db: str, catalog_key: str, area_code: str, lang: str) -> PublicSummaryData:
-    """The public summary of `area_code` in `lang`; SummaryError for an unknown municipality."""
-    return _public_summary(engine, catalog, db, catalog_key, area_code, lang)
-
-
-def trend_label(trend: str, lang: str) -> str:
-    """A word plus a symbol, so status never depends on colour."""
-    return t(f"public.trend.{trend}", lang)
-
-
-def _cell(value: float | None, suppressed: bool, decimals: int, lang: str) -> str:
-    if suppressed:
-        return t("public.status_suppressed", lang)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("common.no_data", lang)
-    return format_number(value, lang, decimals)
+def load_public_summary(engine: Engine, catalog: Catalog, db: str, catalog_key: str, area_code: str,
+                        lang: str) -> tuple[AreaReadout, LocalisedReadout]:
+    """The public readout of `area_code` (disclosed, compared with region, county and Finland, cached
+    for all languages) and its words in `lang`; `ReadoutError` for an unknown municipality."""
+    readout = data.area_readout(engine, catalog, db, catalog_key, area_code, PUBLIC_LEVELS, False, "public", True)
+    if readout.area.area_type != MUNICIPALITY:
+        raise ReadoutError(f"not a municipality: {area_code}")
+    return readout, localise(readout, lang)
 
 
 def _axis_label_expr(lang: str, decimals: int) -> str:
@@ -121,12 +97,12 @@ def _axis_label_expr(lang: str, decimals: int) -> str:
     return f"replace(replace({base}, regexp(',', 'g'), '\u00a0'), '.', ',')"
 
 
-def metric_chart(data: PublicMetricData, lang: str, years: int | None = None) -> alt.Chart | None:
+def metric_chart(item: MetricReadout, lang: str, years: int | None = None) -> alt.Chart | None:
     """A line per area level; hidden values are gaps, never drawn. None if nothing to draw."""
-    table = data.table
+    table = level_frame(item, lang)
     if table.empty:
         return None
-    shown = table[~table["suppressed"] & table["value"].notna()].copy()
+    shown = table[table["value"].notna()].copy()
     if years:
         periods = sorted(table["period"].unique())[-years:]
         shown = shown[shown["period"].isin(periods)]
@@ -134,7 +110,7 @@ def metric_chart(data: PublicMetricData, lang: str, years: int | None = None) ->
         return None
     names = list(dict.fromkeys(table["area_name"]))
     series_title = t("public.col_area", lang)
-    value_title = pick(dict(data.facts.unit), lang) or t("public.col_value", lang)
+    value_title = pick_text(item.info.unit, lang) or t("public.col_value", lang)
     encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
                               legend=alt.Legend(orient="bottom", labelLimit=320))
     base = alt.Chart(shown).encode(
@@ -161,146 +137,13 @@ def metric_chart(data: PublicMetricData, lang: str, years: int | None = None) ->
     )
 
 
-def _lookup(frame: pd.DataFrame, key: str) -> dict[tuple[str, str], tuple[float | None, bool]]:
-    """(key value, period) -> (value, suppressed), for building tables without repeated filtering."""
-    return {
-        (str(k), str(p)): (v, bool(sup))
-        for k, p, v, sup in zip(frame[key], frame["period"], frame["value"], frame["suppressed"])
-    }
-
-
-def _period_table_html(caption: str, columns: Sequence[tuple[str, str]], periods: Sequence[str],
-                       lookup: dict[tuple[str, str], tuple[float | None, bool]], decimals: int, lang: str) -> str:
-    """An accessible HTML table with a row per period and a column per `(key, header)`; the cells
-    come from `lookup[(key, period)]` ("too few to publish" / "no data" in words)."""
-    no_data = t("common.no_data", lang)
-    head = "".join(f'<th scope="col">{html.escape(str(header))}</th>' for _key, header in columns)
-    rows = []
-    for period in periods:
-        cells = []
-        for key, _header in columns:
-            found = lookup.get((key, period))
-            text = no_data if found is None else _cell(found[0], found[1], decimals, lang)
-            cells.append(f'<td class="num">{html.escape(text)}</td>')
-        rows.append(f'<tr><th scope="row">{html.escape(period)}</th>{"".join(cells)}</tr>')
-    return (
-        f'<table class="km-table"><caption>{html.escape(caption)}</caption>'
-        f'<thead><tr><th scope="col">{html.escape(t("public.col_period", lang))}</th>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>'
-    )
-
-
-def values_table_html(data: PublicMetricData, lang: str, years: int | None = None) -> str:
-    """The chart's figures as an accessible HTML table: years as rows, areas as columns."""
-    table = data.table
-    periods = sorted(set(table["period"]))
-    if years:
-        periods = periods[-years:]
-    present = set(table["level"])
-    names = dict(zip(table["level"], table["area_name"]))
-    columns = [(lvl, str(names[lvl])) for lvl in ("area", *LEVELS) if lvl in present]
-    caption = t("public.table_caption", lang, metric=pick(dict(data.facts.name), lang))
-    return _period_table_html(caption, columns, periods, _lookup(table, "level"), data.facts.decimals, lang)
-
-
-def parts_table_html(data: PublicMetricData, lang: str, years: int | None = None) -> str:
-    """The municipality's total, men and women by year (only where the source has the split).
-
-    Complementary suppression already happened upstream: a hidden part never sits next to a
-    total and a visible other part from which it could be subtracted.
-    """
-    parts = data.parts
-    if parts.empty:
-        return ""
-    totals = data.table[data.table["level"] == "area"]
-    periods = sorted(set(parts["period"]))
-    if years:
-        periods = periods[-years:]
-    lookup = _lookup(parts, "gender")
-    lookup.update({("total", p): v for (_, p), v in _lookup(totals, "level").items()})
-    columns = [(g, t(f"public.gender.{g}", lang)) for g in ("total", "male", "female")]
-    caption = t("public.parts_caption", lang, metric=pick(dict(data.facts.name), lang))
-    return _period_table_html(caption, columns, periods, lookup, data.facts.decimals, lang)
-
-
-def overview_table_html(summary: Summary, datas: Sequence[PublicMetricData], lang: str, names: dict[str, str]) -> str:
-    """One row per metric: latest value, five-year trend (word + symbol) and the comparisons."""
-    head_cells = [t("public.col_metric", lang), t("public.col_latest", lang), t("public.col_trend", lang)]
-    computed = {level for item in summary.metrics for level in item.facts.computed_levels}
-    head_cells += [
-        (names.get(level) or t(f"public.col_{level}", lang)) + (f" ({t('common.computed', lang)})" if level in computed else "")
-        for level in LEVELS
-    ]
-    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in head_cells)
-    rows = []
-    for item in summary.metrics:
-        facts = item.facts
-        period, value = facts.latest
-        latest = (
-            t("public.status_suppressed", lang)
-            if facts.suppressed
-            else f"{format_value(facts, value, lang)} ({period})" if period else t("common.no_data", lang)
-        )
-        cells = [latest, trend_label(item.trend, lang)]
-        for level in LEVELS:
-            other = facts.comparisons.get(level)
-            cells.append(format_value(facts, other, lang))
-        body = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-        rows.append(f'<tr><th scope="row">{html.escape(pick(dict(facts.name), lang))}</th>{body}</tr>')
-    caption = html.escape(t("public.comparison_heading", lang))
-    return (
-        f'<table class="km-table"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>'
-    )
-
-
-def csv_bytes(datas: Sequence[PublicMetricData], lang: str) -> bytes:
-    """The published figures as CSV (UTF-8 with BOM, ';' and decimal comma for fi/sv Excel).
-
-    Hidden cells carry the words "too few to publish" in the value column, never a number.
-    """
-    rows: list[dict[str, str]] = []
-    for data in datas:
-        name = pick(dict(data.facts.name), lang)
-        for record in data.table.itertuples():
-            rows.append(
-                {
-                    t("public.col_metric", lang): name,
-                    t("public.col_area", lang): str(record.area_name),
-                    t("public.col_period", lang): str(record.period),
-                    t("public.col_value", lang): _cell(record.value, bool(record.suppressed), data.facts.decimals, lang).replace("\u00a0", ""),
-                }
-            )
-        for record in data.parts.itertuples():
-            rows.append(
-                {
-                    t("public.col_metric", lang): f"{name} ({t(f'public.gender.{record.gender}', lang)})",
-                    t("public.col_area", lang): str(data.table[data.table["level"] == "area"]["area_name"].iloc[0]),
-                    t("public.col_period", lang): str(record.period),
-                    t("public.col_value", lang): _cell(record.value, bool(record.suppressed), data.facts.decimals, lang).replace("\u00a0", ""),
-                }
-            )
-    frame = pd.DataFrame(rows)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, sep=";" if lang in ("fi", "sv") else ",")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def print_url(area_code: str, lang: str) -> str:
     """Relative link to the printable view of the same page."""
     return "?" + urlencode({"area": area_code, "lang": lang, "print": "1"})
 
 
-def render_summary(
-    summary: Summary,
-    datas: Sequence[PublicMetricData],
-    lang: str,
-    *,
-    level_names: dict[str, str],
-    print_mode: bool = False,
-    fetched: str | None = None,
-    choose_theme: Callable[[list[str]], str] | None = None,
-) -> None:
+def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, print_mode: bool = False,
+                   choose_theme: Callable[[list[str]], str] | None = None) -> None:
     """Draw the whole summary. Headings: h1 title, h2 sections, h3 per metric.
 
     On screen the key-metric charts are shown one theme at a time (`choose_theme` draws the
@@ -309,120 +152,112 @@ def render_summary(
     """
     set_document_language(lang)
     st.html(PRINT_CSS)
+    _render_head(text, lang, print_mode)
+    if not readout.metrics:
+        st.info(t("public.no_metrics", lang))
+        _render_sources(text, lang)
+        return
+
+    st.header(t("public.summary_heading", lang), anchor="summary")
+    for line in text.headline:
+        st.markdown(f"- {line}")
+    st.subheader(t("public.improving_heading", lang), anchor="improving")
+    _bullets([m for m in text.metrics if m.trend == "improving"], t("public.none_improving", lang))
+    st.subheader(t("public.worsening_heading", lang), anchor="worsening")
+    _bullets([m for m in text.metrics if m.trend == "worsening"], t("public.none_worsening", lang))
+
+    st.header(t("public.comparison_heading", lang), anchor="comparison")
+    st.html(overview_table_html(readout, text, lang))
+
+    st.header(t("public.howto.heading", lang), anchor="howto")
+    st.markdown(t("public.howto.body", lang, span=rules.TREND_SPAN,
+                  threshold=format_number(rules.TREND_TOLERANCE * 100, lang, 0),
+                  cmp=format_number(rules.COMPARISON_TOLERANCE * 100, lang, 0)))
+
+    st.header(t("public.metrics_heading", lang), anchor="metrics")
+    pairs = list(zip(readout.metrics, text.metrics, strict=True))
+    if not print_mode and choose_theme is not None:
+        themes = list(dict.fromkeys(item.info.theme for item, _w in pairs))
+        chosen = choose_theme(themes) if themes else None
+        if chosen:
+            pairs = [(item, words) for item, words in pairs if item.info.theme == chosen]
+    for item, words in pairs:
+        _render_metric(item, words, text.area_name, lang, print_mode)
+
+    if not print_mode:
+        st.download_button(
+            t("public.download_csv", lang),
+            data=csv_bytes(series_rows(readout, lang), lang),
+            file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.csv",
+            mime="text/csv",
+            key="public_csv",
+        )
+        st.download_button(
+            t("public.download_json", lang),
+            data=readout_json(readout, lang).encode("utf-8"),
+            file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.json",
+            mime="application/json",
+            key="public_json",
+        )
+    _render_sources(text, lang)
+
+
+def _render_head(text: LocalisedReadout, lang: str, print_mode: bool) -> None:
     if print_mode:
         st.html(PRINT_ONLY_CSS)
-        st.title(t("public.printed_heading", lang, area=summary.area_name))
+        st.title(t("public.printed_heading", lang, area=text.area_name))
     else:
         st.title(t("public.title", lang))
-        st.markdown(f"**{t('public.subtitle', lang, area=summary.area_name)}**")
+        st.markdown(f"**{t('public.subtitle', lang, area=text.area_name)}**")
     st.markdown(t("public.intro", lang))
-    if summary.data_period:
-        date_text = (
-            t("public.data_date", lang, period=summary.data_period, fetched=fetched)
-            if fetched
-            else t("public.data_date_unknown", lang, period=summary.data_period)
-        )
-        st.markdown(date_text)
+    if text.data_period:
+        st.markdown(t("public.data_date_unknown", lang, period=text.data_period))
     if not print_mode:
         st.markdown(
-            f'<p class="km-noprint"><a href="{print_url(summary.area_code, lang)}" target="_self">'
+            f'<p class="km-noprint"><a href="{print_url(text.area_code, lang)}" target="_self">'
             f'{html.escape(t("public.print_link", lang))}</a></p>',
             unsafe_allow_html=True,
         )
     else:
         st.markdown(
             f'<p class="km-noprint">{html.escape(t("public.print_hint", lang))} '
-            f'<a href="?{urlencode({"area": summary.area_code, "lang": lang})}" target="_self">'
+            f'<a href="?{urlencode({"area": text.area_code, "lang": lang})}" target="_self">'
             f'{html.escape(t("public.print_back", lang))}</a></p>',
             unsafe_allow_html=True,
         )
 
-    if not datas:
-        st.info(t("public.no_metrics", lang))
-        _render_sources(lang)
-        return
 
-    st.header(t("public.summary_heading", lang), anchor="summary")
-    for line in summary.headline:
-        st.markdown(f"- {line}")
-    st.subheader(t("public.improving_heading", lang), anchor="improving")
-    _bullets([i for i in summary.metrics if i.trend == "improving"], lang, t("public.none_improving", lang))
-    st.subheader(t("public.worsening_heading", lang), anchor="worsening")
-    _bullets([i for i in summary.metrics if i.trend == "worsening"], lang, t("public.none_worsening", lang))
-
-    st.header(t("public.comparison_heading", lang), anchor="comparison")
-    st.html(overview_table_html(summary, datas, lang, level_names))
-
-    st.header(t("public.howto.heading", lang), anchor="howto")
-    st.markdown(
-        t(
-            "public.howto.body",
-            lang,
-            threshold=format_number(TREND_THRESHOLD * 100, lang, 0),
-            cmp=format_number(COMPARISON_THRESHOLD * 100, lang, 0),
-        )
-    )
-
-    st.header(t("public.metrics_heading", lang), anchor="metrics")
-    by_id = {d.facts.metric_id: d for d in datas}
-    items = list(summary.metrics)
-    if not print_mode and choose_theme is not None:
-        themes = list(dict.fromkeys(i.facts.theme for i in items))
-        chosen = choose_theme(themes) if themes else None
-        if chosen:
-            items = [i for i in items if i.facts.theme == chosen]
-    for item in items:
-        _render_metric(item, by_id[item.facts.metric_id], summary.area_name, lang, print_mode)
-
-    if not print_mode:
-        st.download_button(
-            t("public.download_csv", lang),
-            data=csv_bytes(datas, lang),
-            file_name=f"{t('public.csv_file_stem', lang)}_{summary.area_code}_{lang}.csv",
-            mime="text/csv",
-            key="public_csv",
-        )
-    _render_sources(lang)
-
-
-def _bullets(items: Sequence[object], lang: str, empty: str) -> None:
+def _bullets(items: Sequence[MetricText], empty: str) -> None:
     if not items:
         st.markdown(empty)
         return
-    lines = []
-    for item in items:
-        name = pick(dict(item.facts.name), lang)  # type: ignore[attr-defined]
-        lines.append(f"- **{name}** ({trend_label(item.trend, lang)}): {item.trend_text}")  # type: ignore[attr-defined]
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(f"- **{m.name}** ({m.trend_symbol} {m.trend_label}): {m.trend_sentence}" for m in items))
 
 
-def _render_metric(item: object, data: PublicMetricData, area_name: str, lang: str, print_mode: bool) -> None:
-    facts = data.facts
-    name = pick(dict(facts.name), lang)
-    with st.container(key=f"km_metric_{facts.metric_id}"):
-        st.subheader(name, anchor=f"m-{facts.metric_id}")
-        st.markdown(f"**{trend_label(item.trend, lang)}.** {item.latest_text} {item.trend_text}")  # type: ignore[attr-defined]
-        comparisons = item.comparison_texts  # type: ignore[attr-defined]
-        if comparisons:
-            st.markdown("\n".join(f"- {text}" for text in comparisons))
-        description = pick(dict(facts.description), lang)
-        if description:
-            st.markdown(f"**{t('public.what_it_means', lang)}:** {description}")
-        why = pick(dict(facts.why), lang)
-        if why:
-            st.markdown(f"**{t('public.why_it_matters', lang)}:** {why}")
+def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang: str, print_mode: bool) -> None:
+    with st.container(key=f"km_metric_{item.metric_id}"):
+        st.subheader(words.name, anchor=f"m-{item.metric_id}")
+        st.markdown(f"**{words.trend_symbol} {words.trend_label}.** {words.latest_sentence} {words.trend_sentence}")
+        sentences = [c.sentence for c in words.comparisons if c.sentence]
+        if sentences:
+            st.markdown("\n".join(f"- {s}" for s in sentences))
+        for label, texts in ((t("public.what_it_means", lang), item.info.description),
+                             (t("public.why_it_matters", lang), item.info.why)):
+            if texts:
+                st.markdown(f"**{label}:** {pick_text(texts, lang)}")
         years = PRINT_YEARS if print_mode else SCREEN_YEARS
-        chart = None if print_mode else metric_chart(data, lang, years=years)
+        chart = None if print_mode else metric_chart(item, lang, years=years)
         if chart is not None:
-            periods = sorted(data.table["period"].unique())[-years:]
-            alt_text = t("public.chart_alt", lang, metric=name, area=area_name, start=periods[0], end=periods[-1])
-            st.altair_chart(chart, width="stretch", alt=alt_text, key=f"chart_{facts.metric_id}")
-        st.html(values_table_html(data, lang, years=years))
-        parts_html = parts_table_html(data, lang, years=years)
+            periods = sorted({p.period for s in item.series for p in s.points})[-years:]
+            alt_text = t("public.chart_alt", lang, metric=words.name, area=area_name, start=periods[0], end=periods[-1])
+            st.altair_chart(chart, width="stretch", alt=alt_text, key=f"chart_{item.metric_id}")
+        st.html(values_table_html(item, lang, years=years))
+        parts_html = parts_table_html(item, lang, years=years)
         if parts_html:
             st.html(parts_html)
 
 
-def _render_sources(lang: str) -> None:
+def _render_sources(text: LocalisedReadout, lang: str) -> None:
     st.header(t("public.sources_heading", lang), anchor="sources")
-    st.markdown(t("public.sources", lang))
+    st.markdown("\n".join(f"- {line}" for line in text.sources) or t("readout.source.none", lang))
+    st.markdown(t("public.computed_note", lang))

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.formatting import vega_number_format
+from readout.formatting import vega_number_format
 from kuntamittari.i18n import t
 
 logger = logging.getLogger(__name__)

@@ -15,14 +15,15 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from kuntamittari.formatting import format_number
 from kuntamittari.i18n import pick, t
 from metrics import service
 from metrics.catalog import Catalog
-from metrics.model import Direction, Selection
-from ui import charts, maps
-from ui.data import SMALL, TTL
-from ui.tables import area_label_column
+from metrics.model import Selection
+from readout.rank import rank_areas
+from readout.tables import area_label_column, rules_line, values_table
+from charts import maps
+from charts import specs as charts
+from ui.data import SMALL, TTL, area_names
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +46,15 @@ class CompareView:
     rules: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return frame.assign(label=area_label_column(frame, lang))
+def _labelled(frame: pd.DataFrame, lang: str, names: dict[str, str]) -> pd.DataFrame:
+    return frame.assign(label=area_label_column(frame, lang, names))
 
 
 @st.cache_data(ttl=TTL, max_entries=SMALL, show_spinner=False)
 def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_id: str, period: str | None,
                  chosen: tuple[str, ...], area: str, lang: str) -> CompareView:
     metric = _catalog.get(metric_id)
+    names = area_names(_engine, db, lang)
     unit = pick(metric.unit.as_dict(), lang)
     decimals = metric.decimals
     everyone = service.metric_values_all_municipalities(_engine, _catalog, metric_id, period)
@@ -61,15 +63,15 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
         return CompareView(period=period, year=int(period) if period and period.isdigit() else None)
     used_period = str(everyone["period"].iloc[0])
     year = int(everyone["year"].iloc[0])
-    everyone = _labelled(everyone, lang)
+    everyone = _labelled(everyone, lang, names)
     view = CompareView(period=used_period, year=year, municipalities_with_value=len(everyone))
 
     rule_codes: list[str] = []
     for kind in ("region", "county", "finland"):
         rule_codes += service.comparison_areas(_engine, area, kind)[:1]
     rules = service.query_metric(_engine, _catalog, metric_id, Selection(areas=tuple(rule_codes), periods=(used_period,)))
-    rules = _labelled(rules.dropna(subset=["value"]), lang)
-    view.rules = [(str(r.label), format_number(r.value, lang, decimals)) for r in rules.itertuples()]
+    rules = _labelled(rules.dropna(subset=["value"]), lang, names)
+    view.rules = rules_line(rules, lang, decimals, names)
 
     shown = everyone[everyone["area_code"].isin(chosen)]
     view.missing = [c for c in chosen if c not in set(shown["area_code"])]
@@ -80,7 +82,7 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
 
     if chosen:
         series = service.query_metric(_engine, _catalog, metric_id, Selection(areas=chosen))
-        series = _labelled(series.dropna(subset=["value"]), lang)
+        series = _labelled(series.dropna(subset=["value"]), lang, names)
         series = series[series["year"] > year - 15]
         if not series.empty:
             view.multiples = charts.small_multiples(series, value_title=unit, decimals=decimals)
@@ -90,15 +92,13 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
     view.map_attribution = layer.attribution
     view.map_spec = maps.choropleth(everyone, layer, value_title=unit, decimals=decimals, highlight=chosen)
 
-    ranked = everyone.sort_values("value", ascending=metric.direction is Direction.LOWER_IS_BETTER,
-                                  kind="stable").reset_index(drop=True)
-    ranked["rank"] = ranked.index + 1
+    ranked = rank_areas(everyone, metric.direction.value)
     table = ranked[ranked["area_code"].isin(chosen)]
     view.table = pd.DataFrame({
         t("compare.col.rank", lang): [f"{r} / {len(ranked)}" for r in table["rank"]],
         t("compare.col.area", lang): table["label"].to_numpy(),
         t("compare.col.code", lang): table["area_code"].to_numpy(),
-        t("compare.col.value", lang): [format_number(v, lang, decimals) for v in table["value"]],
+        t("compare.col.value", lang): values_table(table, lang, decimals)[t("detail.col.value", lang)].to_numpy(),
         t("compare.col.period", lang): table["period"].astype(str).to_numpy(),
     })
     return view

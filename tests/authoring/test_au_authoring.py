@@ -69,7 +69,9 @@ def test_yaml_roundtrips_exactly() -> None:
     assert build_metric(form_from_metric(metric), AuthoringContext(series_codes=SERIES, is_new=False)).metric == metric
 
 
-# Twenty (and more) kinds of bad input, each with the code of the message it must produce.
+# Twenty (and more) kinds of bad input, each with the code of the message it must produce: the
+# form's own codes for what cannot be read at all (an empty box, a word for a number), the shared
+# validation's message keys for everything else (the same rules as `kuntamittari validate`).
 BAD_INPUTS: list[tuple[str, dict[str, object], str]] = [
     ("no id", {"metric_id": ""}, "id_missing"),
     ("id with capitals and space", {"metric_id": "Tulo muutto"}, "id_bad"),
@@ -79,36 +81,36 @@ BAD_INPUTS: list[tuple[str, dict[str, object], str]] = [
     ("no description", {"description_fi": ""}, "description_fi_missing"),
     ("no unit", {"unit_fi": ""}, "unit_fi_missing"),
     ("no theme", {"theme": ""}, "theme_missing"),
-    ("unknown theme", {"theme": "sports"}, "theme_unknown"),
-    ("unknown kind", {"kind": "average"}, "kind_unknown"),
+    ("unknown theme", {"theme": "sports"}, "not_one_of"),
+    ("unknown kind", {"kind": "average"}, "not_one_of"),
     ("no numerator", {"numerator": ""}, "series_missing"),
     ("not a series code", {"numerator": "muuttajat"}, "series_bad_code"),
-    ("series not in db", {"denominator": "sotkanet:999999"}, "series_unknown"),
+    ("series not in db", {"denominator": "sotkanet:999999"}, "unknown_series"),
     ("same series twice", {"denominator": "sotkanet:3196"}, "same_series"),
     ("scale text", {"scale": "tuhat"}, "scale_bad"),
-    ("scale negative", {"scale": "-100"}, "scale_bad"),
+    ("scale negative", {"scale": "-100"}, "more_than"),
     ("decimals text", {"decimals": "kaksi"}, "decimals_bad"),
-    ("decimals too many", {"decimals": "9"}, "decimals_bad"),
+    ("decimals too many", {"decimals": "9"}, "at_most"),
     ("no direction", {"direction": ""}, "direction_missing"),
     ("target line garbage", {"targets": "2025: 12,5\nensi vuonna paljon"}, "target_bad_line"),
-    ("target year far", {"targets": "3025: 12"}, "target_year_bad"),
+    ("target year far", {"targets": "3025: 12"}, "at_most"),
     ("target area bad", {"targets": "2025 Kalajoki: 12"}, "target_area_bad"),
     ("target twice", {"targets": "2025: 12\n2025: 13"}, "target_duplicate"),
     ("threshold text", {"threshold_good": "hyvä", "threshold_poor": "5"}, "threshold_bad"),
     ("threshold one only", {"threshold_good": "10"}, "threshold_incomplete"),
     ("threshold wrong way", {"threshold_good": "5", "threshold_poor": "10"}, "threshold_order_higher"),
-    ("age band text", {"age_band": "nuoret"}, "age_band_bad"),
+    ("age band text", {"age_band": "nuoret"}, "bad_form"),
     ("age band reversed", {"age_band": "64-15"}, "age_band_order"),
     ("min_count text", {"min_count": "viisi"}, "min_count_bad"),
-    ("min_count negative", {"min_count": "-1"}, "min_count_bad"),
-    ("percent unit with x1000", {"unit_fi": "%"}, "unit_mismatch"),
-    ("sum with one series", {"kind": "sum", "sum_series": ("sotkanet:3196",)}, "sum_too_few"),
-    ("simple mean without weight", {"kind": "simple", "series": "sotkanet:181"}, "weight_missing"),
-    ("derived bad expression", {"kind": "derived", "expression": "kuolleisuus +* 2"}, "expression_bad"),
-    ("derived unknown metric", {"kind": "derived", "expression": "syntyvyys - kuolleisuus"}, "expression_unknown"),
+    ("min_count negative", {"min_count": "-1"}, "at_least"),
+    ("percent unit with x1000", {"unit_fi": "%"}, "unit_percent_scale"),
+    ("sum with one series", {"kind": "sum", "sum_series": ("sotkanet:3196",)}, "too_short"),
+    ("simple mean without weight", {"kind": "simple", "series": "sotkanet:181"}, "weight_required"),
+    ("derived bad expression", {"kind": "derived", "expression": "kuolleisuus +* 2"}, "bad_expression"),
+    ("derived unknown metric", {"kind": "derived", "expression": "syntyvyys - kuolleisuus"}, "unknown_metric"),
     ("derived refers to itself", {"kind": "derived", "expression": "tulomuutto_1000 * 2"}, "expression_self"),
     ("derived empty", {"kind": "derived", "expression": ""}, "expression_missing"),
-    ("derived python", {"kind": "derived", "expression": "__import__('os').system('x')"}, "expression_bad"),
+    ("derived python", {"kind": "derived", "expression": "__import__('os').system('x')"}, "bad_expression"),
 ]
 
 
@@ -277,7 +279,7 @@ def test_saved_file_passes_kuntamittari_validate(tmp_path: Path) -> None:
 
     from typer.testing import CliRunner
 
-    from kuntamittari.cli import app
+    from cli.main import app
     from kuntamittari.settings import PROJECT_ROOT
 
     definitions = tmp_path / "definitions"
@@ -293,3 +295,32 @@ def test_saved_file_passes_kuntamittari_validate(tmp_path: Path) -> None:
     # A broken file next to it is reported (the check can fail).
     (definitions / "health" / "rikki.yaml").write_text("id: rikki\nkind: ratio\n", encoding="utf-8")
     assert runner.invoke(app, ["validate", "--dir", str(definitions)]).exit_code == 1
+
+
+def test_form_and_validate_apply_the_same_rules(tmp_path: Path) -> None:
+    """Inverted thresholds and a lowered min_count: refused / warned alike by the form and by
+    `kuntamittari validate`, with the same message in every language."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from metrics.authoring_input import form_document
+    from metrics.yaml_io import dump_document
+
+    form = replace(GOOD, threshold_good="5", threshold_poor="10", min_count="2")  # higher is better
+    result = build_metric(form, CTX)
+    by_code = {m.code: m for m in result.messages}
+    assert not result.ok and by_code["threshold_order_higher"].level == "error"
+    assert by_code["min_count_low"].level == "warning"
+    folder = tmp_path / "definitions" / "living_environment_safety"
+    folder.mkdir(parents=True)
+    (folder / "tulomuutto_1000.yaml").write_text(dump_document(form_document(form)[0]), encoding="utf-8")
+    for lang in ("fi", "sv", "en"):
+        out = CliRunner().invoke(app, ["validate", "--dir", str(tmp_path / "definitions"), "--json", "--lang", lang])
+        assert out.exit_code == 1, out.output
+        issues = {i["key"]: i for i in json.loads(out.stdout)["issues"]}
+        assert issues["threshold_order_higher"]["level"] == "error" and issues["min_count_low"]["level"] == "warning"
+        for key in ("threshold_order_higher", "min_count_low"):
+            shown_in_form = by_code[key].render(lang).split(": ", 1)[1]
+            assert shown_in_form in issues[key]["text"], (lang, shown_in_form, issues[key]["text"])

@@ -306,7 +306,7 @@ def test_copy_and_modify_starts_a_new_draft(env: Path) -> None:
 def test_saved_draft_is_in_the_draft_view_not_in_the_default_one(env: Path, shared_db: Path) -> None:
     """A saved draft shows at once among the overview's cards with drafts, never without them."""
     from metrics.catalog import load_catalog
-    from metrics.service import overview_cards
+    from readout.build import build_area_readout
 
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
@@ -318,8 +318,8 @@ def test_saved_draft_is_in_the_draft_view_not_in_the_default_one(env: Path, shar
     engine = make_engine(f"sqlite:///{shared_db}")
     try:
         catalog = load_catalog(env, engine=engine)
-        with_drafts = {c.metric_id for c in overview_cards(engine, catalog, "208", "region", include_drafts=True)}
-        default = {c.metric_id for c in overview_cards(engine, catalog, "208", "region")}
+        with_drafts = {c.metric_id for c in build_area_readout(engine, catalog, "208", include_drafts=True).metrics}
+        default = {c.metric_id for c in build_area_readout(engine, catalog, "208").metrics}
     finally:
         engine.dispose()
     assert "tulomuutto_1000" in with_drafts

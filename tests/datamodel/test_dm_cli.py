@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from datamodel.bootstrap import head_revision
-from datamodel.cli import register
+from cli.datamodel import register
 
 FIX = Path(__file__).parent / "fixtures"
 COMMANDS = ["init", "doctor", "load-sotkanet", "fetch-sotkanet", "fetch-statfin", "load-statfin", "import-csv",

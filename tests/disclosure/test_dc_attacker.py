@@ -26,7 +26,7 @@ from metrics.disclosure import apply_disclosure
 from metrics.disclosure_table import suppression_counts
 from metrics.model import Selection
 from metrics.service import query_metric
-from metrics.summary import collect_public_frames
+from readout.build import collect_public
 from dc_star import FIGURES, TOWNS, YEARS, totals
 
 PARTS = ("male", "female")
@@ -112,7 +112,7 @@ def _true_value(metric: str, area: str, period: str, gender: str) -> float:
 def publication(star_engine: Engine, star_metrics_dir: Path) -> pd.DataFrame:
     """Every cell of every municipality's public page (the union a visitor can collect)."""
     catalog = load_catalog(star_metrics_dir)
-    frames = [frame for town in TOWNS for frame in collect_public_frames(star_engine, catalog, town).frames.values()]
+    frames = [frame for town in TOWNS for frame in collect_public(star_engine, catalog, town).frames.values()]
     return _cells(frames)
 
 
@@ -165,7 +165,7 @@ def test_the_attacker_recovers_what_the_per_metric_check_published(star_engine: 
 def test_suppression_stays_reasonable(publication: pd.DataFrame, star_engine: Engine, star_metrics_dir: Path) -> None:
     """How many cells are hidden, and why: complementary cells stay fewer than the ones protected."""
     catalog = load_catalog(star_metrics_dir)
-    pages = [pd.concat(list(collect_public_frames(star_engine, catalog, town).frames.values())) for town in TOWNS]
+    pages = [pd.concat(list(collect_public(star_engine, catalog, town).frames.values())) for town in TOWNS]
     counts = suppression_counts(pd.concat(pages, ignore_index=True))
     print("suppression on the star's five pages:", counts)
     protected = counts["primary"] + counts["inherited"]

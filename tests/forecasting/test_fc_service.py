@@ -176,7 +176,7 @@ def test_forecast_metric_on_bundled_database(bundled_engine) -> None:  # type: i
 
 
 def test_cli_json_and_errors(bundled_engine) -> None:  # type: ignore[no-untyped-def]
-    from kuntamittari.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     db = bundled_engine.url.render_as_string(hide_password=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kuntamittari.cli import app
+from cli.main import app
 from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report, region_comparison
 
 RAW = Path(__file__).resolve().parents[2] / "datamodel" / "data" / "sotkanet-2013"

@@ -10,7 +10,10 @@ import pytest
 from kuntamittari.settings import get_settings
 from metrics.errors import AreaNotFound, MetricNotFound
 from metrics.model import Selection
-from metrics.service import RESULT_COLUMNS, comparison_areas, metric_card, overview_cards, query_metric
+from kuntamittari.i18n import t
+from metrics.service import RESULT_COLUMNS, comparison_areas, query_metric
+from readout.build import build_area_readout
+from readout.localise import localise
 
 
 def _values(df: pd.DataFrame) -> dict[tuple[str, str], tuple[float | None, str, str]]:
@@ -116,33 +119,40 @@ def test_unknown_codes_raise_typed_errors(tiny_engine, tiny_catalog) -> None:
         query_metric(tiny_engine, tiny_catalog, "in_rte", Selection(areas=("001",)))
 
 
+def _card(engine, catalog, metric_id: str, area: str, compare_with: str = "region"):  # type: ignore[no-untyped-def]
+    """The overview card's readout of one metric (what `ui.cards` draws)."""
+    return build_area_readout(engine, catalog, area, compare_with=(compare_with,), metric_ids=[metric_id]).metrics[0]
+
+
 def test_metric_card(tiny_engine, tiny_catalog) -> None:
-    card = metric_card(tiny_engine, tiny_catalog, "unemployment", "001", "region")
-    assert card.latest_period == "2011" and card.latest_value == 12.0
-    assert card.previous_value == 10.0 and card.change_1 == pytest.approx(2.0) and card.change_5 is None
-    assert card.comparison_code == "MK01" and card.comparison_value == pytest.approx(6.925)
-    assert card.comparison_basis == "weighted" and card.note == "comparison_weighted"
-    assert card.relative == "worse"  # lower is better and 12 > 6.9
-    assert card.target_value == 11.0 and card.target_status == "off_target"
+    card = _card(tiny_engine, tiny_catalog, "unemployment", "001", "region")
+    assert card.latest.period == "2011" and card.latest.value == 12.0
+    assert card.previous.value == 10.0 and card.change_1 == pytest.approx(2.0) and card.change_5 is None
+    comparison = card.comparisons[0]
+    assert comparison.area.code == "MK01" and comparison.point.value == pytest.approx(6.925)
+    assert comparison.point.basis == "weighted"
+    assert localise(build_area_readout(tiny_engine, tiny_catalog, "001", metric_ids=["unemployment"]), "en") \
+        .metrics[0].comparisons[0].value_basis == t("readout.basis.weighted", "en")
+    assert comparison.verdict == "worse"  # lower is better and 12 > 6.9
+    assert card.target.value == 11.0 and card.target.verdict == "off_target"
     assert card.band == "poor"
-    assert card.trend == "worsening" and card.trend_direction == "up"
-    assert card.sparkline == (("2009", 11.0), ("2010", 10.0), ("2011", 12.0))
-    county = metric_card(tiny_engine, tiny_catalog, "unemployment", "001", "county")
-    assert county.comparison_code == "HVA01" and county.comparison_value == pytest.approx(8.17)
+    assert card.trend.verdict == "worsening" and card.trend.direction == "up"
+    assert [(p.period, p.value) for p in card.own.points] == [("2009", 11.0), ("2010", 10.0), ("2011", 12.0)]
+    county = _card(tiny_engine, tiny_catalog, "unemployment", "001", "county").comparisons[0]
+    assert county.area.code == "HVA01" and county.point.value == pytest.approx(8.17)
 
 
 def test_card_numerators_and_missing_data(tiny_engine, tiny_catalog) -> None:
-    card = metric_card(tiny_engine, tiny_catalog, "in_rate", "001", "region")
-    assert card.min_numerator == 44.0  # smallest in-migrant count behind the shown values
-    assert card.relative == "same"  # 001 and MK01 are both 40.0 in 2011
-    gini = metric_card(tiny_engine, tiny_catalog, "gini", "003", "region")
-    assert gini.latest_value is None and gini.note == "no_data" and gini.trend == "unknown"
+    card = _card(tiny_engine, tiny_catalog, "in_rate", "001", "region")
+    assert card.comparisons[0].verdict == "same"  # 001 and MK01 are both 40.0 in 2011
+    gini = _card(tiny_engine, tiny_catalog, "gini", "003", "region")
+    assert gini.latest is None and gini.status == "missing" and gini.trend.verdict == "unknown"
 
 
 def test_overview_cards_cover_every_approved_metric(tiny_engine, tiny_catalog) -> None:
-    cards = overview_cards(tiny_engine, tiny_catalog, "002", "region")
-    assert [c.metric_id for c in cards] == [m.id for ms in tiny_catalog.by_theme().values() for m in ms]
-    single = {c.metric_id: c for c in cards}
+    readout = build_area_readout(tiny_engine, tiny_catalog, "002", compare_with=("region",))
+    assert [c.metric_id for c in readout.metrics] == [m.id for ms in tiny_catalog.by_theme().values() for m in ms]
+    single = {c.metric_id: c for c in readout.metrics}
     for metric_id in ("in_rate", "unemployment", "net_rate"):
-        assert single[metric_id] == metric_card(tiny_engine, tiny_catalog, metric_id, "002", "region")
-    assert math.isclose(single["in_rate"].latest_value, 116 / 2900 * 1000)
+        assert single[metric_id] == _card(tiny_engine, tiny_catalog, metric_id, "002", "region")
+    assert math.isclose(single["in_rate"].latest.value, 116 / 2900 * 1000)

@@ -14,6 +14,7 @@ import pytest
 from kuntamittari.settings import PILOT_MUNICIPALITIES
 from metrics.expr import parse_expression
 from metrics.model import DerivedMetric, RatioMetric, Selection, SimpleMetric, SumMetric
+from readout.build import build_area_readout
 from metrics.service import (
     data_status,
     list_areas,
@@ -21,7 +22,6 @@ from metrics.service import (
     load_batches,
     metric_provenance,
     metric_values_all_municipalities,
-    overview_cards,
     query_metric,
 )
 
@@ -142,18 +142,19 @@ def test_all_municipalities_for_rankings(bundled_engine, starter_catalog) -> Non
 
 
 def test_overview_cards_for_kalajoki(bundled_engine, starter_catalog) -> None:
-    cards = overview_cards(bundled_engine, starter_catalog, "208")
+    cards = build_area_readout(bundled_engine, starter_catalog, "208").metrics
     assert len(cards) == len(starter_catalog.approved())
     by_id = {c.metric_id: c for c in cards}
     unemployment = by_id["unemployment_rate"]
-    assert unemployment.latest_period == "2011" and unemployment.latest_value == raw(181)[("208", "2011")]
-    assert unemployment.comparison_code == "MK17" and unemployment.comparison_value == raw(181)[("MK17", "2011")]
-    assert unemployment.relative == "better"  # 8.0 < 11.0, lower is better
-    assert unemployment.target_status in ("on_target", "off_target")
-    assert by_id["good_quality_of_life"].note == "no_data"
-    with_values = [c for c in cards if c.latest_value is not None]
+    assert unemployment.latest.period == "2011" and unemployment.latest.value == raw(181)[("208", "2011")]
+    comparison = unemployment.comparisons[0]
+    assert comparison.area.code == "MK17" and comparison.point.value == raw(181)[("MK17", "2011")]
+    assert comparison.verdict == "better"  # 8.0 < 11.0, lower is better
+    assert unemployment.target.verdict in ("on_target", "off_target")
+    assert by_id["good_quality_of_life"].latest is None and by_id["good_quality_of_life"].status == "missing"
+    with_values = [c for c in cards if c.latest is not None and c.latest.value is not None]
     assert len(with_values) >= 30
-    assert all(c.sparkline and c.sparkline[-1][0] == c.latest_period for c in with_values)
+    assert all(c.own.points and c.own.points[-1].period >= c.latest.period for c in with_values)
 
 
 def test_metadata_functions(bundled_engine, starter_catalog) -> None:

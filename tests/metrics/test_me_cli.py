@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from kuntamittari.cli import app
+from cli.main import app
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 runner = CliRunner()
@@ -19,9 +19,12 @@ def test_validate_ok_and_errors(tmp_path: Path) -> None:
     ok = runner.invoke(app, ["validate"])
     assert ok.exit_code == 0, ok.output
     assert "0 virhettä" in ok.output
-    bad = runner.invoke(app, ["validate", "--dir", str(BROKEN)])
+    bad = runner.invoke(app, ["validate", "--dir", str(BROKEN), "--lang", "en"])
     assert bad.exit_code == 1
     assert "bad_direction.yaml:22: direction: 'up' is not one of" in bad.output
+    finnish = runner.invoke(app, ["validate", "--dir", str(BROKEN)])  # the settings' language: Finnish
+    assert "bad_direction.yaml:22: direction: 'up' ei ole mikään vaihtoehdoista" in finnish.output
+    assert "is not one of" not in finnish.output
     assert "Traceback" not in bad.output
     missing = runner.invoke(app, ["validate", "--dir", str(tmp_path / "nope")])
     assert missing.exit_code == 2
@@ -48,7 +51,7 @@ def test_list_and_explain() -> None:
     explained = runner.invoke(app, ["explain", "in_migration_rate", "--dialect", "postgresql"])
     assert explained.exit_code == 0, explained.output
     assert "SELECT" in explained.output and "sotkanet:3196" in explained.output and "GROUP BY" in explained.output
-    assert "× 1\u00a0000" in explained.output
+    assert "× 1\u202f000" in explained.output
     unknown = runner.invoke(app, ["explain", "in_migraton_rate"])
     assert unknown.exit_code == 2 and "did you mean 'in_migration_rate'" in unknown.output
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kuntamittari.cli import app
+from cli.main import app
 from kuntamittari.settings import Settings
-from ui.auth import (
+from accounts.users import (
     AuthError,
     User,
     add_user,
@@ -18,10 +18,10 @@ from ui.auth import (
     has_role,
     hash_password,
     load_users,
-    may_view,
     roles_for,
     verify_password,
 )
+from ui.auth import may_view
 
 
 def test_hash_is_salted_and_verifies() -> None:

@@ -92,7 +92,7 @@ def test_public_app_hides_small_counts_everywhere(small_env: None, downloads: di
     assert at.title[0].value == t("public.title", lang)
     text = _page_text(at)
     # the approved metrics are there, the draft is not
-    assert t("public.status_suppressed", lang) in text
+    assert t("readout.status.too_few", lang) in text
     assert "Salainen" not in text and "Secret draft" not in text and "Hemligt" not in text
     assert len(at.get("vega_lite_chart")) == 2
     # 2011: male 3 is hidden (primary), female 37 too (complementary); total 40 is shown
@@ -104,7 +104,7 @@ def test_public_app_hides_small_counts_everywhere(small_env: None, downloads: di
     assert 4 not in values and 4.0 not in values and 37 not in values
     assert at.get("download_button")
     csv = downloads[f"{t('public.csv_file_stem', lang)}_208_{lang}.csv"].decode("utf-8-sig")
-    assert t("public.status_suppressed", lang) in csv
+    assert t("readout.status.too_few", lang) in csv
     for hidden in ("37", "0,40", "0.40", "0,60", "0.60", "7,40", "7.40"):
         assert not _has_number(csv, hidden), hidden
     assert not re.search(r"2012[;,]4\r?\n", csv)
@@ -121,7 +121,7 @@ def test_print_view_has_no_charts_and_keeps_disclosure(small_env: None) -> None:
     assert not at.get("vega_lite_chart")
     text = _page_text(at)
     assert "@page" in text and "A4" in text
-    assert not _has_number(text, "37") and t("public.status_suppressed", "fi") in text
+    assert not _has_number(text, "37") and t("readout.status.too_few", "fi") in text
 
 
 def test_public_app_lists_no_internal_page(small_env: None) -> None:

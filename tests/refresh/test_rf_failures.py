@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from datamodel.bootstrap import ensure_database
 from datamodel.schema import Base, refresh_series_state
-from kuntamittari.cli import app
+from cli.main import app
 from refresh import run_refresh
 
 

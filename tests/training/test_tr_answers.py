@@ -1,7 +1,7 @@
 """Every exercise's expected answer equals what the app shows on the bundled data.
 
 The value is computed by the metric layer (`metrics.service.query_metric`) on the `bundled_engine`
-fixture and formatted with `kuntamittari.formatting`, then compared with the answer written in the
+fixture and formatted with `readout.formatting`, then compared with the answer written in the
 material, in each material language. The module 2 exercise imports the example CSV into a copy of
 the bundled database first, as a participant does on the own-data page.
 """
@@ -21,7 +21,7 @@ from datamodel.loaders.own_data import import_own_data
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import Selection
 from metrics.service import query_metric
-from ui import training_content as tc
+import workshop as tc
 
 MODULES = {lang: tc.load_modules(lang) for lang in tc.MATERIAL_LANGUAGES}
 EVERY = MODULES["fi"] + MODULES["en"]

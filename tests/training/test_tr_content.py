@@ -13,7 +13,7 @@ import yaml
 
 from kuntamittari.i18n import catalogue
 from kuntamittari.settings import LANGUAGES, PROJECT_ROOT
-from ui import training_content as tc
+import workshop as tc
 
 MODULES = {lang: tc.load_modules(lang) for lang in tc.MATERIAL_LANGUAGES}
 ALL = [m for lang in tc.MATERIAL_LANGUAGES for m in MODULES[lang]]

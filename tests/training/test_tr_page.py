@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
-from ui import training_content as tc
+import workshop as tc
 from ui.navigation import get_page
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from ui import charts, maps
+from charts import maps
+from charts import specs as charts
 from ui.navigation import PAGES, available_pages, get_page, spec_for
 
 

@@ -1,4 +1,4 @@
-"""Numbers, changes, periods and dates per language (kuntamittari.formatting)."""
+"""Numbers, changes, periods and dates per language (readout.formatting)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from kuntamittari.formatting import (
+from readout.formatting import (
     MINUS,
     NARROW_NBSP,
     format_change,

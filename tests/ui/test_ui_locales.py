@@ -11,9 +11,10 @@ from kuntamittari.i18n import catalogue, has, missing_keys
 from ui.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = ("app", "overview", "compare", "detail", "status")
+DOMAINS = ("app", "overview", "compare", "detail", "status", "readout", "public")
 FILES = [ROOT / p for p in ("pages/overview.py", "pages/compare.py", "pages/metric_detail.py", "pages/data_status.py",
-                            "ui/frame.py", "ui/cards.py", "ui/tables.py", "ui/views.py")]
+                            "ui/frame.py", "ui/cards.py", "ui/views.py", "ui/public.py", "readout/tables.py",
+                            "readout/localise.py", "readout/export.py")]
 KEY = re.compile(r"""\bt\(\s*f?["']([a-z_]+\.[a-z_.]+)["']""")
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from kuntamittari.formatting import format_number, is_missing
+from readout.formatting import format_number, is_missing
 
 logger = logging.getLogger(__name__)
 
@@ -155,15 +154,6 @@ def small_multiples(frame: pd.DataFrame, *, value_title: str, decimals: int, col
     data = frame.dropna(subset=["value"])
     return fill_template(_multiples_template(decimals, columns),
                          {"series": chart_records(data, ["label", "year", "value"])}, value_title=value_title)
-
-
-def year_ticks(years: pd.Series) -> list[int]:
-    """At most five evenly spaced years, always including the last."""
-    values = sorted({int(y) for y in years.dropna()})
-    if len(values) <= 5:
-        return values
-    step = math.ceil(len(values) / 5)
-    return values[::-1][::step][::-1]
 
 
 # --------------------------------------------------------------------------- distribution

@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from datamodel.cli import DbOpt, _engine, _guard, err, out
+from cli.datamodel import DbOpt, _engine, _guard, err, out
 from datamodel.errors import ConfigError
-from kuntamittari.formatting import format_datetime
+from readout.formatting import format_datetime
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 

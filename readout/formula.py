@@ -1,8 +1,10 @@
 """Plain-language formulas ("Tulomuuttajat / Väestö 31.12. × 1 000") for pages and reviews.
 
 A council member should see what a number is made of without reading YAML. Series titles come
-from the database when the caller passes them (`series_titles`), else from the bundled Sotkanet
-indicator list, else the series code is shown.
+from the database when the caller passes them (`series_titles`: code -> {fi, sv, en}), else from
+the bundled Sotkanet indicator list (Finnish only), else the series code is shown. A title that
+exists only in Finnish is shown in Finnish with a visible marker ("(in Finnish)"), never passed
+off as a translation.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from kuntamittari.i18n import normalise_language, pick, t
+from kuntamittari.i18n import t
 from metrics.expr import parse_expression
+from readout.formatting import format_number
 from metrics.model import Aggregation, AnyMetric, DerivedMetric, RatioMetric, SimpleMetric, SumMetric
 
 logger = logging.getLogger(__name__)
@@ -33,36 +36,45 @@ def _bundled_titles() -> dict[str, str]:
         return {}
 
 
-def format_number(value: float, lang: str) -> str:
-    """1000 -> '1 000' (fi, sv) or '1,000' (en); integers without decimals."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-    if normalise_language(lang) == "en":
-        return text
-    return text.replace(",", "\u00a0").replace(".", ",") if not float(value).is_integer() else text.replace(",", "\u00a0")
+def _scale_text(value: float, lang: str) -> str:
+    """1000 -> '1 000' (fi, sv) or '1,000' (en); a fractional scale keeps its decimals."""
+    decimals = 0 if float(value).is_integer() else len(repr(float(value)).split(".")[1])
+    return format_number(value, lang, decimals)
+
+
+def series_label(code: str, lang: str, titles: Mapping[str, Mapping[str, str]]) -> str:
+    """A series' title in `lang`; the Finnish one with a marker when there is no other; the code."""
+    known = {k: v for k, v in (titles.get(code) or {}).items() if isinstance(v, str) and v}
+    if known.get(lang):
+        return known[lang]
+    if known.get("fi"):
+        return f"{known['fi']} {t('readout.fallback_marker', lang)}"
+    return code
 
 
 def describe_formula(
     metric: AnyMetric,
     lang: str,
-    series_titles: Mapping[str, str] | None = None,
+    series_titles: Mapping[str, Mapping[str, str]] | None = None,
     metric_names: Mapping[str, str] | None = None,
 ) -> str:
     """The metric's formula in words of `lang` (titles of series, names of metrics)."""
-    titles = {**_bundled_titles(), **(series_titles or {})}
+    titles = {code: {"fi": title} for code, title in _bundled_titles().items()}
+    titles.update(series_titles or {})
 
-    def series_label(code: str) -> str:
-        return titles.get(code, code)
+    def label(code: str) -> str:
+        return series_label(code, lang, titles)
 
     times = t("metrics.formula.times", lang)
     if isinstance(metric, SimpleMetric):
-        return series_label(metric.series)
+        return label(metric.series)
     if isinstance(metric, RatioMetric):
-        text = f"{series_label(metric.numerator)} / {series_label(metric.denominator)}"
+        text = f"{label(metric.numerator)} / {label(metric.denominator)}"
         if metric.scale != 1:
-            text += f" {times} {format_number(metric.scale, lang)}"
+            text += f" {times} {_scale_text(metric.scale, lang)}"
         return text
     if isinstance(metric, SumMetric):
-        return " + ".join(series_label(code) for code in metric.series)
+        return " + ".join(label(code) for code in metric.series)
     if isinstance(metric, DerivedMetric):
         names = metric_names or {}
         return parse_expression(metric.expression).render(lambda name: names.get(name, name)).replace("*", times)
@@ -81,8 +93,3 @@ def describe_aggregation(metric: AnyMetric, lang: str) -> str:
     if agg is Aggregation.SOURCE_ONLY:
         return t("metrics.aggregation.source_only", lang)
     return t("metrics.aggregation.weighted_mean", lang)
-
-
-def metric_name(metric: AnyMetric, lang: str) -> str:
-    """The metric's name in `lang` (Finnish fallback)."""
-    return pick(metric.name.as_dict(), lang)

@@ -20,7 +20,7 @@ import typer
 
 from kuntamittari.i18n import t
 from kuntamittari.settings import PROJECT_ROOT, get_settings
-from ui.auth import ROLES, AuthError, add_user, users_path
+from accounts.users import ROLES, AuthError, add_user, users_path
 
 logger = logging.getLogger(__name__)
 

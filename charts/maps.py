@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 
 import datamodel
-from ui.charts import AXIS, TITLE, chart_records, fill_template, number_format
+from charts.specs import AXIS, TITLE, chart_records, fill_template, number_format
 
 logger = logging.getLogger(__name__)
 

@@ -104,8 +104,10 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
     check_db: Annotated[bool, typer.Option("--check-db", help="Also check that every series is in the database.")] = False,
     db: DbOpt = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of the messages: fi, sv or en (default: settings).")] = None,
 ) -> None:
     """Validate every metric file; exit 1 when any has an error."""
+    lang = lang or _lang()
     engine = _engine(db) if (check_db or db) else None
     catalog = _catalog(directory, engine)
     report = catalog.report()
@@ -115,13 +117,13 @@ def validate(
             "metrics": report.metric_count,
             "errors": len(report.errors),
             "warnings": len(report.warnings),
-            "issues": [i.as_dict() for i in report.issues],
+            "issues": [{**i.as_dict(), "text": i.render(lang)} for i in report.issues],
         }
         out.print_json(json.dumps(payload, ensure_ascii=False))
     else:
         for issue in report.issues:
-            _say(err if issue.level == "error" else out, issue.render())
-        _say(out, t("metrics.cli.valid", _lang(), count=report.metric_count, errors=len(report.errors), warnings=len(report.warnings)))
+            _say(err if issue.level == "error" else out, issue.render(lang))
+        _say(out, t("metrics.cli.valid", lang, count=report.metric_count, errors=len(report.errors), warnings=len(report.warnings)))
     if not report.valid:
         raise typer.Exit(1)
 
@@ -158,7 +160,7 @@ def explain_metric(
 ) -> None:
     """Print a metric's formula and the SQL it compiles to (no database needed)."""
     from metrics.compiler import AreaTarget, compile_inputs, explain, metric_inputs
-    from metrics.formula import describe_aggregation, describe_formula
+    from readout.formula import describe_aggregation, describe_formula
     from metrics.evaluate import leaf_metrics
 
     lang = lang or _lang()

@@ -148,3 +148,20 @@ def vega_number_format(lang: str) -> dict[str, Any]:
     if lang[:2] in ("fi", "sv"):
         return {"decimal": ",", "thousands": NARROW_NBSP, "grouping": [3], "currency": ["", "\u00a0€"], "minus": MINUS}
     return {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["£", ""]}
+
+
+def format_percent(share: Any, lang: str, decimals: int = 0) -> str:
+    """A share 0-1 as a percentage: 71 % (fi, sv: narrow no-break space) or 71% (en)."""
+    if is_missing(share):
+        return MISSING
+    number = format_number(float(share) * 100, lang, decimals)
+    return f"{number}%" if lang[:2] == "en" else f"{number}{NARROW_NBSP}%"
+
+
+def with_unit(number: str, unit: str, lang: str) -> str:
+    """A formatted number and its unit: '9,4 %' (fi, sv), '9.4%' (en), '524 henkilöä'."""
+    if not unit or number == MISSING:
+        return number
+    if unit == "%":
+        return f"{number}%" if lang[:2] == "en" else f"{number}{NARROW_NBSP}%"
+    return f"{number} {unit}"

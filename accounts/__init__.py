@@ -1,0 +1,1 @@
+"""Accounts: users, roles and password hashes (no Streamlit; see `accounts.users`)."""
