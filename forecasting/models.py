@@ -73,22 +73,26 @@ def model_names(settings: ForecastSettings, grain: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-_CONTROLLER: list[Any] = []
-_CONTROLLER_LOCK = threading.Lock()
+_BLAS_LIMITED: list[Any] = []
+_BLAS_LOCK = threading.Lock()
 
 
 @contextmanager
 def single_threaded_blas() -> Iterator[None]:
-    """Run with OpenBLAS on one thread. The models multiply tiny matrices, where BLAS threads
-    only get in the way: on a busy 2-core machine (load 10) a Theta fit took 0.9-4.5 s with
-    OpenBLAS' default threads and 0.06-0.13 s with one (`threadpoolctl`, measured)."""
-    with _CONTROLLER_LOCK:
-        if not _CONTROLLER:
-            from threadpoolctl import ThreadpoolController
+    """Make sure OpenBLAS runs on one thread in this process before models are fitted.
 
-            _CONTROLLER.append(ThreadpoolController())
-    with _CONTROLLER[0].limit(limits=1, user_api="blas"):
-        yield
+    The models multiply tiny matrices, where BLAS threads only get in the way: on a busy 2-core
+    machine (load 10) a Theta fit took 0.9-4.5 s with OpenBLAS' default threads and 0.06-0.13 s
+    with one (measured with `threadpoolctl`). The limit is set once for the whole process and
+    kept, not set and restored around each fit: pool threads fitting at the same time would
+    restore each other's values. Nothing else in the app multiplies large matrices.
+    """
+    with _BLAS_LOCK:
+        if not _BLAS_LIMITED:
+            from threadpoolctl import threadpool_limits
+
+            _BLAS_LIMITED.append(threadpool_limits(limits=1, user_api="blas"))
+    yield
 
 
 def predict_models(history: pd.DataFrame, periods: Sequence[str], settings: ForecastSettings,
