@@ -75,6 +75,7 @@ if st.session_state.get("fc_until") not in choices:
     st.session_state.pop("fc_until", None)  # another metric ends in another year
 until = int(right.selectbox(t("forecasting.page.until", lang), choices,
                             index=choices.index(default_until(last_observed)), key="fc_until"))
+all_models = right.checkbox(t("forecasting.page.all_models", lang), key="fc_all_models")
 if is_long(until, last_observed):
     st.warning(t("forecasting.page.until_long", lang, years=DEFAULT_YEARS_AHEAD, last=last_observed))
 
@@ -136,6 +137,10 @@ def chart(areas: list[SeriesForecast]) -> alt.LayerChart:
                          a.history["value"].iloc[-1], None, None))
         for r in a.forecast.itertuples(index=False):
             rows.append((label, t("forecasting.page.forecast", lang), r.period, r.yhat, r.lower, r.upper))
+        for m in (a.models if all_models else ()):  # the other models' lines, without their bands
+            if m.name != a.model:
+                rows.extend((label, model_label(m.name, lang), r.period, r.yhat, None, None)
+                            for r in m.forecast.itertuples(index=False))
         outcomes = {o.key: o for o in a.outcomes}
         for r in a.scenarios.itertuples(index=False):
             outcome = outcomes.get(r.scenario)

@@ -82,6 +82,15 @@ def test_page_shows_recommended_model_with_calibrated_band_for_kalajoki(private_
     bands = points.dropna(subset=["lower"])
     assert (bands["lower"] >= 0).all() and (bands["upper"] <= 100).all() and bands["period"].max() == "2030"
 
+    # Prophet (what the workshops learn) and the other models can be drawn beside the shown one
+    at.checkbox(key="fc_all_models").check().run()
+    _, points = _chart_points(at)
+    other = "prophet" if expected.model != "prophet" else "ets"
+    line = points[points["series"] == model_label(other, "fi")].set_index("period")
+    assert len(line) == 19 and line["lower"].isna().all()
+    expected_line = expected.get_model(other).forecast.set_index("period")["yhat"]
+    assert line.loc["2016", "value"] == pytest.approx(float(expected_line["2016"]))
+
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_page_in_other_languages(private_app_env: Path, lang: str) -> None:
