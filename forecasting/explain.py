@@ -121,7 +121,7 @@ def _choice_text(result: SeriesForecast, lang: str, nu: Any) -> str:
         text = t("forecasting.explain.recommend_tie", lang, folds=choice.folds, models=", ".join(names),
                  model=model_label(choice.shown, lang), mae=nu(best.mae, change=True))
     if choice.naive_as_good:
-        text += " " + t("forecasting.explain.naive_as_good", lang, naive=model_label("naive", lang))
+        text += " " + t("forecasting.explain.naive_as_good", lang, naive=_capitalised(model_label("naive", lang)))
     return text
 
 

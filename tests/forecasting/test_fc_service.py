@@ -104,7 +104,7 @@ def test_explanation_in_three_languages(kalajoki) -> None:  # type: ignore[no-un
     assert f"{cal.hits}/{cal.checked} toteutunutta arvoa" in texts["fi"][1]
     assert "10 starting years" in texts["en"][2] and "10 lähtövuotta" in texts["fi"][2] and "10 startår" in texts["sv"][2]
     if kalajoki.recommendation.naive_as_good:
-        assert "”same as last year” is as good" in texts["en"][2]
+        assert "”Same as last year” is as good" in texts["en"][2]
     assert any("−0,3" in p and "2021" in p for p in texts["fi"])  # target needs -0.3 pp a year
     assert any("19 years past the last observation" in p for p in texts["en"])  # 2030 is far past 2011
     assert all(len(texts[lang]) == len(texts["fi"]) for lang in texts)
