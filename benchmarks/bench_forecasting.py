@@ -1,6 +1,6 @@
 """Forecast accuracy, interval coverage and speed on real data: 10 pilot municipalities x every approved metric.
 
-    python benchmarks/bench_forecasting.py [--db URL] [--timing-metrics a,b,c] [--skip-page]
+    python benchmarks/bench_forecasting.py [--db URL] [--timing-metrics a,b,c] [--sections 1,2,3,4]
 
 Data: the bundled THL Sotkanet snapshot (1990-2011) loaded into a temporary SQLite database (or
 `--db`), read through the metric layer and the product's disclosure filter, as the page gets it.
@@ -279,18 +279,22 @@ def main() -> None:
     parser.add_argument("--db", help="database URL (default: a temporary SQLite with the bundled data)")
     parser.add_argument("--timing-metrics", default=",".join(DEFAULT_TIMING), help="metrics of the overhead section")
     parser.add_argument("--repeat", type=int, default=3, help="alternating product/direct pairs per model")
-    parser.add_argument("--skip-page", action="store_true")
+    parser.add_argument("--sections", default="1,2,3,4", help="which sections to run (comma-separated)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
-    import_costs()
+    sections = set(args.sections.split(","))
+    if "1" in sections:
+        import_costs()
     series, metrics, url = load_series(args.db)
-    results = accuracy(series, metrics)
-    model_table(results)
-    choice_summary(results)
-    metric_table(results)
-    overhead(series, metrics, tuple(args.timing_metrics.split(",")), args.repeat)
-    if not args.skip_page:
+    if "2" in sections:
+        results = accuracy(series, metrics)
+        model_table(results)
+        choice_summary(results)
+        metric_table(results)
+    if "3" in sections:
+        overhead(series, metrics, tuple(args.timing_metrics.split(",")), args.repeat)
+    if "4" in sections:
         page_timing(url)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 

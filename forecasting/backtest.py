@@ -158,18 +158,21 @@ def rolling_origin(history: pd.DataFrame, models: Mapping[str, ModelFactory] | P
     else:
         predictor = models
     clean = prepare_history(history)
+    axis = ordinals(clean)
     errors: list[FoldError] = []
     for fold, size in enumerate(fold_sizes(len(clean), folds, min_train)):
-        errors.extend(backtest_fold(clean, predictor, fold, size, horizon))
+        errors.extend(backtest_fold(clean, predictor, fold, size, horizon, axis=axis))
     return summarise(errors, list(names or []), horizon)
 
 
-def backtest_fold(clean: pd.DataFrame, predictor: Predictor, fold: int, size: int, horizon: int = 5) -> list[FoldError]:
+def backtest_fold(clean: pd.DataFrame, predictor: Predictor, fold: int, size: int, horizon: int = 5, *,
+                  axis: np.ndarray | None = None) -> list[FoldError]:
     """One fold: every model fitted on the first `size` rows of a prepared history and asked for
-    the observed periods up to `horizon` periods after the origin (errors in model order)."""
+    the observed periods up to `horizon` periods after the origin (errors in model order).
+    `axis` is `ordinals(clean)` when the caller already has it."""
     periods = clean["period"].tolist()
     values = clean["value"].to_numpy(dtype="float64")
-    axis = ordinals(clean)
+    axis = ordinals(clean) if axis is None else axis
     steps = axis[size:] - axis[size - 1]
     test = [i for i, step in enumerate(steps.tolist(), start=size) if step <= horizon]
     if not test:

@@ -15,6 +15,7 @@ drift baselines, backtests and scenarios all do their arithmetic on the same axi
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -57,8 +58,11 @@ class NotEnoughDataError(ForecastError):
 # Periods
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_period(code: str) -> tuple[Grain, int, int]:
-    """`'2011'` -> ('year', 2011, 1); `'2011Q3'` -> ('quarter', 2011, 3); `'2011M07'` -> ('month', 2011, 7)."""
+    """`'2011'` -> ('year', 2011, 1); `'2011Q3'` -> ('quarter', 2011, 3); `'2011M07'` -> ('month', 2011, 7).
+
+    Memoised: every fit, backtest fold and calibration parses the same few dozen codes."""
     match = _PERIOD_RE.match(str(code).strip())
     if not match:
         raise PeriodError(f"period {code!r} is not YYYY, YYYYQn or YYYYMmm")

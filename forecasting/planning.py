@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from forecasting.backtest import Predictor, fold_sizes
@@ -27,6 +28,7 @@ from forecasting.base import (
     NotEnoughDataError,
     future_periods,
     grain_of,
+    ordinals,
     prepare_history,
 )
 from forecasting.cache import frame_digest, request_key
@@ -77,6 +79,11 @@ class SeriesPlan:
     @property
     def last_period(self) -> str:
         return str(self.clean["period"].iloc[-1])
+
+    @functools.cached_property
+    def axis(self) -> np.ndarray:
+        """The history's periods as ordinals (each backtest fold needs them)."""
+        return ordinals(self.clean)
 
     @property
     def horizon(self) -> int:

@@ -71,7 +71,7 @@ class FoldTask:
     def run(self) -> list[FoldError] | TaskFailure:
         try:
             return backtest_fold(self.plan.clean, self.plan.predictor(for_backtest=True), self.fold, self.size,
-                                 self.plan.horizon)
+                                 self.plan.horizon, axis=self.plan.axis)
         except (ForecastError, RuntimeError, ValueError) as exc:
             logger.info("area %s: backtest fold %d failed: %s", self.plan.area_code, self.fold, exc)
             return TaskFailure(self.plan.area_code, str(exc))

@@ -43,6 +43,7 @@ from forecasting.scenarios import (
 logger = logging.getLogger(__name__)
 
 SCENARIO_COLUMNS = ["scenario", "period", "yhat", "lower", "upper"]
+_NO_SCENARIOS = pd.DataFrame(columns=SCENARIO_COLUMNS)  # shared by every result without scenarios: never mutated
 
 
 def fit_forecasts(plan: SeriesPlan, times: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
@@ -123,6 +124,8 @@ def _end(frame: pd.DataFrame) -> tuple[str | None, float | None]:
 
 def build_scenarios(plan: SeriesPlan, forecast: pd.DataFrame) -> tuple[pd.DataFrame, tuple[ScenarioOutcome, ...]]:
     """Every requested scenario relative to `forecast` (the shown model's), with its outcome."""
+    if not plan.request.scenarios:
+        return _NO_SCENARIOS, ()
     frames: list[pd.DataFrame] = []
     outcomes: list[ScenarioOutcome] = []
     base = forecast[["period", "yhat", "lower", "upper"]]
