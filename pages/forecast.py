@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 MAX_AREAS = 10
 NO_DRIVER = "-"
 
+started = time.perf_counter()  # the request: this run of the page script
 ctx = page_frame("forecast")
 lang = ctx.lang
 st.title(t("forecasting.page.title", lang))
@@ -198,7 +199,6 @@ with guarded(ctx):
                      for s in scenarios if isinstance(s, DriverScenario)}
     common = dict(scenarios=tuple(scenarios), with_target=with_target, driver_frames=driver_frames,
                   driver_min_counts={d: by_id[d].min_count for d in driver_frames})
-    started = time.perf_counter()
     chart_slot, status_slot = st.empty(), st.empty()
     drawn: dict[str, SeriesForecast] = {}
     first = forecast_frame(frame, metric, chosen[:1], until, with_backtest=False, **common)
