@@ -139,13 +139,14 @@ def factories_predictor(factories: Mapping[str, ModelFactory]) -> Predictor:
 
 
 def rolling_origin(history: pd.DataFrame, models: Mapping[str, ModelFactory] | Predictor, *, folds: int = 10,
-                   horizon: int = 5, min_train: int = 5, names: Sequence[str] | None = None) -> BacktestResult:
+                   horizon: int = 5, min_train: int = 5, names: Sequence[str] | None = None,
+                   prepared: bool = False) -> BacktestResult:
     """Backtest every model on the same rolling origins of `history`.
 
     `models` is either {name: factory} or a predictor (`models.predict_models` bound to the
     settings; then `names` gives the score order). A model that cannot be fitted on a fold is
     skipped for that fold only. With fewer than `min_train + 1` points there are no folds and
-    every score has `folds=0`.
+    every score has `folds=0`. `prepared=True` skips `prepare_history` (the caller already ran it).
 
     The same as `summarise(backtest_fold(...) for each fold)`: the service runs the folds as
     separate parallel tasks and puts them together with `summarise`.
@@ -157,7 +158,7 @@ def rolling_origin(history: pd.DataFrame, models: Mapping[str, ModelFactory] | P
         predictor = factories_predictor(models)
     else:
         predictor = models
-    clean = prepare_history(history)
+    clean = history if prepared else prepare_history(history)
     axis = ordinals(clean)
     errors: list[FoldError] = []
     for fold, size in enumerate(fold_sizes(len(clean), folds, min_train)):

@@ -120,11 +120,14 @@ def apply(forecast: pd.DataFrame, calibration: Calibration | None, last_period: 
     metric's range so no bound leaves it (no negative count, no share above 100 %)."""
     if forecast.empty:
         return forecast
-    frame = forecast
-    if calibration is not None and calibration.scale is not None:
-        last = period_ordinal(last_period)
-        steps = np.array([period_ordinal(p) - last for p in forecast["period"]], dtype="float64")
-        yhat = forecast["yhat"].to_numpy(dtype="float64")
-        half = calibration.half_width(steps)
-        frame = forecast.assign(lower=yhat - half, upper=yhat + half)
-    return clip_to_bounds(frame, bounds)
+    if calibration is None or calibration.scale is None:
+        return clip_to_bounds(forecast, bounds)
+    last = period_ordinal(last_period)
+    steps = np.array([period_ordinal(p) - last for p in forecast["period"]], dtype="float64")
+    yhat = forecast["yhat"].to_numpy(dtype="float64")
+    half = calibration.half_width(steps)
+    floor, cap = bounds if bounds is not None else (-np.inf, np.inf)
+    # one frame built from arrays (this runs for every model of every area)
+    return pd.DataFrame({"period": forecast["period"], "yhat": np.clip(yhat, floor, cap),
+                         "lower": np.clip(yhat - half, floor, cap), "upper": np.clip(yhat + half, floor, cap),
+                         "model": forecast["model"]}, index=forecast.index)

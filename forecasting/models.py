@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,25 +72,32 @@ def model_names(settings: ForecastSettings, grain: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-_BLAS_LIMITED: list[Any] = []
+_BLAS_LIMITED: list[bool] = []
 _BLAS_LOCK = threading.Lock()
+
+
+def limit_blas_threads() -> None:
+    """Put every BLAS library loaded so far in this process on one thread (`threadpoolctl`).
+
+    The models multiply tiny matrices, where BLAS threads only get in the way: on a busy 2-core
+    machine (load 10) a Theta fit took 0.9-4.5 s with OpenBLAS' default threads and 0.06-0.13 s
+    with one. The limit is set for good, not set and restored around each fit (pool threads
+    fitting at the same time would restore each other's values), and nothing else in the app
+    multiplies large matrices. It covers only libraries already loaded, so `load_statsmodels`
+    calls it again after importing scipy, which brings its own OpenBLAS.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with _BLAS_LOCK:
+        threadpool_limits(limits=1, user_api="blas")
 
 
 @contextmanager
 def single_threaded_blas() -> Iterator[None]:
-    """Make sure OpenBLAS runs on one thread in this process before models are fitted.
-
-    The models multiply tiny matrices, where BLAS threads only get in the way: on a busy 2-core
-    machine (load 10) a Theta fit took 0.9-4.5 s with OpenBLAS' default threads and 0.06-0.13 s
-    with one (measured with `threadpoolctl`). The limit is set once for the whole process and
-    kept, not set and restored around each fit: pool threads fitting at the same time would
-    restore each other's values. Nothing else in the app multiplies large matrices.
-    """
-    with _BLAS_LOCK:
-        if not _BLAS_LIMITED:
-            from threadpoolctl import threadpool_limits
-
-            _BLAS_LIMITED.append(threadpool_limits(limits=1, user_api="blas"))
+    """Fit with one BLAS thread (`limit_blas_threads`, applied on the first use in a process)."""
+    if not _BLAS_LIMITED:
+        limit_blas_threads()
+        _BLAS_LIMITED.append(True)
     yield
 
 

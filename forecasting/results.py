@@ -8,6 +8,7 @@ the number of folds. Frames are shared with the cache: never mutate them.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.backtest import BacktestResult, ModelScore
-from forecasting.base import ForecastSettings
+from forecasting.base import ForecastSettings, clip_to_bounds
 from forecasting.calibration import Calibration
 from forecasting.choice import Recommendation
 
@@ -72,9 +73,15 @@ class ModelForecast:
 
     name: str
     forecast: pd.DataFrame  # period, yhat, lower, upper, model: the band shown (clipped to the range)
-    own: pd.DataFrame  # the same with the model's own interval (clipped)
+    raw: pd.DataFrame  # the model's output as it came, own interval included (not clipped)
+    bounds: tuple[float, float] | None  # the metric's range for this area
     calibration: Calibration | None  # None while the backtest is pending
     score: ModelScore | None
+
+    @functools.cached_property
+    def own(self) -> pd.DataFrame:
+        """The model's own interval, clipped to the metric's range (built when first asked for)."""
+        return clip_to_bounds(self.raw, self.bounds)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -56,7 +56,7 @@ def run_backtest(plan: SeriesPlan) -> BacktestResult:
     """The plan's rolling-origin backtest, in this thread (cached)."""
     return PIECES.get_or_compute(plan.backtest_key, lambda: rolling_origin(
         plan.clean, plan.predictor(for_backtest=True), folds=plan.settings.backtest_folds, horizon=plan.horizon,
-        min_train=plan.min_train, names=plan.names))
+        min_train=plan.min_train, names=plan.names, prepared=True))
 
 
 def compute_series(plan: SeriesPlan, *, with_backtest: bool = True, backtest: BacktestResult | None = None) -> SeriesForecast:
@@ -80,8 +80,7 @@ def assemble(plan: SeriesPlan, forecasts: Mapping[str, pd.DataFrame], backtest: 
         cal = None if backtest is None else calibration.calibrate(name, backtest.errors_of(name), settings)
         models.append(ModelForecast(
             name=name, forecast=calibration.apply(frame, cal, plan.last_period, settings.bounds),
-            own=clip_to_bounds(frame, settings.bounds), calibration=cal,
-            score=None if backtest is None else backtest.score(name)))
+            raw=frame, bounds=settings.bounds, calibration=cal, score=None if backtest is None else backtest.score(name)))
     available = [m.name for m in models]
     if backtest is None:
         shown = PROVISIONAL_MODEL if PROVISIONAL_MODEL in available else available[0]

@@ -50,11 +50,14 @@ _MODULES: dict[str, Any] = {}
 
 
 def load_statsmodels() -> tuple[Any, Any]:
-    """(`ETSModel`, `ThetaModel`), imported once."""
+    """(`ETSModel`, `ThetaModel`), imported once, with scipy's BLAS on one thread."""
     if not _MODULES:
         with _quiet():
             from statsmodels.tsa.exponential_smoothing.ets import ETSModel
             from statsmodels.tsa.forecasting.theta import ThetaModel
+        from forecasting.models import limit_blas_threads
+
+        limit_blas_threads()  # scipy's own OpenBLAS is loaded only now
         _MODULES["ets"], _MODULES["theta"] = ETSModel, ThetaModel
     return _MODULES["ets"], _MODULES["theta"]
 
