@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from datamodel.areas import normalise_area_code
+from datamodel.faults import describe
 from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
 from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.catalog import Catalog
@@ -251,6 +252,7 @@ def guarded(ctx_or_lang: PageContext | str) -> Iterator[None]:
         yield
     except ScriptControlException:
         raise
-    except Exception:  # noqa: BLE001 - the user gets a message, the log the traceback
+    except Exception as exc:  # noqa: BLE001 - the user gets a message, the log the traceback
         logger.exception("page failed")
-        st.error(t("app.error.page", lang))
+        fault = describe(exc)  # database locked, disk full, connection lost ...: what to do
+        st.error(fault.message(lang) if fault else t("app.error.page", lang))
