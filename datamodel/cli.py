@@ -63,11 +63,9 @@ def _guard(func: F) -> F:
         except SourceUnavailable as exc:
             err.print(t("datamodel.cli.offline", _lang(), url=exc.url, reason=exc.reason), highlight=False, markup=False)
             raise typer.Exit(1) from None
-        except DatabaseNotReady as exc:
-            err.print(f"error: {exc}. {t('datamodel.cli.not_ready', _lang())}", highlight=False, markup=False)
-            raise typer.Exit(1) from None
         except DataModelError as exc:
-            err.print(f"error: {exc}", highlight=False, markup=False)
+            line = faults.one_line(exc, _lang()) if isinstance(exc, DatabaseNotReady) else str(exc)
+            err.print(f"error: {line}", highlight=False, markup=False)
             raise typer.Exit(1) from None
         except Exception as exc:  # a fault (database, disk, network): one line, details in the debug log
             err.print(f"error: {faults.one_line(exc, _lang())}", highlight=False, markup=False)

@@ -117,13 +117,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _is_database_error(exc: BaseException) -> bool:
-    module = type(exc).__module__
-    return module.startswith(("sqlalchemy", "sqlite3", "psycopg", "_sqlite3")) or type(exc).__name__ == "DatabaseNotReady"
+    return type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg", "_sqlite3"))
 
 
 def _database_kind(exc: BaseException) -> FaultKind | None:
-    if type(exc).__name__ == "DatabaseNotReady":
-        return FaultKind.NOT_MIGRATED
     state = str(getattr(exc, "sqlstate", "") or "")
     if state:
         for prefix, kind in _PG_STATES:
@@ -176,9 +173,10 @@ def _os_fault(exc: OSError) -> Fault | None:
 def describe(exc: BaseException) -> Fault | None:
     """The fault behind `exc`, or None when it is not one of the machinery (e.g. a data error,
     which carries its own message). Looks through wrappers and causes."""
-    from datamodel.errors import SourceUnavailable
+    from datamodel.errors import DatabaseNotReady, SourceUnavailable
 
-    for item in _chain(exc):
+    chain = _chain(exc)
+    for item in chain:
         if isinstance(item, SourceUnavailable):
             return Fault(FaultKind.SOURCE_UNREACHABLE, {"url": item.url})
         if _is_database_error(item):
@@ -190,6 +188,8 @@ def describe(exc: BaseException) -> Fault | None:
             return fault
         if isinstance(item, OSError):
             return _os_fault(item)
+    if any(isinstance(item, DatabaseNotReady) for item in chain):  # no more telling cause found
+        return Fault(FaultKind.NOT_MIGRATED)
     return None
 
 

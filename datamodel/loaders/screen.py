@@ -76,10 +76,10 @@ def _drop(obs: pd.DataFrame, where: pd.DataFrame, findings: Sequence[Finding]) -
 def screen_values(obs: pd.DataFrame, metas: Sequence[Any], *, location: str, fields: Mapping[str, str] | None,
                   accept_partial: bool) -> Screened:
     """Split off the where-columns and check every value; raise or leave rows out."""
+    obs = obs.reset_index(drop=True)
+    findings = check_observations(obs, metas)  # reads the source_nonfinite marks
     where = pd.DataFrame({c: obs[c] if c in obs.columns else None for c in WHERE_COLUMNS}, index=obs.index)
-    obs = obs.drop(columns=[c for c in WHERE_COLUMNS if c in obs.columns]).reset_index(drop=True)
-    where = where.reset_index(drop=True)
-    findings = check_observations(obs, metas)
+    obs = obs.drop(columns=[c for c in WHERE_COLUMNS if c in obs.columns])
     issues = tuple(_issue(f, obs, where, location, fields or {}) for f in findings)
     if issues and not accept_partial:
         raise _refuse(issues)
