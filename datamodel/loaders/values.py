@@ -141,7 +141,21 @@ def nonfinite_literals(raw: Iterable[Any]) -> np.ndarray:
 def _numbers(obs: pd.DataFrame, name: str) -> np.ndarray:
     if name not in obs.columns:
         return np.full(len(obs), np.nan)
-    return pd.to_numeric(obs[name], errors="coerce").to_numpy(dtype=float)
+    column = obs[name]
+    if pd.api.types.is_float_dtype(column.dtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _per_code(column: pd.Series, value_of: Any) -> np.ndarray:
+    """`value_of(code)` for every row, computed once per distinct code (periods, series)."""
+    positions, codes = pd.factorize(column.astype(str))
+    values = np.array([value_of(str(c)) for c in codes] + [value_of("")], dtype=object)
+    return values[positions]  # factorize marks a missing code -1: the extra last entry
+
+
+def _year(code: str) -> float:
+    return float(code[:4]) if code[:4].isdigit() else np.nan
 
 
 def _text(value: Any) -> str:
@@ -154,8 +168,8 @@ def check_observations(obs: pd.DataFrame, metas: Sequence[Any], *, today: date |
 
     `metas` are the series' metadata (`code`, `source`, `is_count` and text fields, as
     `loaders.core.SeriesMeta`): counts cannot be negative, years must fall in the source's
-    `year_range`, and titles must not carry damaged text. Vectorised: the bundled snapshot's
-    224 000 rows take a few milliseconds.
+    `year_range`, and titles must not carry damaged text. Vectorised, per distinct code where it
+    can: the bundled snapshot's 224 000 rows take about 0.1 s.
     """
     findings: list[tuple[int, int, Finding]] = []
     by_code = {m.code: m for m in metas}
@@ -166,8 +180,8 @@ def check_observations(obs: pd.DataFrame, metas: Sequence[Any], *, today: date |
                 findings.append((-1, 0, Finding(None, name, code, getattr(meta, name), {"series": meta.code})))
     if obs.empty:
         return [f for _, _, f in findings]
-    series_codes = obs["series_code"].astype(str).to_numpy()
-    counts = np.isin(series_codes, [m.code for m in metas if getattr(m, "is_count", False)])
+    counted = {m.code for m in metas if getattr(m, "is_count", False)}
+    counts = _per_code(obs["series_code"], lambda c: c in counted).astype(bool)
     marked = (obs[SOURCE_NONFINITE].fillna("").astype(str).to_numpy()
               if SOURCE_NONFINITE in obs.columns else np.full(len(obs), ""))
     for order, name in enumerate(NUMBER_FIELDS):
@@ -179,8 +193,8 @@ def check_observations(obs: pd.DataFrame, metas: Sequence[Any], *, today: date |
         negative &= counts if name != "denominator" else True
         for pos in np.flatnonzero(negative):
             findings.append((int(pos), order, Finding(int(pos), name, "negative-count", _text(numbers[pos]))))
-    years = pd.to_numeric(obs["period_code"].astype(str).str[:4], errors="coerce").to_numpy(dtype=float)
-    sources = pd.Series(series_codes).map({c: str(m.source) for c, m in by_code.items()}).fillna("").to_numpy()
+    years = _per_code(obs["period_code"], _year).astype(float)
+    sources = _per_code(obs["series_code"], lambda c: str(getattr(by_code.get(c), "source", "")))
     for source in pd.unique(sources):
         first, last = year_range(str(source)).bounds(today)
         outside = (sources == source) & np.isfinite(years) & ((years < first) | (years > last))
