@@ -65,10 +65,9 @@ def _guard(func: F) -> F:
             if isinstance(exc, DataModelError):
                 _say(err, f"error: {exc}")
                 raise typer.Exit(1) from None
-            if isinstance(exc, OSError):
-                _say(err, f"error: {getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
-                raise typer.Exit(1) from None
-            _say(err, f"unexpected error: {type(exc).__name__}: {exc}")
+            from datamodel.faults import one_line
+
+            _say(err, f"error: {one_line(exc, _lang())}")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

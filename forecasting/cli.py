@@ -50,8 +50,10 @@ def _guard(func: F) -> F:
         except (ForecastError, MetricsError, DataModelError) as exc:
             _err(f"error: {exc}")
             raise typer.Exit(1) from None
-        except OSError as exc:
-            _err(f"error: {getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+        except Exception as exc:  # noqa: BLE001 - a fault (database, disk): one line, details in the debug log
+            from datamodel.faults import one_line
+
+            _err(f"error: {one_line(exc, get_settings().default_language)}")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -25,6 +25,7 @@ from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
 from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.catalog import Catalog
 from metrics.service import normalise_area_code
+from metrics.warehouse import fault_message
 from readout.localise import sources_line
 from readout.model import Source
 from readout.sources import sources_of_batches
@@ -256,6 +257,7 @@ def guarded(ctx_or_lang: PageContext | str) -> Iterator[None]:
         yield
     except ScriptControlException:
         raise
-    except Exception:  # noqa: BLE001 - the user gets a message, the log the traceback
+    except Exception as exc:  # noqa: BLE001 - the user gets a message, the log the traceback
         logger.exception("page failed")
-        st.error(t("app.error.page", lang))
+        # database locked, disk full, connection lost ...: one line saying what to do
+        st.error(fault_message(exc, lang) or t("app.error.page", lang))

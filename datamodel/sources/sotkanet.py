@@ -128,8 +128,10 @@ def fetch_and_load(
     *,
     genders: Sequence[str] = ("total", "male", "female"),
     on_progress: ProgressHook | None = None,
+    accept_partial: bool = False,
 ) -> LoadResult:
-    """Fetch metadata and data of the indicators and load them as one release (one batch)."""
+    """Fetch metadata and data of the indicators and load them as one release (one batch).
+    `accept_partial` leaves out values that cannot be real instead of refusing the release."""
     import pandas as pd
 
     from datamodel.loaders.sotkanet import load_records
@@ -147,5 +149,5 @@ def fetch_and_load(
     return load_records(
         engine, obs, loader=API_LOADER, location=f"{client.base_url} indicators {list(indicator_ids)} years {list(years)}",
         checksum=checksum_of(raws), metas=metas, fetched_at=datetime.now(UTC), regions_skipped=skipped,
-        on_progress=on_progress,
+        on_progress=on_progress, accept_partial=accept_partial,
     )
