@@ -58,8 +58,10 @@ with guarded(ctx):
         missing = status[status["missing_series"].map(len) > 0]
         stale_ids = {m.metric_id for m in vintage.stale}  # the readout's one freshness rule
         stale = status[status["metric_id"].isin(stale_ids) & (status["missing_series"].map(len) == 0)]
-        ok = len(status) - len(missing) - len(stale)
-        st.markdown(t("status.metrics_summary", lang, ok=ok, stale=len(stale), missing=len(missing)))
+        complete = status[status["missing_series"].map(len) == 0]["metric_id"]
+        verdicts = [vintage.metric(m).freshness.verdict if vintage.metric(m) else "no_data" for m in complete]
+        st.markdown(t("status.metrics_summary", lang, ok=verdicts.count("current"), stale=len(stale),
+                      not_judged=len(verdicts) - verdicts.count("current") - len(stale), missing=len(missing)))
         for row in missing.itertuples():
             st.error(t("status.missing_line", lang, metric=names.get(row.metric_id, row.metric_id),
                        series=", ".join(row.missing_series)), icon=":material/error:")

@@ -230,7 +230,7 @@ def refresh_details(status: Any, lang: str) -> Mapping[str, str]:
     return {
         t("vintage.refresh.label_last", lang): last,
         t("vintage.refresh.label_outcome", lang): outcome,
-        t("vintage.refresh.label_next", lang): format_datetime(status.next_due, lang)
-        + (f" ({t('vintage.refresh.due', lang)})" if status.due else ""),
+        t("vintage.refresh.label_next", lang): t("vintage.refresh.due_now", lang) if status.due
+        else format_datetime(status.next_due, lang),
         t("vintage.refresh.label_interval", lang): t("vintage.refresh.interval", lang, days=status.interval_days),
     }

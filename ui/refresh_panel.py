@@ -48,9 +48,9 @@ def draw_refresh_panel(ctx: Any) -> None:
     if not is_admin(ctx.user):
         return
     st.caption(t("vintage.refresh.intro", lang))
-    running = status is not None and status.running
-    if st.button(t("vintage.refresh.button", lang), key="refresh_run", type="primary", icon=":material/sync:",
-                 disabled=running):
+    # Never disabled: a second administrator's click while a refresh runs gets the clear "busy"
+    # message from `run_refresh` itself (the list above already says one is running).
+    if st.button(t("vintage.refresh.button", lang), key="refresh_run", type="primary", icon=":material/sync:"):
         _run(ctx)
     report = st.session_state.get(REPORT_KEY)
     if report is not None:
@@ -71,7 +71,10 @@ def _run(ctx: Any) -> None:
         bar.progress(overall_fraction(progress), text=progress_text(progress, lang))
 
     try:
-        report = run_refresh(ctx.engine, ctx.catalog, trigger="page", on_progress=on_progress)
+        # No catalogue passed: `run_refresh` reads the metric files as `kuntamittari refresh` does. The
+        # page's catalogue leaves out metrics whose series are not in the database yet, and a refresh
+        # is exactly what loads them.
+        report = run_refresh(ctx.engine, trigger="page", on_progress=on_progress)
     except RefreshBusy:
         bar.empty()
         st.warning(t("vintage.refresh.busy", lang), icon=":material/hourglass_top:")
@@ -83,7 +86,7 @@ def _run(ctx: Any) -> None:
         return
     st.session_state[REPORT_KEY] = report
     st.session_state[PROGRESS_KEY] = steps
-    data.clear_all()
+    data.clear_after_load()
     st.rerun()
 
 
