@@ -19,7 +19,7 @@ from datamodel.bootstrap import upgrade
 from datamodel.engine import make_engine
 from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog, load_catalog
-from rf_releases import release, write_catalog
+from rf_releases import release, source_env, write_catalog
 from sources_server import Collector, SourceServer, start_source_server
 
 
@@ -111,17 +111,12 @@ def webhook_receiver() -> Iterator[tuple[type[Collector], str]]:
 def configured(monkeypatch: pytest.MonkeyPatch, sources: SourceServer, smtp: tuple[Inbox, int]) -> Iterator[None]:
     """Settings pointing at the local servers, quick retries, the pilot group as the rank group."""
     env = {
-        "KUNTAMITTARI_SOTKANET_BASE_URL": sources.sotkanet_url,
-        "KUNTAMITTARI_STATFIN_BASE_URL": sources.statfin_url,
-        "KUNTAMITTARI_REFRESH_RETRIES": "2",
-        "KUNTAMITTARI_REFRESH_RETRY_WAIT_SECONDS": "0.01",
-        "KUNTAMITTARI_SOTKANET_MAX_CALLS": "100",
+        **source_env(sources.sotkanet_url, sources.statfin_url),
         "KUNTAMITTARI_SMTP_HOST": "127.0.0.1",
         "KUNTAMITTARI_SMTP_PORT": str(smtp[1]),
         "KUNTAMITTARI_SMTP_TLS": "none",
         "KUNTAMITTARI_SMTP_SENDER": "kuntamittari@kunta.example",
         "KUNTAMITTARI_PUBLIC_BASE_URL": "https://mittari.kunta.example",
-        "KUNTAMITTARI_DIGEST_RANK_GROUP": "pilot",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -101,3 +101,16 @@ def write_catalog(directory: Path) -> Path:
     shutil.copy(defs / "economy_services" / "population.yaml", directory)
     (directory / "population_monthly.yaml").write_text(STATFIN_METRIC, encoding="utf-8")
     return directory
+
+
+def source_env(sotkanet_url: str, statfin_url: str) -> dict[str, str]:
+    """Settings that point the production clients at the local sources, with quick retries and the
+    pilot group as the digest's rank group (fast)."""
+    return {
+        "KUNTAMITTARI_SOTKANET_BASE_URL": sotkanet_url,
+        "KUNTAMITTARI_STATFIN_BASE_URL": statfin_url,
+        "KUNTAMITTARI_REFRESH_RETRIES": "2",
+        "KUNTAMITTARI_REFRESH_RETRY_WAIT_SECONDS": "0.01",
+        "KUNTAMITTARI_SOTKANET_MAX_CALLS": "100",
+        "KUNTAMITTARI_DIGEST_RANK_GROUP": "pilot",
+    }

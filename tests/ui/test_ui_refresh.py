@@ -34,7 +34,7 @@ from readout.formatting import format_number, format_period
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "refresh"))
-from rf_releases import release, write_catalog  # noqa: E402
+from rf_releases import release, source_env, write_catalog  # noqa: E402
 from sources_server import SourceServer, start_source_server  # noqa: E402
 
 TIMEOUT = 240
@@ -56,16 +56,11 @@ def _closed_port() -> int:
 
 def _environment(monkeypatch: pytest.MonkeyPatch, db: Path, metrics: Path, sotkanet: str, statfin: str) -> None:
     env = {
+        **source_env(sotkanet, statfin),
         "KUNTAMITTARI_DATABASE_URL": f"sqlite:///{db}",
         "KUNTAMITTARI_METRICS_DIR": str(metrics),
         "KUNTAMITTARI_AUTH_MODE": "none",
-        "KUNTAMITTARI_SOTKANET_BASE_URL": sotkanet,
-        "KUNTAMITTARI_STATFIN_BASE_URL": statfin,
-        "KUNTAMITTARI_REFRESH_RETRIES": "2",
-        "KUNTAMITTARI_REFRESH_RETRY_WAIT_SECONDS": "0.01",
-        "KUNTAMITTARI_SOTKANET_MAX_CALLS": "100",
         "KUNTAMITTARI_SMTP_HOST": "",
-        "KUNTAMITTARI_DIGEST_RANK_GROUP": "pilot",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
