@@ -57,7 +57,8 @@ with guarded(ctx):
             text = texts[item.metric_id]
             with columns[i % 3].container(border=True):
                 draw_card(item, text, card_view(item, text, lang, ctx.area_name, ctx.period), lang,
-                          draft=item.info.status == "draft", stale_note=card_note(vintage.metric(item.metric_id), lang),
+                          draft=item.info.status == "draft",
+                          stale_note=card_note(vintage.metric(item.metric_id), lang),
                           link_params={"metric": item.metric_id, "lang": lang, "area": ctx.area, "cmp": ctx.compare_with})
     ctx.attribution(readout.sources)
     draw_refresh_line(ctx.engine, lang)

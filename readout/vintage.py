@@ -178,7 +178,8 @@ def vintage_text(vintage: Vintage, lang: str) -> VintageText:
     """The words of a vintage in `lang`."""
     newest = format_period(vintage.newest, lang) if vintage.newest else ""
     sources = sources_line(vintage.sources, lang)
-    line = t("vintage.line", lang, period=newest, sources=sources) if newest else t("vintage.line_no_data", lang, sources=sources)
+    line = (t("vintage.line", lang, period=newest, sources=sources) if newest
+            else t("vintage.line_no_data", lang, sources=sources))
     return VintageText(newest=newest, line=line, notice=_notice(vintage, lang),
                        admin_hint=t("vintage.admin_hint", lang) if vintage.stale else "",
                        rule=rule_text(lang, vintage.today))
