@@ -87,16 +87,17 @@ def test_public_sentences_carry_their_year(app_env: dict[str, str]) -> None:
     assert any(f"({NEWEST}: " in line for line in lines)
 
 
-def test_authoring_preview_shows_its_vintage(app_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("lang", LANGS)
+def test_authoring_preview_shows_its_vintage(app_env: dict[str, str], lang: str) -> None:
     at = AppTest.from_file(str(ROOT / "pages" / "authoring.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = "sv"
+    at.query_params["lang"] = lang
     at.run()
     at.radio(key="au_start_mode").set_value("copy").run()
     at.selectbox(key="au_start_metric").set_value("unemployment_rate")
     at.button(key="au_start_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert t("authoring.preview_heading", "sv") in [s.value for s in at.subheader]
-    assert vintage_lines(at, "sv") and stale_notices(at)
+    assert t("authoring.preview_heading", lang) in [s.value for s in at.subheader]
+    assert vintage_lines(at, lang) and len(stale_notices(at)) == 1
 
 
 def test_non_admin_sees_the_notice_without_the_refresh_hint(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
