@@ -1,6 +1,6 @@
 """Compose an alert from digest items: an e-mail (plain text + HTML) or a webhook JSON body.
 
-The sentences are the digest's own (`digest.text.item_sentence`) in the subscriber's language;
+The sentences are the digest's own (`readout.digest.item_sentence`) in the subscriber's language;
 every item links back to the metric page of its municipality (`public_base_url`).
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from alerts.subscriptions import Subscription
 from digest.store import DigestRecord
-from digest.text import digest_title, item_sentence
+from readout.digest import digest_title, item_sentence
 from kuntamittari.i18n import pick, t
 from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog

@@ -24,36 +24,16 @@ def _lang() -> str:
 
 
 def _print_report(report, verbose: bool, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The report in the readout's words (the data-status page shows the same lines)."""
+    from readout.refresh_report import QUIET, run_lines, series_line, source_line
+
     for src in report.sources:
-        name = t(f"refresh.source.{src.source}", lang)
-        n_new = sum(s.new_values for s in src.series)
-        n_rev = sum(s.revised_values for s in src.series)
-        if not src.series:
-            line = t("refresh.cli.source_empty", lang, source=name)
-        elif src.status == "failed":
-            line = t("refresh.cli.source_failed", lang, source=name, message=src.message or "")
-        elif src.status == "ok":
-            line = t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id, series=len(src.series),
-                     new=n_new, revised=n_rev, requests=src.requests)
-        else:
-            line = t("refresh.cli.source_nothing", lang, source=name, series=len(src.series), requests=src.requests)
-        (err if src.status == "failed" else out).print(line, highlight=False, markup=False)
+        (err if src.status == "failed" else out).print(source_line(src, lang), highlight=False, markup=False)
         for s in src.series:
-            if not verbose and s.status in ("unchanged", "skipped", "not_loaded"):
-                continue
-            detail = ""
-            if s.new_periods:
-                detail += t("refresh.cli.new_periods", lang, periods=", ".join(s.new_periods))
-            if s.status in ("new", "revised", "unchanged"):
-                detail += t("refresh.cli.values", lang, new=s.new_values, revised=s.revised_values, unchanged=s.unchanged_values)
-            if s.reason:
-                detail += t("refresh.cli.reason", lang, reason=s.reason)
-            out.print(t("refresh.cli.series_line", lang, code=s.code, status=t(f"refresh.status.{s.status}", lang),
-                        detail=detail), highlight=False, markup=False)
-    if report.digest_items:
-        out.print(t("refresh.cli.digest", lang, items=report.digest_items), highlight=False)
-    if any(report.alerts.values()):
-        out.print(t("refresh.cli.alerts", lang, **report.alerts), highlight=False)
+            if verbose or s.status not in QUIET:
+                out.print(series_line(s, lang), highlight=False, markup=False)
+    for line in run_lines(report, lang):
+        out.print(line, highlight=False)
 
 
 @_guard
@@ -115,7 +95,7 @@ def digest(
 ) -> None:
     """Print a municipality's change digest ("Mitä uutta"), newest first."""
     from digest import digest_for_area
-    from digest.text import digest_title, item_sentence
+    from readout.digest import digest_title, item_sentence
     from metrics.catalog import load_catalog
 
     lang = lang or _lang()

@@ -38,8 +38,11 @@ from metrics.authoring import (
 from metrics.authoring_store import StoreError
 from metrics.errors import MetricsError
 from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
+from readout.vintage import frame_vintage
 from ui import authoring_support as support
+from ui import data
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +198,9 @@ def preview_block(metric: Any, catalog: Any) -> None:
     if rows.empty or rows["value"].dropna().empty:
         st.info(tr("preview_empty"))
         return
+    # The year the preview is about and its sources' dates, by the same rule as every page.
+    draw_vintage(frame_vintage(rows, metric.id, metric.update_frequency.value, data.batches(ctx.engine, ctx.db)),
+                 lang, ctx.user)
     table = rows.copy()
     table = table[["area_code", "area_name", "period", "value"]].rename(
         columns={"area_name": tr("col_area"), "period": tr("col_period"), "value": tr("col_value")}

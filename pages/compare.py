@@ -10,6 +10,7 @@ from kuntamittari.settings import get_settings
 from readout.sources import sources_of_batches
 from ui import data, render, views
 from ui.frame import guarded, normalise_area_param, page_frame
+from ui.vintage import draw_metric_vintage, draw_refresh_line
 
 MAX_CHOSEN = 12
 
@@ -25,6 +26,7 @@ with guarded(ctx):
     left, right = st.columns([1, 2])
     metric = ctx.choose_metric(ctx.catalog.metrics.values(), t("detail.metric", lang), container=left)
     metric_id = metric.id
+    draw_metric_vintage(ctx, metric_id)
     munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
     names = {c: ctx.area_label(c, fi, sv) for c, fi, sv in zip(munis["code"], munis["name_fi"], munis["name_sv"], strict=True)}
     pilot = list(get_settings().pilot_group)
@@ -80,3 +82,4 @@ with guarded(ctx):
                 render.vega(view.map_spec, lang, t("compare.map_alt", lang, metric=name, period=view.period, unit=unit))
                 st.caption(t("compare.map_layer", lang, layer=view.map_layer) + " " + view.map_attribution)
     ctx.attribution(sources)
+    draw_refresh_line(ctx.engine, lang)

@@ -38,6 +38,7 @@ from kuntamittari.i18n import pick, t
 from ui import data, render
 from charts.specs import AXIS
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_metric_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ by_id = {m.id: m for m in metrics}
 metric_id = metric.id
 name = pick(metric.name.as_dict(), lang)
 unit = pick(metric.unit.as_dict(), lang)
+with guarded(ctx):
+    draw_metric_vintage(ctx, metric_id)  # the year the history is about, the sources' dates, stale notice
 
 munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
 codes = sorted(munis["code"], key=lambda c: ctx.area_label(c))

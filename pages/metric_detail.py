@@ -14,6 +14,7 @@ from readout.formula import describe_formula
 from charts import specs as charts
 from ui import data, render
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_metric_vintage, draw_refresh_line
 
 ctx = page_frame("metric_detail")
 lang = ctx.lang
@@ -28,6 +29,7 @@ unit = pick(metric.unit.as_dict(), lang)
 st.title(name)
 
 with guarded(ctx):
+    draw_metric_vintage(ctx, metric.id)
     definition, provenance_col = st.columns([3, 2])
     with definition:
         st.subheader(t("detail.definition", lang))
@@ -109,3 +111,4 @@ with guarded(ctx):
         render.downloads(table, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
                          t("detail.download_excel", lang), key="detail_dl")
     ctx.attribution(sources)
+    draw_refresh_line(ctx.engine, lang)

@@ -58,4 +58,4 @@ def choose_theme(themes: list[str]) -> str:
     )
 
 
-public.render_summary(readout, words, lang, print_mode=print_mode, choose_theme=choose_theme)
+public.render_summary(readout, words, lang, print_mode=print_mode, choose_theme=choose_theme, user=ctx.user)

@@ -98,6 +98,7 @@ def metric_info(metric: AnyMetric) -> MetricInfo:
         caveats=texts(metric.caveats.as_dict() if metric.caveats else None),
         direction=metric.direction.value, decimals=int(metric.decimals), is_count=is_count(metric),
         status=metric.status.value, min_count=int(metric.min_count), declared_source=metric.source,
+        update_frequency=metric.update_frequency.value,
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from kuntamittari.i18n import normalise_language, t
 from readout.formatting import MISSING, format_change, format_date, format_number, format_percent, format_period, with_unit
 from readout.model import AreaReadout, AreaRef, Comparison, MetricReadout, Point, Source, Texts
+from readout.rules import TREND_SPAN
 
 logger = logging.getLogger(__name__)
 
@@ -140,12 +141,13 @@ def _comparison_text(item: MetricReadout, comp: Comparison, name: str, lang: str
         value_basis = t(f"readout.basis.{comp.point.basis}", lang)
     sentence = ""
     own, other = _with_unit(item.latest, item, lang), _with_unit(comp.point, item, lang)
+    period = format_period(item.latest.period if item.latest is not None else None, lang)  # the year it is about
     if comp.verdict == "not_comparable":
-        sentence = t("readout.sentence.compare_not_comparable", lang, metric=name, other=other_name,
+        sentence = t("readout.sentence.compare_not_comparable", lang, metric=name, other=other_name, period=period,
                      other_value=other, reason=t(f"readout.reason.{comp.reason}", lang))
     elif comp.verdict != "unknown":
         sentence = t(f"readout.sentence.compare_{comp.verdict}", lang, metric=name, other=other_name, value=own,
-                     other_value=other)
+                     other_value=other, period=period)
         if value_basis:
             sentence = f"{sentence.removesuffix('.')} ({value_basis})."
         if comp.basis == "per_1000_residents":
@@ -246,16 +248,18 @@ def sources_line(sources: Sequence[Source], lang: str) -> str:
     return t("readout.source.label", lang, sources="; ".join(source_text(s, lang) for s in sources))
 
 
-def _headline(items: Sequence[MetricText], area: str, lang: str) -> tuple[str, ...]:
+def _headline(items: Sequence[MetricText], area: str, data_period: str | None, lang: str) -> tuple[str, ...]:
     improving = sum(1 for i in items if i.trend == "improving")
     worsening = sum(1 for i in items if i.trend == "worsening")
-    lines = [t("readout.headline.counts", lang, area=area, improving=improving, worsening=worsening, total=len(items))
-             if improving or worsening else t("readout.headline.steady", lang, area=area)]
+    last = int(data_period[:4]) if data_period and data_period[:4].isdigit() else None
+    years = {"first": last - TREND_SPAN if last else MISSING, "last": last or MISSING}  # the years the lines are about
+    lines = [t("readout.headline.counts", lang, area=area, improving=improving, worsening=worsening, total=len(items),
+               **years) if improving or worsening else t("readout.headline.steady", lang, area=area, **years)]
     country = [i.comparison("finland") for i in items]
     better = sum(1 for c in country if c is not None and c.verdict == "better")
     worse = sum(1 for c in country if c is not None and c.verdict == "worse")
     if better or worse:
-        lines.append(t("readout.headline.vs_country", lang, area=area, better=better, worse=worse))
+        lines.append(t("readout.headline.vs_country", lang, area=area, better=better, worse=worse, **years))
     return tuple(lines)
 
 
@@ -267,7 +271,7 @@ def localise(readout: AreaReadout, lang: str) -> LocalisedReadout:
     levels = (("area", area), *((ref.role, area_name(ref, lang)) for ref in readout.comparison_areas))
     return LocalisedReadout(
         lang=lang, area_code=readout.area.code, area_name=area, data_period=readout.data_period, level_names=levels,
-        metrics=items, headline=_headline(items, area, lang),
+        metrics=items, headline=_headline(items, area, readout.data_period, lang),
         improving=tuple(i.name for i in items if i.trend == "improving"),
         worsening=tuple(i.name for i in items if i.trend == "worsening"),
         sources=tuple(source_text(s, lang) for s in readout.sources), source_line=sources_line(readout.sources, lang),

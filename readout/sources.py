@@ -45,10 +45,11 @@ def source_of_batch(batch: dict[str, Any]) -> Source:
     name = _text(batch.get("source_name")) or _LABEL.sub("", _text(batch.get("attribution")) or "") \
         or _text(batch.get("source")) or "?"
     licence = _text(batch.get("licence"))
+    origin = _text(batch.get("source"))
     if own:
         return Source(name, licence, _stamp(batch.get("uploaded_at"), batch.get("loaded_at")), "uploaded",
-                      _text(batch.get("uploaded_by")))
-    return Source(name, licence, _stamp(batch.get("fetched_at"), batch.get("loaded_at")), "fetched")
+                      _text(batch.get("uploaded_by")), origin or "own")
+    return Source(name, licence, _stamp(batch.get("fetched_at"), batch.get("loaded_at")), "fetched", origin=origin)
 
 
 def merge_sources(sources: Iterable[Source]) -> tuple[Source, ...]:

@@ -71,15 +71,17 @@ def card_view(item: MetricReadout, text: MetricText, lang: str, area_name: str, 
 
 
 def draw_card(item: MetricReadout, text: MetricText, view: CardView, lang: str, *, draft: bool,
-              link_params: dict[str, str]) -> None:
-    """One card in the current container."""
+              link_params: dict[str, str], stale_note: str = "") -> None:
+    """One card in the current container; `stale_note` marks a year older than its schedule allows
+    (`readout.vintage.card_note`)."""
     st.markdown(f"**{text.name}**")
     if draft:
         st.badge(t("metrics.status.draft", lang), icon=":material/edit_note:", color="violet")
     if text.has_value:
         marked = f" <small>({text.status_text})</small>" if text.status_text else ""
         st.markdown(f"### {text.value} <small>{text.unit}</small>{marked}", unsafe_allow_html=True)
-        st.caption(t("overview.period", lang, period=text.period))
+        year = t("overview.period", lang, period=text.period)
+        st.caption(f"{year} · :material/history: {stale_note}" if stale_note else year)
         st.markdown(t("overview.changes", lang, change_1=text.change_1, change_5=text.change_5))
         if view.comparison:
             st.markdown(view.comparison)

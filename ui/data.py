@@ -145,3 +145,11 @@ def area_names(_engine: Engine, db: str, lang: str) -> dict[str, str]:
 def clear_all() -> None:
     """Drop cached results (after a load or a catalogue change made outside the app)."""
     st.cache_data.clear()
+
+
+def clear_after_load() -> None:
+    """Drop cached results and the catalogue after a load from the app (a refresh): the
+    catalogue's validation knows which series the database has, so a metric whose series were
+    just loaded for the first time joins it."""
+    clear_all()
+    _catalog_for.clear()

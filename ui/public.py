@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import altair as alt
@@ -32,8 +33,10 @@ from readout.formatting import format_number
 from readout.localise import LocalisedReadout, MetricText, localise, pick_text
 from readout.model import AreaReadout, MetricReadout
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
+from readout.vintage import readout_vintage
 from ui import data
 from ui.frame import set_document_language
+from ui.vintage import draw_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +146,7 @@ def print_url(area_code: str, lang: str) -> str:
 
 
 def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, print_mode: bool = False,
-                   choose_theme: Callable[[list[str]], str] | None = None) -> None:
+                   choose_theme: Callable[[list[str]], str] | None = None, user: Any = None) -> None:
     """Draw the whole summary. Headings: h1 title, h2 sections, h3 per metric.
 
     On screen the key-metric charts are shown one theme at a time (`choose_theme` draws the
@@ -153,6 +156,8 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     set_document_language(lang)
     st.html(PRINT_CSS)
     _render_head(text, lang, print_mode)
+    # The newest year and the sources' dates; a stale notice (how to refresh: admins on screen only).
+    draw_vintage(readout_vintage(readout), lang, user, admin_hint=not print_mode)
     if not readout.metrics:
         st.info(t("public.no_metrics", lang))
         _render_sources(text, lang)
@@ -210,8 +215,6 @@ def _render_head(text: LocalisedReadout, lang: str, print_mode: bool) -> None:
         st.title(t("public.title", lang))
         st.markdown(f"**{t('public.subtitle', lang, area=text.area_name)}**")
     st.markdown(t("public.intro", lang))
-    if text.data_period:
-        st.markdown(t("public.data_date_unknown", lang, period=text.data_period))
     if not print_mode:
         st.markdown(
             f'<p class="km-noprint"><a href="{print_url(text.area_code, lang)}" target="_self">'
