@@ -154,3 +154,17 @@ def monthly_for_group(engine: Engine, catalog: Catalog, codes: Sequence[str], ye
         if on_done:
             on_done(result)
     return written
+
+
+def alert_attachments(engine: Engine, catalog: Catalog, *, now: Callable[[], datetime] | None = None
+                      ) -> Callable[[Any, Sequence[str]], list[Any]]:
+    """An attachment provider for `alerts.send.send_alerts`: the current month's report of each
+    municipality the e-mail is about, in the subscriber's language."""
+    from alerts.message import Attachment
+
+    def provide(sub: Any, areas: Sequence[str]) -> list[Any]:
+        when = (now or (lambda: datetime.now(UTC)))()
+        return [Attachment(file_name(code, when.year, when.month, sub.language),
+                           monthly_pdf(engine, catalog, code, when.year, when.month, sub.language)) for code in areas]
+
+    return provide
