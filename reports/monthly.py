@@ -24,7 +24,7 @@ from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
 from metrics import service
 from metrics.catalog import Catalog
-from readout.build import PUBLIC_COMPARISONS, ReadoutError, readout_from_collected
+from readout.build import PUBLIC_COMPARISONS
 from readout.collect import Collected, collect
 from readout.formatting import format_period
 from readout.localise import localise
@@ -32,7 +32,7 @@ from readout.model import AreaReadout
 from reports.changes import changes_section, month_code
 from reports.engine import ReportError, render_pdf
 from reports.forecasts import forecast_section
-from reports.summary import MUNICIPALITY, metrics_table, public_metrics
+from reports.summary import MUNICIPALITY, metrics_table, municipality_readout, public_metrics
 from reports.vintage import vintage
 
 logger = logging.getLogger(__name__)
@@ -51,15 +51,9 @@ def parse_month(text: str) -> tuple[int, int]:
 
 def internal_data(engine: Engine, catalog: Catalog, area_code: str) -> tuple[Collected, AreaReadout]:
     """The internal readout (no disclosure control) of a municipality and its collected rows."""
-    try:
-        data = collect(engine, catalog, public_metrics(catalog), area_code, compare_with=PUBLIC_COMPARISONS,
-                       audience="internal", with_parts=False)
-    except ReadoutError as exc:
-        raise ReportError(str(exc)) from exc
-    readout = readout_from_collected(data, public_metrics(catalog))
-    if readout.area.area_type != MUNICIPALITY:
-        raise ReportError(f"not a municipality: {area_code}")
-    return data, readout
+    return municipality_readout(
+        lambda: collect(engine, catalog, public_metrics(catalog), area_code, compare_with=PUBLIC_COMPARISONS,
+                        audience="internal", with_parts=False), catalog, area_code)
 
 
 def _attention(readout: AreaReadout, lang: str) -> dict[str, Any]:

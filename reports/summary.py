@@ -11,7 +11,7 @@ metric by theme; then small multiples; the data vintage is in the footer of ever
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,18 +40,25 @@ def public_metrics(catalog: Catalog) -> list[Any]:
     return [m for ms in catalog.by_theme(include_drafts=False).values() for m in ms]
 
 
-def public_summary_data(engine: Engine, catalog: Catalog, area_code: str) -> tuple[Collected, AreaReadout]:
-    """The public page's cells and readout of a municipality (`ReportError` for anything else)."""
+def municipality_readout(collect_rows: Callable[[], Collected], catalog: Catalog, area_code: str
+                         ) -> tuple[Collected, AreaReadout]:
+    """The collected rows and the readout of a municipality (`ReportError` for an unknown area or
+    anything but a municipality): the step the public and the internal reports share."""
     from readout.build import ReadoutError
 
     try:
-        data = collect_public(engine, catalog, area_code)
+        data = collect_rows()
     except ReadoutError as exc:
         raise ReportError(str(exc)) from exc
     readout = readout_from_collected(data, public_metrics(catalog))
     if readout.area.area_type != MUNICIPALITY:
         raise ReportError(f"not a municipality: {area_code}")
     return data, readout
+
+
+def public_summary_data(engine: Engine, catalog: Catalog, area_code: str) -> tuple[Collected, AreaReadout]:
+    """The public page's cells and readout of a municipality."""
+    return municipality_readout(lambda: collect_public(engine, catalog, area_code), catalog, area_code)
 
 
 def _with_unit(point: Point | None, item: MetricReadout, lang: str) -> str:
