@@ -41,6 +41,8 @@ def refresh(
     db: DbOpt = None,
     if_due: Annotated[bool, typer.Option("--if-due", help="Do nothing when the last refresh is newer than the interval.")] = False,
     no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the digest but send no e-mail or webhook.")] = False,
+    attach_report: Annotated[bool, typer.Option("--attach-report/--no-attach-report",
+                                                help="Attach the monthly report PDF to alert e-mails.")] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every series, unchanged ones too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -56,7 +58,8 @@ def refresh(
                         next=format_datetime(status.next_due, lang)), highlight=False)
             return
     try:
-        report = run_refresh(engine, trigger="schedule" if if_due else "cli", send=not no_alerts)
+        report = run_refresh(engine, trigger="schedule" if if_due else "cli", send=not no_alerts,
+                             attachments=_report_attachments(engine) if attach_report else None)
     except RefreshBusy:
         err.print(t("refresh.cli.busy", lang), highlight=False)
         raise typer.Exit(1) from None
@@ -153,13 +156,23 @@ def subscriptions(db: DbOpt = None) -> None:
                   f"\t{'signed' if s.secret else ''}", highlight=False, markup=False)
 
 
+def _report_attachments(engine, catalog=None):  # type: ignore[no-untyped-def]
+    """The monthly report PDF of each municipality of an alert e-mail."""
+    from metrics.catalog import load_catalog
+    from reports.monthly import alert_attachments
+
+    return alert_attachments(engine, catalog or load_catalog())
+
+
 @_guard
-def send_alerts(db: DbOpt = None) -> None:
+def send_alerts(db: DbOpt = None, attach_report: Annotated[bool, typer.Option(
+        "--attach-report/--no-attach-report", help="Attach the monthly report PDF to alert e-mails.")] = True) -> None:
     """Send pending digest alerts (those of batches not yet delivered, or that failed before)."""
     from alerts.send import send_alerts as send
     from metrics.catalog import load_catalog
 
-    report = send(_engine(db), load_catalog())
+    engine, catalog = _engine(db), load_catalog()
+    report = send(engine, catalog, attachments=_report_attachments(engine, catalog) if attach_report else None)
     out.print(t("alerts.cli.sent", _lang(), **report.as_dict()), highlight=False)
     for line in report.errors:
         err.print(line, highlight=False, markup=False)

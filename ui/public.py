@@ -146,12 +146,14 @@ def print_url(area_code: str, lang: str) -> str:
 
 
 def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, print_mode: bool = False,
-                   choose_theme: Callable[[list[str]], str] | None = None, user: Any = None) -> None:
+                   choose_theme: Callable[[list[str]], str] | None = None, user: Any = None,
+                   pdf: Callable[[], bytes] | None = None) -> None:
     """Draw the whole summary. Headings: h1 title, h2 sections, h3 per metric.
 
     On screen the key-metric charts are shown one theme at a time (`choose_theme` draws the
     picker and returns the theme); the printable view lists every metric with its table and
-    no charts, so a council attachment stays a few A4 pages long.
+    no charts, so a council attachment stays a few A4 pages long. `pdf` makes the council
+    summary PDF (`reports.summary`) when its download button is pressed, not before.
     """
     set_document_language(lang)
     st.html(PRINT_CSS)
@@ -204,6 +206,11 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
             mime="application/json",
             key="public_json",
         )
+        if pdf is not None:
+            from reports.summary import file_name
+
+            st.download_button(t("reports.summary.download", lang), data=pdf, file_name=file_name(readout.area.code, lang),
+                               mime="application/pdf", key="public_pdf", on_click="ignore")
     _render_sources(text, lang)
 
 
