@@ -34,7 +34,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from accounts import users as accounts
 from accounts.sessions import COOKIE_NAME, SessionInfo, SessionStore
@@ -50,7 +49,7 @@ logger = logging.getLogger(__name__)
 #: Session-state key holding the locally signed-in user ({"email": ..., "roles": [...]}, and
 #: "session": the cookie value when the sign-in was made through the form).
 SESSION_KEY = "auth_user"
-#: A cookie change the next page run sends to the browser: ("set", value, max_age) or ("clear",).
+#: A cookie change the next page run sends to the browser: ("set", value, max_age) or ("clear", dead value).
 COOKIE_ACTION_KEY = "auth_cookie_action"
 #: The cookie value this browser tab has already found dead (not looked up again on every run).
 COOKIE_CHECKED_KEY = "auth_cookie_checked"
@@ -124,7 +123,7 @@ def current_user(settings: Settings | None = None) -> User | None:
         cookie = stored.get("session")
         if cookie and _session_info(str(cookie), settings) is None:
             st.session_state.pop(SESSION_KEY, None)
-            st.session_state[COOKIE_ACTION_KEY] = ("clear",)
+            st.session_state[COOKIE_ACTION_KEY] = ("clear", str(cookie))
             return None
         roles = frozenset(r for r in stored.get("roles", []) if r in _RANK)
         return User(email=str(stored["email"]), roles=roles, name=str(stored.get("name", "")), source="local")
@@ -183,7 +182,7 @@ def _restore_from_cookie(settings: Settings) -> User | None:
             logger.exception("users file unreadable; the session is not restored")
     if info is None or not roles:
         st.session_state[COOKIE_CHECKED_KEY] = cookie
-        st.session_state[COOKIE_ACTION_KEY] = ("clear",)
+        st.session_state[COOKIE_ACTION_KEY] = ("clear", cookie)
         return None
     st.session_state[SESSION_KEY] = {"email": info.email, "roles": sorted(roles), "name": info.name, "session": cookie}
     return User(email=info.email, roles=roles, name=info.name, source="local")
@@ -191,15 +190,20 @@ def _restore_from_cookie(settings: Settings) -> User | None:
 
 def _cookie_script(action: tuple) -> str:
     """JavaScript setting or clearing the session cookie: SameSite=Strict, Secure over https,
-    Path=/ (every page of the app), Max-Age = the session's absolute lifetime."""
+    Path=/ (every page of the app), Max-Age = the session's absolute lifetime. A clear names the
+    dead value and leaves a newer cookie (a sign-in in another tab since) alone."""
+    name = json.dumps(COOKIE_NAME + "=")
+    secure = "(window.location.protocol === 'https:' ? '; Secure' : '')"
     if action[0] == "set":
-        value, max_age = json.dumps(str(action[1])), int(action[2])
-        attributes = f"; Path=/; Max-Age={max_age}; SameSite=Strict"
+        attributes = json.dumps(f"; Path=/; Max-Age={int(action[2])}; SameSite=Strict")
+        body = f"document.cookie = {name} + {json.dumps(str(action[1]))} + {attributes} + {secure};"
     else:
-        value, attributes = '""', "; Path=/; Max-Age=0; SameSite=Strict"
-    return ("<script>(function(){var secure = window.location.protocol === 'https:' ? '; Secure' : '';"
-            f"document.cookie = {json.dumps(COOKIE_NAME + '=')} + {value} + {json.dumps(attributes)} + secure;"
-            "})();</script>")
+        dead = json.dumps(str(action[1]) if len(action) > 1 and action[1] else "")
+        attributes = json.dumps("; Path=/; Max-Age=0; SameSite=Strict")
+        body = (f"var now = document.cookie.split('; ').find(function(c){{return c.indexOf({name}) === 0;}});"
+                f"if (now !== undefined && ({dead} === '' || now === {name} + {dead})) "
+                f"{{document.cookie = {name} + {attributes} + {secure};}}")
+    return f"<script>(function(){{{body}}})();</script>"
 
 
 def send_cookie_changes() -> None:
@@ -232,7 +236,7 @@ def sign_out(settings: Settings | None = None) -> None:
             _session_store(settings).revoke(str(user["session"]))
         except Exception:  # noqa: BLE001 - the tab forgets the user anyway; the log keeps why
             logger.exception("session could not be revoked")
-        st.session_state[COOKIE_ACTION_KEY] = ("clear",)
+        st.session_state[COOKIE_ACTION_KEY] = ("clear", str(user["session"]))
         st.session_state[COOKIE_CHECKED_KEY] = _browser_cookie()
     if user is None and oidc_configured():
         st.logout()
@@ -307,7 +311,7 @@ def _attempt_sign_in(email: str, password: str, lang: str, settings: Settings) -
             return False
         throttle.succeeded(key, client)
         new = _session_store(settings).create(user.email, user.roles, user.name, client)
-    except SQLAlchemyError:
+    except Exception:  # noqa: BLE001 - database unreachable or unwritable: one message, the log has why
         logger.exception("sign-in store unavailable")
         st.error(t("signin.unavailable", lang))
         return False

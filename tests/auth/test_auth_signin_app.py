@@ -105,3 +105,15 @@ def test_lockout_message_in_three_languages() -> None:
     assert "1.12.2026 kl. 12.02" in lockout_message(verdict, "sv", now)
     english = lockout_message(Verdict(False, now + timedelta(seconds=42)), "en", now)
     assert "1 Dec 2026, 12:00" in english and "42 s" in english
+
+
+def test_sign_in_without_the_warehouse_says_so(auth_site: AuthSite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Throttle and sessions live in the database: when it cannot be reached nobody is let in,
+    and the person is told why in one line (no traceback)."""
+    monkeypatch.setenv("KUNTAMITTARI_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    get_settings.cache_clear()
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    _sign_in(at, EMAIL, PASSWORD)
+    assert not at.exception
+    assert _errors(at) == [t("signin.unavailable", "fi")]
+    assert "auth_user" not in at.session_state
