@@ -159,7 +159,9 @@ class SignInThrottle:
         return Verdict(not until, max(until) if until else None)
 
     def succeeded(self, email: str, client: str | None) -> None:
-        """After a right password: the user starts afresh; the client's attempt is not a failure."""
+        """After a right password: the user starts afresh; the client's attempt is not a failure.
+        Stale keys of anyone are dropped at the same time (sign-ins are rare, the delete cheap)."""
+        self.purge()
         with self.engine.begin() as conn:
             for key in _keys(email, client):
                 if key.kind == USER:

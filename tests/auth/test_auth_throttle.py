@@ -185,3 +185,13 @@ def test_concurrent_attempts_cannot_slip_past_the_limit(db_url: str) -> None:
 def test_client_address(forwarded: str | None, remote: str | None, proxies: int, expected: str) -> None:
     assert client_address(forwarded, remote, proxies) == expected
 
+
+
+def test_stale_keys_are_dropped_on_the_next_success(throttle: SignInThrottle, clock: Clock, db_engine: Engine) -> None:
+    for email in ("typo1@x.fi", "typo2@x.fi"):
+        _fail(throttle, email, None)
+    clock.advance(2 * 24 * 3600)
+    assert throttle.begin("maija@kalajoki.fi", None).allowed
+    throttle.succeeded("maija@kalajoki.fi", None)
+    with db_engine.connect() as conn:
+        assert conn.execute(select(auth_throttle)).first() is None
