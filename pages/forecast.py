@@ -21,7 +21,6 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.base import period_timestamp
-from forecasting.explain import explain, fmt_number, model_label
 from forecasting.scenarios import (
     BaselineScenario,
     DriverScenario,
@@ -35,6 +34,7 @@ from forecasting.metric_adapter import forecast_frame, last_year
 from forecasting.results import ScenarioOutcome, SeriesForecast
 from forecasting.service import MIN_POINTS
 from kuntamittari.i18n import pick, t
+from readout.forecast import explain, fmt_number, model_label
 from ui import data, render
 from charts.specs import AXIS
 from ui.frame import guarded, page_frame

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecasting.base import ForecastSettings
-from forecasting.explain import explain, fmt_number
+from readout.forecast import explain, fmt_number
 from forecasting.scenarios import BaselineScenario, DriverScenario, LevelShiftScenario, TargetScenario, TrendChangeScenario
 from forecasting.metric_adapter import bounds_for_metric, forecast_metric, published_history, settings_for_metric
 from forecasting.models import KNOWN_MODELS

@@ -1,4 +1,4 @@
-"""Command-line commands of the `forecasting` package (registered on the main `kuntamittari` app).
+"""`kuntamittari forecast`: the forecasting layer from the command line (registered on the main app).
 
 `kuntamittari forecast METRIC_ID --area CODE [--area CODE ...] [--until YEAR] [--json]` prints what
 the forecast page shows: history, the recommended model's forecast with its calibrated interval,
@@ -73,7 +73,7 @@ def _engine(url: str | None) -> Any:
 
 
 def _fmt(value: Any, decimals: int, lang: str) -> str:
-    from forecasting.explain import fmt_number
+    from readout.forecast import fmt_number
 
     return fmt_number(value, decimals, lang)
 
@@ -93,7 +93,7 @@ def forecast(
     metrics_dir: Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")] = None,
 ) -> None:
     """Forecast a metric for one or more areas: every model, backtest, calibrated intervals, scenarios."""
-    from forecasting.explain import explain
+    from readout.forecast import explain
     from forecasting.horizon import DEFAULT_YEARS_AHEAD, default_until, is_long
     from forecasting.metric_adapter import forecast_frame, last_year
     from metrics.catalog import load_catalog
@@ -137,7 +137,7 @@ def forecast(
 
 
 def _print_text(result: Any, explanations: dict[str, list[str]], metric: Any, lang: str) -> None:
-    from forecasting.explain import model_label
+    from readout.forecast import model_label
 
     d = metric.decimals
     typer.echo(f"{pick(metric.name.as_dict(), lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")

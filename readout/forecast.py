@@ -7,6 +7,9 @@ recommends (or that the models are equally good, and when "same as last year" is
 each scenario changes, and the caveats (few points, gaps, breaks, suppressed values, a horizon
 longer than the backtest checked). Every sentence is a template in
 `locales/<lang>/forecasting.yaml`, filled with numbers from `readout.formatting`.
+
+The words live in the readout like every other sentence about a number; the readout reads the
+forecasting layer's result types (`forecasting.results`), never the other way round.
 """
 
 from __future__ import annotations
