@@ -17,7 +17,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
+from readout.text import text_plain
 from metrics.authoring import (
     KINDS,
     AuthoringError,
@@ -210,7 +211,7 @@ def preview_block(metric: Any, catalog: Any) -> None:
         )
         .configure_axis(labelColor="#333333", titleColor="#333333")
     )
-    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=pick(metric.name.as_dict(), lang)))
+    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=text_plain(metric.name, lang)))
     st.dataframe(
         table.drop(columns=["area_code"]),
         hide_index=True,
@@ -242,7 +243,7 @@ def start_block(catalog: Any) -> None:
                 st.info(tr("start.none"))
             else:
                 chosen = st.selectbox(tr("start.metric"), ids, key=f"{P}start_metric",
-                                      format_func=lambda i: f"{pick(catalog.metrics[i].name.as_dict(), lang)} ({i})")
+                                      format_func=lambda i: f"{text_plain(catalog.metrics[i].name, lang)} ({i})")
         st.button(tr("start.button"), key=f"{P}start_button", on_click=_start, args=(mode, chosen))
 
 
