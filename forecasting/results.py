@@ -160,12 +160,6 @@ class SeriesForecast:
         return self.shown.forecast
 
     @property
-    def baselines(self) -> pd.DataFrame:
-        """The other models' forecasts, one frame."""
-        frames = [m.forecast for m in self.models if m.name != self.model and not m.forecast.empty]
-        return pd.concat(frames, ignore_index=True) if frames else self.forecast.iloc[0:0]
-
-    @property
     def last_period(self) -> str | None:
         return None if self.history.empty else str(self.history["period"].iloc[-1])
 

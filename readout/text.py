@@ -19,9 +19,9 @@ contains the subset, with every other Markdown character escaped, for `st.markdo
 A metric's texts are picked in the reader's language and rendered in one call, so a surface never
 handles the raw catalogue text: `text_plain(metric.name, lang)` for a label or a download,
 `text_markdown(metric.description, lang)` for a paragraph drawn with `st.markdown`,
-`text_inline(metric.name, lang)` for a name inside a Markdown line (bold, a list item),
-`text_html(metric.caveats, lang)` for HTML. Words that the readout composed around a plain name
-(sentences, table cells) go into Markdown through `escape_markdown`.
+`text_inline(metric.name, lang)` for a name inside a Markdown line (bold, a list item), and
+`render_html(pick_text(metric.caveats, lang))` for HTML. Words that the readout composed around a
+plain name (sentences, table cells) go into Markdown through `escape_markdown`.
 """
 
 from __future__ import annotations
@@ -228,11 +228,6 @@ def text_inline(values: Localised | Any, lang: str) -> str:
 def text_markdown(values: Localised | Any, lang: str) -> str:
     """A metric text in `lang` as safe Markdown blocks (a description drawn with `st.markdown`)."""
     return render_markdown(pick_text(values, lang))
-
-
-def text_html(values: Localised | Any, lang: str) -> str:
-    """A metric text in `lang` as safe HTML (printouts, a static site)."""
-    return render_html(pick_text(values, lang))
 
 
 def labelled_markdown(label: str, body: str) -> str:

@@ -13,10 +13,10 @@ from markdown_it import MarkdownIt
 from readout.text import (
     escape_markdown,
     labelled_markdown,
+    pick_text,
     plain_text,
     render_html,
     render_markdown,
-    text_html,
     text_inline,
     text_markdown,
     text_plain,
@@ -73,7 +73,7 @@ def test_a_metric_text_is_picked_and_rendered_in_the_readers_language() -> None:
     assert text_plain(texts, "fi") == "Työttömät x" and text_plain(texts, "en") == "Unemployed <b>now</b>"
     assert text_plain(texts, "sv") == "Työttömät x"  # Finnish where Swedish is missing
     assert text_plain((("fi", "Nimi"),), "en") == "Nimi" and text_plain({"sv": "Namn"}, "sv") == "Namn"
-    assert text_html(texts, "en") == "<p><em>Unemployed</em> &lt;b&gt;now&lt;/b&gt;</p>"
+    assert render_html(pick_text(texts, "en")) == "<p><em>Unemployed</em> &lt;b&gt;now&lt;/b&gt;</p>"
     assert text_markdown(texts, "fi") == "**Työttömät** x"
     # a name inside a Markdown line: one line, every character literal, nothing rendered
     inline = text_inline({"fi": "Nimi ![i](http://h/i.png) [js](javascript:alert(1)) <img src=x>\n\n- lista"}, "fi")
