@@ -10,8 +10,7 @@ rendered, while the safe subset (bold) and the words stay.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from kuntamittari.settings import get_settings
+from metrics.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -41,29 +40,14 @@ def _hostile_metric(text: str) -> str:
 
 
 @pytest.fixture
-def hostile_env(small_engine: Engine, small_metrics_dir: Path) -> Iterator[None]:
+def hostile_env(small_engine: Engine, small_metrics_dir: Path, settings_env: Callable[..., None]) -> None:
     path = small_metrics_dir / "health" / "small_case_rate.yaml"
     path.write_text(_hostile_metric(path.read_text(encoding="utf-8")), encoding="utf-8")
-    keys = ("KUNTAMITTARI_DATABASE_URL", "KUNTAMITTARI_METRICS_DIR", "KUNTAMITTARI_AUTH_MODE", "KUNTAMITTARI_PUBLIC_ONLY")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"KUNTAMITTARI_DATABASE_URL": small_engine.url.render_as_string(hide_password=False),
-                       "KUNTAMITTARI_METRICS_DIR": str(small_metrics_dir), "KUNTAMITTARI_AUTH_MODE": "none"})
-    os.environ.pop("KUNTAMITTARI_PUBLIC_ONLY", None)
-    get_settings.cache_clear()
-    from metrics.catalog import load_catalog
-
+    settings_env(DATABASE_URL=small_engine.url.render_as_string(hide_password=False), METRICS_DIR=small_metrics_dir,
+                 AUTH_MODE="none", PUBLIC_ONLY=None)
     catalog = load_catalog(small_metrics_dir)
     assert not catalog.errors, [i.render() for i in catalog.errors]
     assert catalog.get("small_case_rate").status.value == "approved"
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
 
 
 def _markdown_bodies(at: AppTest) -> list[str]:

@@ -23,10 +23,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +39,6 @@ from datamodel.loaders.sotkanet import BUNDLED_LOADER
 from datamodel.schema import area
 from forecasting.metric_adapter import forecast_frame
 from kuntamittari.i18n import t
-from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import METRIC_CLASSES, Selection
 from metrics.service import query_metric
@@ -121,21 +119,9 @@ def catalog(star: tuple[Engine, Path]) -> Catalog:
 
 
 @pytest.fixture
-def star_env(star: tuple[Engine, Path]) -> Iterator[None]:
-    engine, directory = star
-    keys = ("KUNTAMITTARI_DATABASE_URL", "KUNTAMITTARI_METRICS_DIR", "KUNTAMITTARI_AUTH_MODE", "KUNTAMITTARI_PUBLIC_ONLY")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"KUNTAMITTARI_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                       "KUNTAMITTARI_METRICS_DIR": str(directory), "KUNTAMITTARI_AUTH_MODE": "none"})
-    os.environ.pop("KUNTAMITTARI_PUBLIC_ONLY", None)
-    get_settings.cache_clear()
-    yield
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_settings.cache_clear()
+def star_env(star: tuple[Engine, Path], settings_env: Callable[..., None]) -> None:
+    settings_env(DATABASE_URL=star[0].url.render_as_string(hide_password=False), METRICS_DIR=star[1], AUTH_MODE="none",
+                 PUBLIC_ONLY=None)
 
 
 def test_the_metric_layer_gives_the_hand_worked_statuses(star, catalog) -> None:  # type: ignore[no-untyped-def]
