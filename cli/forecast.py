@@ -21,8 +21,9 @@ import typer
 
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
-from kuntamittari.i18n import normalise_language, pick, t
+from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
+from readout.text import text_plain
 
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -118,8 +119,8 @@ def forecast(
     result = forecast_frame(frame, metric, area, until, scenarios=scenarios, with_target=target, executor="auto",
                             driver_frames=driver_frames,
                             driver_min_counts={d: int(catalog.get(d).min_count) for d in drivers})
-    unit = pick(metric.unit.as_dict(), language)
-    driver_names = {s.driver: pick(catalog.get(s.driver).name.as_dict(), language)
+    unit = text_plain(metric.unit, language)
+    driver_names = {s.driver: text_plain(catalog.get(s.driver).name, language)
                     for s in scenarios if s.kind == "driver" and s.driver in catalog.metrics}
     explanations = {a.area_code: explain(a, language, unit=unit, decimals=metric.decimals, driver_names=driver_names)
                     for a in result.areas}
@@ -140,7 +141,7 @@ def _print_text(result: Any, explanations: dict[str, list[str]], metric: Any, la
     from readout.forecast import model_label
 
     d = metric.decimals
-    typer.echo(f"{pick(metric.name.as_dict(), lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
+    typer.echo(f"{text_plain(metric.name, lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
     for a in result.areas:
         typer.echo("")
         typer.echo(f"== {a.area_code}")
