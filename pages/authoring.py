@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from kuntamittari.i18n import t
-from readout.text import text_plain
+from readout.text import escape_markdown, text_plain
 from metrics.authoring import (
     KINDS,
     AuthoringError,
@@ -179,7 +179,7 @@ def enum_select(field_name: str, values: list[str], label_prefix: str, allow_emp
 
 def render_messages(messages: Any) -> None:
     for message in messages:
-        text = message.render(lang)
+        text = escape_markdown(message.render(lang))  # a message quotes what was typed: never markup
         if message.level == "error":
             st.error(text, icon=":material/error:")
         else:

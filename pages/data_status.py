@@ -93,5 +93,5 @@ with guarded(ctx):
                       count=len(ctx.catalog.metrics)))
         for issue in issues:
             box = st.error if issue.level == "error" else st.warning
-            box(issue.render(lang), icon=":material/error:" if issue.level == "error" else ":material/warning:")
+            box(escape_markdown(issue.render(lang)), icon=":material/error:" if issue.level == "error" else ":material/warning:")
     ctx.attribution()
