@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from readout.formatting import format_date, format_datetime, format_integer, format_period
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
+from readout.text import escape_markdown, text_plain
 from metrics import service as quality_service
 from readout.sources import sources_of_batches
 from readout.vintage import freshness_label, status_vintage
@@ -54,7 +55,7 @@ with guarded(ctx):
     if status.empty:
         st.info(t("status.no_metrics", lang))
     else:
-        names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        names = {m.id: text_plain(m.name, lang) for m in ctx.catalog.metrics.values()}
         missing = status[status["missing_series"].map(len) > 0]
         stale_ids = {m.metric_id for m in vintage.stale}  # the readout's one freshness rule
         stale = status[status["metric_id"].isin(stale_ids) & (status["missing_series"].map(len) == 0)]
@@ -63,8 +64,8 @@ with guarded(ctx):
         st.markdown(t("status.metrics_summary", lang, ok=verdicts.count("current"), stale=len(stale),
                       not_judged=len(verdicts) - verdicts.count("current") - len(stale), missing=len(missing)))
         for row in missing.itertuples():
-            st.error(t("status.missing_line", lang, metric=names.get(row.metric_id, row.metric_id),
-                       series=", ".join(row.missing_series)), icon=":material/error:")
+            st.error(escape_markdown(t("status.missing_line", lang, metric=names.get(row.metric_id, row.metric_id),
+                                       series=", ".join(row.missing_series))), icon=":material/error:")
         table = pd.DataFrame({
             t("status.col.metric", lang): [names.get(m, m) for m in status["metric_id"]],
             t("status.col.id", lang): status["metric_id"].to_numpy(),
@@ -86,7 +87,7 @@ with guarded(ctx):
         st.info(t("quality.none", lang))
     else:
         st.caption(t("quality.intro", lang))
-        metric_names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        metric_names = {m.id: text_plain(m.name, lang) for m in ctx.catalog.metrics.values()}
         st.dataframe(pd.DataFrame({
             t("quality.col.kind", lang): [t(f"quality.kind.{k}", lang) for k in notes["kind"]],
             t("quality.col.batch", lang): ["" if pd.isna(b) else str(int(b)) for b in notes["batch_id"]],
@@ -123,5 +124,5 @@ with guarded(ctx):
                       count=len(ctx.catalog.metrics)))
         for issue in issues:
             box = st.error if issue.level == "error" else st.warning
-            box(issue.render(lang), icon=":material/error:" if issue.level == "error" else ":material/warning:")
+            box(escape_markdown(issue.render(lang)), icon=":material/error:" if issue.level == "error" else ":material/warning:")
     ctx.attribution()

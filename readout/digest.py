@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from readout.formatting import format_date, format_number, format_period
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
 from metrics.catalog import Catalog
+from readout.text import text_plain
 
 
 class DigestItem(Protocol):
@@ -33,7 +34,7 @@ def _metric_words(catalog: Catalog, metric_id: str, lang: str) -> tuple[str, str
     metric = catalog.metrics.get(metric_id)
     if metric is None:
         return metric_id, "", 1
-    return pick(metric.name.as_dict(), lang), pick(metric.unit.as_dict(), lang), metric.decimals
+    return text_plain(metric.name, lang), text_plain(metric.unit, lang), metric.decimals
 
 
 def _periods(periods: Any, lang: str) -> str:

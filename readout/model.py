@@ -138,6 +138,7 @@ class MetricInfo:
     description: Texts = ()
     why: Texts = ()
     caveats: Texts = ()
+    approximation_note: Texts = ()  # what an approximate weight stands in for, shown beside such values
     direction: Direction = "neutral"
     decimals: int = 1
     is_count: bool = False

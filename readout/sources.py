@@ -71,13 +71,6 @@ def sources_of_batches(batches: pd.DataFrame, batch_ids: Iterable[int] | None = 
     return merge_sources(source_of_batch(r) for r in rows.to_dict("records"))
 
 
-def metric_sources(frame: pd.DataFrame, batches: pd.DataFrame) -> tuple[Source, ...]:
-    """The sources of the values in one metric's frame."""
-    if frame.empty or "batch_id" not in frame:
-        return ()
-    return sources_of_batches(batches, (int(b) for b in frame["batch_id"].dropna()))
-
-
 def readout_sources(items: Sequence[MetricReadout]) -> tuple[Source, ...]:
     """The sources of a whole readout: each source once, with its own newest date."""
     return merge_sources(s for item in items for s in item.sources)

@@ -30,9 +30,10 @@ from readout import rules
 from readout.build import PUBLIC_COMPARISONS, ReadoutError
 from readout.export import csv_bytes, readout_json, series_rows
 from readout.formatting import format_number
-from readout.localise import LocalisedReadout, MetricText, localise, pick_text
+from readout.localise import LocalisedReadout, MetricText, localise
 from readout.model import AreaReadout, MetricReadout
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
+from readout.text import escape_markdown, labelled_markdown, text_markdown, text_plain
 from readout.vintage import readout_vintage
 from ui import data
 from ui.frame import set_document_language
@@ -113,7 +114,7 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None) -> al
         return None
     names = list(dict.fromkeys(table["area_name"]))
     series_title = t("public.col_area", lang)
-    value_title = pick_text(item.info.unit, lang) or t("public.col_value", lang)
+    value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
     encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
                               legend=alt.Legend(orient="bottom", labelLimit=320))
     base = alt.Chart(shown).encode(
@@ -167,7 +168,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
 
     st.header(t("public.summary_heading", lang), anchor="summary")
     for line in text.headline:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {escape_markdown(line)}")
     st.subheader(t("public.improving_heading", lang), anchor="improving")
     _bullets([m for m in text.metrics if m.trend == "improving"], t("public.none_improving", lang))
     st.subheader(t("public.worsening_heading", lang), anchor="worsening")
@@ -220,7 +221,7 @@ def _render_head(text: LocalisedReadout, lang: str, print_mode: bool) -> None:
         st.title(t("public.printed_heading", lang, area=text.area_name))
     else:
         st.title(t("public.title", lang))
-        st.markdown(f"**{t('public.subtitle', lang, area=text.area_name)}**")
+        st.markdown(f"**{escape_markdown(t('public.subtitle', lang, area=text.area_name))}**")
     st.markdown(t("public.intro", lang))
     if not print_mode:
         st.markdown(
@@ -241,20 +242,22 @@ def _bullets(items: Sequence[MetricText], empty: str) -> None:
     if not items:
         st.markdown(empty)
         return
-    st.markdown("\n".join(f"- **{m.name}** ({m.trend_symbol} {m.trend_label}): {m.trend_sentence}" for m in items))
+    st.markdown("\n".join(f"- **{escape_markdown(m.name)}** {escape_markdown(f'({m.trend_symbol} {m.trend_label}): {m.trend_sentence}')}"
+                           for m in items))
 
 
 def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang: str, print_mode: bool) -> None:
     with st.container(key=f"km_metric_{item.metric_id}"):
-        st.subheader(words.name, anchor=f"m-{item.metric_id}")
-        st.markdown(f"**{words.trend_symbol} {words.trend_label}.** {words.latest_sentence} {words.trend_sentence}")
+        st.subheader(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
+        st.markdown(f"**{escape_markdown(f'{words.trend_symbol} {words.trend_label}.')}** "
+                    + escape_markdown(f"{words.latest_sentence} {words.trend_sentence}"))
         sentences = [c.sentence for c in words.comparisons if c.sentence]
         if sentences:
-            st.markdown("\n".join(f"- {s}" for s in sentences))
+            st.markdown("\n".join(f"- {escape_markdown(s)}" for s in sentences))
         for label, texts in ((t("public.what_it_means", lang), item.info.description),
                              (t("public.why_it_matters", lang), item.info.why)):
             if texts:
-                st.markdown(f"**{label}:** {pick_text(texts, lang)}")
+                st.markdown(labelled_markdown(f"{label}:", text_markdown(texts, lang)))
         years = PRINT_YEARS if print_mode else SCREEN_YEARS
         chart = None if print_mode else metric_chart(item, lang, years=years)
         if chart is not None:
@@ -269,5 +272,5 @@ def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang:
 
 def _render_sources(text: LocalisedReadout, lang: str) -> None:
     st.header(t("public.sources_heading", lang), anchor="sources")
-    st.markdown("\n".join(f"- {line}" for line in text.sources) or t("readout.source.none", lang))
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in text.sources) or t("readout.source.none", lang))
     st.markdown(t("public.computed_note", lang))

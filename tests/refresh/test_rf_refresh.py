@@ -12,7 +12,7 @@ from email import policy
 
 import pandas as pd
 import pytest
-from rf_releases import CODES, INDICATORS, R1_LAST_YEAR, REVISIONS, STATFIN_REVISION, release
+from rf_releases import CODES, R1_LAST_YEAR, REVISIONS, release
 from sqlalchemy import func, select
 
 from alerts.subscriptions import add_subscription
