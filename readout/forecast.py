@@ -88,7 +88,7 @@ def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimal
         if math.isfinite(lower) and math.isfinite(upper):
             out.append(t("forecasting.explain.interval", lang, level=round(result.settings.interval_width * 100),
                          period=format_period(end_p, lang), lower=nu(lower), upper=nu(upper), width=nu(upper - lower, change=True))
-                       + " " + _coverage_text(result, lang))
+                       + " " + coverage_text(result, lang))
     out.append(_choice_text(result, lang, nu))
     for outcome in result.outcomes:
         text = _scenario_text(outcome, result, lang, nu, driver_names or {})
@@ -98,7 +98,7 @@ def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimal
     return out
 
 
-def _coverage_text(result: SeriesForecast, lang: str) -> str:
+def coverage_text(result: SeriesForecast, lang: str) -> str:
     """How often a band built this way held in past years, or why it was not checked."""
     if result.pending:
         return t("forecasting.explain.coverage_pending", lang)

@@ -1,10 +1,11 @@
 """The forecast part of the monthly report, kept in one small module so that it can follow the
 forecasting service's output (e.g. calibrated intervals and a recommended model) in one place.
 
-Uses the public API `forecasting.service.forecast_metric`: the primary model's forecast with its
-interval (80 % by default, `ForecastSettings.interval_width`) for the metrics most worth a look
-(`readout.rank` order) that have a value, fitted on published values only. The numbers are
-formatted by the readout's formatter.
+Uses `forecasting.metric_adapter.forecast_metric` with the page's default settings, so the report
+shows what the forecast page draws: the model the backtest recommends, with its calibrated interval
+(80 % by default) and how often such a band held in past years, for the metrics most worth a look
+(`readout.rank` order) that have a value, fitted on published values only. Model names and the
+coverage sentence come from `readout.forecast`; numbers from the readout's formatter.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from forecasting.base import ForecastError, ForecastSettings
-from forecasting.service import forecast_metric
+from forecasting.metric_adapter import forecast_metric
 from kuntamittari.i18n import t
 from metrics.catalog import Catalog
+from readout.forecast import coverage_text, model_label
 from readout.formatting import format_number, format_period
 from readout.localise import pick_text
 from readout.model import AreaReadout, MetricReadout
@@ -27,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 HORIZON = 3  # years ahead of the latest value
 MAX_METRICS = 6
-#: No backtest (the report shows the forecast, not the model choice); one process per report.
-SETTINGS = ForecastSettings(backtest_folds=0)
+#: The page's defaults: the backtest picks the model and calibrates its band.
+SETTINGS = ForecastSettings()
 
 
 def chosen_metrics(readout: AreaReadout, limit: int = MAX_METRICS) -> list[MetricReadout]:
@@ -54,7 +56,8 @@ def _one(engine: Engine, catalog: Catalog, area: str, item: MetricReadout, lang:
                     f"{format_number(r.lower, lang, decimals)}–{format_number(r.upper, lang, decimals)}"]
                    for r in series.forecast.itertuples(index=False)]
     out["note"] = t("reports.monthly.forecast_note", lang, interval=format_number(series.settings.interval_width * 100, lang, 0),
-                    model=t(f"reports.monthly.model.{series.model}", lang), last=format_period(series.last_period, lang))
+                    model=model_label(series.model, lang), last=format_period(series.last_period, lang))
+    out["note"] += " " + coverage_text(series, lang)
     if item.target.value is not None and item.target.year is not None:
         out["note"] += " " + t("reports.monthly.forecast_target", lang, target=format_number(item.target.value, lang, decimals),
                                year=item.target.year)
