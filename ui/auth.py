@@ -39,7 +39,7 @@ from accounts import users as accounts
 from accounts.sessions import COOKIE_NAME, SessionInfo, SessionStore
 from accounts.store import utcnow
 from accounts.throttle import SignInThrottle, Verdict, client_address
-from accounts.users import _RANK, ROLES, AuthError, User, authenticate, load_users, normalise_email, roles_for, users_path
+from accounts.users import _RANK, ROLES, AuthError, User, authenticate, load_users, roles_for, users_path
 from kuntamittari.i18n import t
 from kuntamittari.settings import Settings, get_settings
 from readout.formatting import format_datetime
