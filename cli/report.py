@@ -120,7 +120,7 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM, e.g. 20
 @_guard
 def annex(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The file to write.")],
           term: Annotated[str, typer.Option("--term", help="Council term YYYY-YYYY (default: the latest term with data).")] = "",
-          fmt: Annotated[str, typer.Option("--format", help="pdf, docx or csv.")] = "pdf",
+          fmt: Annotated[str, typer.Option("--format", help="pdf, docx, odt or csv.")] = "pdf",
           lang: LangOpt = "", db: DbOpt = None) -> None:
     """The welfare-report indicator annex of a municipality for a council term."""
     from reports.annex import annex_document, parse_term

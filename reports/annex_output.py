@@ -1,7 +1,8 @@
-"""The indicator annex written out: PDF (Typst), editable DOCX (python-docx) and CSV.
+"""The indicator annex written out: PDF (Typst), editable DOCX (python-docx) and ODT (odfpy, for
+municipalities on LibreOffice), and CSV.
 
-All three print the same `reports.annex.annex_document`: a table per welfare theme, one row per
-annex indicator, the note column left empty for the municipality (DOCX is the editable one:
+All four print the same `reports.annex.annex_document`: a table per welfare theme, one row per
+annex indicator, the note column left empty for the municipality (DOCX and ODT are the editable ones:
 municipalities paste it into their own welfare report).
 """
 
@@ -16,7 +17,7 @@ from readout.export import csv_bytes
 from reports.engine import render_pdf
 
 TEMPLATE = "annex.typ"
-FORMATS = ("pdf", "docx", "csv")
+FORMATS = ("pdf", "docx", "odt", "csv")
 
 
 def annex_pdf(document: Mapping[str, Any]) -> bytes:
@@ -60,17 +61,72 @@ def annex_docx(document: Mapping[str, Any]) -> bytes:
             cell.text = text
             for run in cell.paragraphs[0].runs:
                 run.bold = True
-        for row in theme["rows"]:
-            title = row["title"] + (f" ({row['sotkanet']})" if row["sotkanet"] else "")
-            values = [v for pair in row["values"] for v in pair]
-            cells = table.add_row().cells
-            for cell, text in zip(cells, [title, *values, row["direction"], row["note_hint"]], strict=True):
+        for body in _table_rows(theme):
+            for cell, text in zip(table.add_row().cells, body, strict=True):
                 cell.text = text
     doc.add_paragraph(document["list_source"])
-    vintage = document["vintage"]
-    doc.add_paragraph(f"{vintage['label']}: {vintage['newest']} · {'; '.join(vintage['sources'])} · {vintage['generated']}")
+    doc.add_paragraph(_vintage_line(document))
     out = io.BytesIO()
     doc.save(out)
+    return out.getvalue()
+
+
+def _table_rows(theme: Mapping[str, Any]) -> list[list[str]]:
+    """A theme's body rows as the editable documents show them (the note column left for the user)."""
+    return [[row["title"] + (f" ({row['sotkanet']})" if row["sotkanet"] else ""),
+             *[v for pair in row["values"] for v in pair], row["direction"], row["note_hint"]]
+            for row in theme["rows"]]
+
+
+def _vintage_line(document: Mapping[str, Any]) -> str:
+    vintage = document["vintage"]
+    return f"{vintage['label']}: {vintage['newest']} · {'; '.join(vintage['sources'])} · {vintage['generated']}"
+
+
+def annex_odt(document: Mapping[str, Any]) -> bytes:
+    """The same editable document as OpenDocument text: landscape A4, a table per theme with a
+    bold header row, the document's language and title in its metadata."""
+    from odf import dc
+    from odf.opendocument import OpenDocumentText
+    from odf.style import MasterPage, PageLayout, PageLayoutProperties, Style, TextProperties
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, P
+
+    doc = OpenDocumentText()
+    layout = PageLayout(name="annex")
+    layout.addElement(PageLayoutProperties(pagewidth="297mm", pageheight="210mm", printorientation="landscape",
+                                           margin="12mm"))
+    doc.automaticstyles.addElement(layout)
+    doc.masterstyles.addElement(MasterPage(name="Standard", pagelayoutname=layout))
+    bold = Style(name="header", family="paragraph")
+    bold.addElement(TextProperties(fontweight="bold", fontsize="8pt"))
+    small = Style(name="cell", family="paragraph")
+    small.addElement(TextProperties(fontsize="8pt"))
+    doc.automaticstyles.addElement(bold)
+    doc.automaticstyles.addElement(small)
+    doc.meta.addElement(dc.Title(text=document["title"]))
+    doc.meta.addElement(dc.Language(text=document["lang"]))
+    doc.text.addElement(H(outlinelevel=1, text=document["title"]))
+    for line in (document["subtitle"], document["term_default"], document["term_note"], document["hint"]):
+        if line:
+            doc.text.addElement(P(text=line))
+    header = _header(document)
+    for number, theme in enumerate(document["themes"], start=1):
+        doc.text.addElement(H(outlinelevel=2, text=theme["name"]))
+        table = Table(name=f"theme{number}")
+        table.addElement(TableColumn(numbercolumnsrepeated=len(header)))
+        for style, cells in [(bold, header), *((small, r) for r in _table_rows(theme))]:
+            tr = TableRow()
+            for text in cells:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(stylename=style, text=text))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.text.addElement(table)
+    doc.text.addElement(P(text=document["list_source"]))
+    doc.text.addElement(P(text=_vintage_line(document)))
+    out = io.BytesIO()
+    doc.write(out)
     return out.getvalue()
 
 
@@ -96,5 +152,5 @@ def annex_csv(document: Mapping[str, Any]) -> bytes:
 
 
 def write_annex(document: Mapping[str, Any], fmt: str) -> bytes:
-    """The annex in `fmt` (pdf, docx or csv)."""
-    return {"pdf": annex_pdf, "docx": annex_docx, "csv": annex_csv}[fmt](document)
+    """The annex in `fmt` (pdf, docx, odt or csv)."""
+    return {"pdf": annex_pdf, "docx": annex_docx, "odt": annex_odt, "csv": annex_csv}[fmt](document)

@@ -54,6 +54,34 @@ def test_docx_holds_one_row_per_annex_indicator(kalajoki):
     assert missing.cells[1].text == t("reports.annex.not_available", "fi")
 
 
+def test_odt_holds_the_same_tables_as_the_docx(kalajoki):
+    """The OpenDocument annex, read back with odfpy: one body row per indicator, the same cells as
+    the DOCX row by row, landscape A4, the document's language in its metadata."""
+    from odf import opendocument, table, teletype
+    from odf.namespaces import DCNS, FONS
+    from odf.style import PageLayoutProperties
+
+    data, readout = kalajoki
+    document = annex_document(data, readout, (2009, 2012), "sv")
+    odt = opendocument.load(io.BytesIO(write_annex(document, "odt")))
+    tables = odt.getElementsByType(table.Table)
+    assert len(tables) == len(document["themes"])
+    odt_rows = [[teletype.extractText(c) for c in r.getElementsByType(table.TableCell)]
+                for tb in tables for r in tb.getElementsByType(table.TableRow)[1:]]
+    assert len(odt_rows) == len(load_annex_list().indicators)
+    docx = Document(io.BytesIO(write_annex(document, "docx")))
+    docx_rows = [[c.text for c in row.cells] for tb in docx.tables for row in tb.rows[1:]]
+    assert odt_rows == docx_rows
+    own = {p.year: p for p in readout.metric("unemployment_rate").own.points}
+    row = next(r for r in odt_rows if r[0].startswith(dict(next(
+        i for i in load_annex_list().indicators if i.metric == "unemployment_rate").title)["sv"]))
+    assert row[1] == value_text(own[2009], 1, "sv")
+    language = [e for e in odt.meta.childNodes if e.qname == (DCNS, "language")]
+    assert teletype.extractText(language[0]) == "sv"
+    layout = odt.automaticstyles.getElementsByType(PageLayoutProperties)
+    assert layout[0].getAttrNS(FONS, "page-width") == "297mm"
+
+
 def test_csv_and_pdf_have_every_indicator_and_say_what_is_missing(kalajoki):
     data, readout = kalajoki
     document = annex_document(data, readout, None, "en")
