@@ -34,6 +34,7 @@ from readout.formatting import format_number, format_period
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "refresh"))
+from conftest import shown  # noqa: E402
 from rf_releases import release, source_env, write_catalog  # noqa: E402
 from sources_server import SourceServer, start_source_server  # noqa: E402
 
@@ -119,7 +120,7 @@ def test_the_admin_button_refreshes_and_the_overview_shows_what_is_new(served: t
     at = _status_page("fi")
     assert not at.exception, [e.value for e in at.exception]
     # before the first load the StatFin draft reads a series the database does not have yet
-    assert [e.value for e in at.error if "population_monthly.yaml" in e.value], [e.value for e in at.error]
+    assert [e.value for e in at.error if "population_monthly.yaml" in shown(e.value)], [e.value for e in at.error]
     _refresh(at)
     _clean(at)  # now it has: the catalogue is read again and the draft joins it
     # the progress bar went through every stage and ended full, with the run's result below it

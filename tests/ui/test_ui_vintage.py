@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import shown
 from streamlit.testing.v1 import AppTest
 
 from kuntamittari.i18n import t
@@ -80,9 +81,9 @@ def test_overview_cards_carry_their_year_and_staleness(app_env: dict[str, str]) 
 
 def test_public_sentences_carry_their_year(app_env: dict[str, str]) -> None:
     at = run_page("pages/public_summary.py", "fi", area="208")
-    headline = [m.value for m in at.markdown if m.value.startswith("- Kalajoki:")]
+    headline = [shown(m.value) for m in at.markdown if shown(m.value).startswith("- Kalajoki:")]
     assert headline and "2006–2011" in headline[0]
-    lines = [line for m in at.markdown for line in m.value.splitlines() if "vertailualueella" in line]
+    lines = [line for m in at.markdown for line in shown(m.value).splitlines() if "vertailualueella" in line]
     assert lines and all(re.search(r"\((20\d\d): ", line) for line in lines), lines
     assert any(f"({NEWEST}: " in line for line in lines)
 
