@@ -1,0 +1,54 @@
+"""Kuntamittari's read-only HTTP API: `create_app()` for uvicorn (`kuntamittari serve-api`).
+
+A surface like the pages and the command line: it reads the same readout and metric layer, so
+a number has the same value, status and provenance in the API as on the public pages. It runs
+as its own stateless process against the configured database URL (SQLite file or
+PostgreSQL), so any number of replicas can serve behind a load balancer. See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api import problems
+from api.context import Warehouse
+from api.docs import docs_html
+from api.routes import PREFIX, router
+from kuntamittari.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Open data of Kuntamittari, the welfare-indicator service of Finnish municipalities.
+
+Public by default: approved metrics only, with the public pages' disclosure control (small
+counts and the figures they could be derived from are hidden, status `too_few`). Internal data
+needs `Authorization: Bearer <token>`. Formats by `?format=` or `Accept`: JSON, JSON-stat 2.0,
+CSV, Finnish-Excel CSV (`csv-fi`), Excel, Parquet and Frictionless Data Package. Errors are
+RFC 9457 problem documents naming the parameter. Every answer carries an ETag
+(`If-None-Match` gives 304 while the data is unchanged)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI app (uvicorn: `api.app:create_app` with `--factory`)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Kuntamittari API", version="1", description=DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
+        license_info={"name": "Data: the licence of each source (CC BY 4.0 for THL and Statistics Finland)"},
+    )
+    app.state.warehouse = Warehouse(settings)
+    problems.install(app)
+    app.include_router(router)
+
+    @app.get(f"{PREFIX}/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        return HTMLResponse(docs_html(app.openapi(), str(request.base_url).rstrip("/")))
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/docs")
+
+    return app
