@@ -8,6 +8,8 @@ import streamlit as st
 from readout.formatting import format_datetime
 from readout.localise import source_text
 from readout.sources import source_of_batch, sources_of_batches
+from readout.downloads import values_download
+from readout.provenance import sources_provenance
 from readout.tables import area_label_column, values_table
 from kuntamittari.i18n import pick, t
 from readout.formula import describe_formula
@@ -102,10 +104,15 @@ with guarded(ctx):
         render.vega(spec, lang, t("detail.chart_alt", lang, metric=name, area=ctx.area_name, first=first, last=last))
         if plot["flag"].any():
             st.caption(t("detail.flag_legend", lang))
-        table = values_table(shown[shown["value"].notna() | shown["status"].astype(str).isin(("insufficient", "incomplete"))], lang, metric.decimals, names=data.area_names(ctx.engine, ctx.db, lang),
-                             with_gender=breakdown == "gender", with_age=breakdown == "age_band")
+        rows = shown[shown["value"].notna() | shown["status"].astype(str).isin(("insufficient", "incomplete"))]
+        options = {"names": data.area_names(ctx.engine, ctx.db, lang), "with_gender": breakdown == "gender",
+                   "with_age": breakdown == "age_band"}
+        table = values_table(rows, lang, metric.decimals, **options)
         st.subheader(t("detail.table", lang))
         st.dataframe(table, hide_index=True, width="stretch")
-        render.downloads(table, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
-                         t("detail.download_excel", lang), key="detail_dl")
+        download, places = values_download(rows, lang, metric.decimals, **options)
+        render.downloads(download, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
+                         t("detail.download_excel", lang), key="detail_dl", decimals=places,
+                         provenance=sources_provenance(sources, rows, title=f"{name} – {ctx.area_name}",
+                                                       min_counts=(metric.min_count,)))
     ctx.attribution(sources)

@@ -174,3 +174,18 @@ def parquet_bytes(frame: pd.DataFrame, provenance: Provenance, decimals: Decimal
     buffer = io.BytesIO()
     pq.write_table(table.replace_schema_metadata(metadata), buffer)
     return buffer.getvalue()
+
+
+def values_download(frame: pd.DataFrame, lang: str, decimals: int, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The metric page's table (`readout.tables.values_table`) for download: the same rows and
+    columns, the value column as numbers (None where the table shows words). Returns the frame
+    and its numeric columns' decimals for `csv_human` / `excel_bytes`."""
+    from readout.build import point_from_row
+    from readout.tables import values_table
+
+    table = values_table(frame, lang, decimals, **options)
+    column = t("detail.col.value", lang)
+    if not frame.empty:
+        table[column] = pd.array([round_half_up(point_from_row(r).value, decimals) for r in frame.to_dict("records")],
+                                 dtype="Float64")
+    return table, {column: decimals}

@@ -7,7 +7,6 @@ program never has to parse a sentence. Hidden values are words, never numbers.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict
 from datetime import date, datetime
@@ -17,7 +16,9 @@ import pandas as pd
 
 from kuntamittari.i18n import t
 from readout.localise import LocalisedReadout, area_name, localise, pick_text, source_text, value_text
+from readout.downloads import csv_human
 from readout.model import AreaReadout
+from readout.provenance import Provenance, readout_provenance
 
 
 
@@ -60,12 +61,11 @@ def series_rows(readout: AreaReadout, lang: str) -> list[dict[str, str]]:
     return rows
 
 
-def csv_bytes(rows: list[dict[str, str]], lang: str) -> bytes:
-    """CSV as Finnish spreadsheets open it in fi/sv (';', UTF-8 with BOM); ',' in English. The
-    values are already formatted text, so nothing is re-rounded on the way."""
-    buffer = io.StringIO()
-    pd.DataFrame(rows).to_csv(buffer, index=False, sep=";" if lang in ("fi", "sv") else ",")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def csv_bytes(rows: list[dict[str, str]], lang: str, provenance: Provenance | None = None) -> bytes:
+    """CSV as Finnish spreadsheets open it in fi/sv (';', UTF-8 with BOM); ',' in English, headed
+    by the provenance block when given (`readout.downloads.csv_human`). The values are already
+    formatted text, so nothing is re-rounded on the way."""
+    return csv_human(pd.DataFrame(rows), lang, provenance)
 
 
 def _plain(value: Any) -> Any:
@@ -90,6 +90,7 @@ def readout_dict(readout: AreaReadout, lang: str) -> dict[str, Any]:
         "readout": _plain(asdict(readout)),
         "text": _plain(asdict(text)),
         "sources": [source_text(s, lang) for s in readout.sources],
+        "provenance": readout_provenance(readout).as_dict(),
     }
 
 

@@ -31,6 +31,7 @@ from readout.export import csv_bytes, readout_json, series_rows
 from readout.formatting import format_number
 from readout.localise import LocalisedReadout, MetricText, localise, pick_text
 from readout.model import AreaReadout, MetricReadout
+from readout.provenance import readout_provenance
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
 from ui import data
 from ui.frame import set_document_language
@@ -187,7 +188,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     if not print_mode:
         st.download_button(
             t("public.download_csv", lang),
-            data=csv_bytes(series_rows(readout, lang), lang),
+            data=csv_bytes(series_rows(readout, lang), lang, readout_provenance(readout, t("public.subtitle", lang, area=text.area_name))),
             file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.csv",
             mime="text/csv",
             key="public_csv",
