@@ -9,6 +9,9 @@ PostgreSQL), so any number of replicas can serve behind a load balancer. See doc
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,6 +21,7 @@ from api.context import Warehouse
 from api.docs import docs_html
 from api.routes import PREFIX, router
 from kuntamittari.settings import Settings, get_settings
+from metrics.disclosure_publication import publication_context
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +35,26 @@ RFC 9457 problem documents naming the parameter. Every answer carries an ETag
 (`If-None-Match` gives 304 while the data is unchanged)."""
 
 
+def _warm_up(house: Warehouse) -> None:
+    """Decide the publication's disclosure once before the first public answer needs it (a few
+    seconds of queries on a full database); a request arriving meanwhile waits for the same work."""
+    try:
+        publication_context(house.engine, house.catalog)
+    except Exception:  # noqa: BLE001 - the first request retries and reports
+        logger.exception("api: warming up the disclosure decisions failed")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, args=(app.state.warehouse,), name="api-warm-up", daemon=True).start()
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI app (uvicorn: `api.app:create_app` with `--factory`)."""
     settings = settings or get_settings()
     app = FastAPI(
-        title="Kuntamittari API", version="1", description=DESCRIPTION,
+        title="Kuntamittari API", version="1", description=DESCRIPTION, lifespan=_lifespan,
         openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None,
         license_info={"name": "Data: the licence of each source (CC BY 4.0 for THL and Statistics Finland)"},
     )
