@@ -124,6 +124,12 @@ def star_metrics(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def draft_id() -> str:
+    """The id of the draft metric in `star_metrics`."""
+    return DRAFT_ID
+
+
 @pytest.fixture(scope="module")
 def star_api(api_server: Callable[..., str], star_db: Engine, star_metrics: Path) -> str:
     return api_server(star_db.url.render_as_string(hide_password=False), star_metrics)
