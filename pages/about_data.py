@@ -14,6 +14,7 @@ import streamlit as st
 from kuntamittari.i18n import t
 from readout.about import build_about
 from readout.about_words import about_text, table_html
+from ui import render
 from ui.frame import page_frame
 from ui.public import PRINT_CSS
 
@@ -39,3 +40,4 @@ for section in text.sections:
         st.markdown(paragraph)
     if section.table is not None:
         st.html(table_html(section.table))
+render.page_link("pages/public_summary.py", t("about.back", lang), query_params={"lang": lang})

@@ -87,7 +87,7 @@ class Provenance:
             (t("downloads.label.retrieved", lang), format_date(self.retrieved, lang) if self.retrieved else "–"),
             (t("downloads.label.batches", lang), ", ".join(str(b) for b in self.batch_ids) or "–"),
             (t("downloads.label.disclosure", lang), self.disclosure(lang)),
-            (t("downloads.label.generated", lang), self.generated_at.isoformat()),
+            (t("downloads.label.generated", lang), format_date(self.generated_at, lang)),
         ]
         url = get_settings().public_base_url
         if url:

@@ -33,7 +33,7 @@ from readout.localise import LocalisedReadout, MetricText, localise, pick_text
 from readout.model import AreaReadout, MetricReadout
 from readout.provenance import readout_provenance
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
-from ui import data
+from ui import data, render
 from ui.frame import set_document_language
 
 logger = logging.getLogger(__name__)
@@ -262,3 +262,4 @@ def _render_sources(text: LocalisedReadout, lang: str) -> None:
     st.header(t("public.sources_heading", lang), anchor="sources")
     st.markdown("\n".join(f"- {line}" for line in text.sources) or t("readout.source.none", lang))
     st.markdown(t("public.computed_note", lang))
+    render.page_link("pages/about_data.py", t("about.link", lang), query_params={"lang": lang})
