@@ -24,7 +24,6 @@ from api.formats import EXTENSIONS, FORMATS, Answer, json_document, render_table
 from api.jsonstat import jsonstat_dataset
 from api.problems import Problem
 from kuntamittari.i18n import t
-from metrics import service
 from readout.provenance import frame_provenance
 
 PUBLIC_MAX_AGE = 300
@@ -71,13 +70,13 @@ def json_response(document: Any, media_type: str = "application/json") -> Respon
 
 def make_answer(house: Warehouse, table: pd.DataFrame, access: Access, lang: str, title: str) -> Answer:
     """The table with what every format needs (words, area names, provenance of its batches)."""
-    catalog = house.catalog
-    batches = service.load_batches(house.engine)
+    catalog, snapshot = house.catalog, house.snapshot()
+    batches = snapshot.batches
     audience = "internal" if access.internal else "public"
     min_counts = [int(catalog.get(m).min_count) for m in dict.fromkeys(table["metric_id"].astype(str))]
     provenance = frame_provenance(table, batches, audience=audience, title=title, min_counts=min_counts)
     used = batches[batches["batch_id"].isin(provenance.batch_ids)] if not batches.empty else batches
-    return Answer(table, catalog, service.list_areas(house.engine), provenance, lang, title, audience, used)
+    return Answer(table, catalog, snapshot.names, snapshot.types, provenance, lang, title, audience, used)
 
 
 def check_size(table: pd.DataFrame, limit: int) -> None:

@@ -90,7 +90,7 @@ def _text(value: Any) -> str | None:
 
 def area_entries(house: Warehouse, access: Access, area_type: str | None) -> list[dict[str, Any]]:
     """The area dimension (public: the areas public data has), one entry per area version."""
-    areas = service.list_areas(house.engine)
+    areas = house.snapshot().areas
     public = public_area_codes(areas)
     out = []
     for row in areas.to_dict("records"):

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from fastapi import Request
 from sqlalchemy import Engine
 
@@ -21,6 +22,7 @@ from accounts.tokens import role_for_token
 from accounts.users import has_role
 from api.problems import Problem
 from kuntamittari.settings import Settings, get_settings
+from metrics import service
 from metrics.catalog import Catalog, load_catalog
 from metrics.warehouse import open_database
 from readout.publication import data_version
@@ -47,6 +49,28 @@ class Access:
         return "public" if not self.internal else ("drafts" if self.drafts else "internal")
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What every answer of one data version shares: the area dimension with its names in each
+    language, and the load batches (read once per data version, not per request)."""
+
+    version: str
+    areas: pd.DataFrame  # metrics.service.list_areas
+    batches: pd.DataFrame  # metrics.service.load_batches
+    names: dict[str, dict[str, str]]  # lang -> area code -> official name
+    types: dict[str, str]  # area code -> area type
+
+
+def _snapshot(engine: Engine, version: str) -> Snapshot:
+    areas = service.list_areas(engine)
+    latest = areas.drop_duplicates("code", keep="last")
+    codes = latest["code"].astype(str).tolist()
+    names = {lang: {c: str(n if isinstance(n, str) and n else f) for c, n, f in
+                    zip(codes, latest[f"name_{lang}"], latest["name_fi"], strict=True)} for lang in ("fi", "sv", "en")}
+    types = dict(zip(codes, latest["area_type"].astype(str), strict=True))
+    return Snapshot(version, areas, service.load_batches(engine), names, types)
+
+
 class Warehouse:
     """The engine and the catalogue of this process (one per app)."""
 
@@ -58,6 +82,7 @@ class Warehouse:
         self._catalog: Catalog | None = None
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
+        self._snapshot: Snapshot | None = None
 
     def _fingerprint(self) -> tuple[int, int]:
         stamps = [p.stat().st_mtime_ns for p in self._directory.rglob("*.yaml")] if self._directory.is_dir() else []
@@ -79,6 +104,15 @@ class Warehouse:
 
     def version(self) -> str:
         return data_version(self.engine, self.catalog)
+
+    def snapshot(self) -> Snapshot:
+        """The current data version's shared data (rebuilt when a load or the catalogue changes it)."""
+        version = self.version()
+        current = self._snapshot
+        if current is None or current.version != version:
+            current = _snapshot(self.engine, version)
+            self._snapshot = current
+        return current
 
 
 def warehouse(request: Request) -> Warehouse:

@@ -83,7 +83,8 @@ class Answer:
 
     table: pd.DataFrame  # readout.publication.COLUMNS
     catalog: Catalog
-    areas: pd.DataFrame  # metrics.service.list_areas
+    names: dict[str, dict[str, str]]  # lang -> area code -> official name
+    types: dict[str, str]  # area code -> area type
     provenance: Provenance
     lang: str
     title: str
@@ -101,10 +102,7 @@ class Answer:
         return pick_text(value.as_dict(), lang or self.lang) if value is not None else ""
 
     def area_names(self, lang: str | None = None) -> dict[str, str]:
-        names = self.areas.drop_duplicates("code", keep="last")
-        column = f"name_{lang or self.lang}"
-        return {str(c): str(n if isinstance(n, str) and n else f) for c, n, f in
-                zip(names["code"], names[column], names["name_fi"], strict=True)}
+        return self.names[lang or self.lang]
 
     def values(self) -> list[float | None]:
         """Each row's value rounded half up to its metric's decimals (None when not shown)."""
@@ -197,8 +195,7 @@ def json_document(answer: Answer, links: Mapping[str, str]) -> dict[str, Any]:
                                              values, table["status"], table["basis"], table["batch_id"], strict=True)
     ]
     codes = list(dict.fromkeys(table["area_code"].astype(str)))
-    names = {lang: answer.area_names(lang) for lang in LANGS}
-    types = dict(zip(answer.areas["code"].astype(str), answer.areas["area_type"].astype(str), strict=True))
+    names, types = answer.names, answer.types
     return {
         "audience": answer.audience,
         "metrics": {m: {"name": answer.catalog.get(m).name.as_dict(), "unit": answer.catalog.get(m).unit.as_dict(),

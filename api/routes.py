@@ -20,7 +20,6 @@ from api.catalogue import area_entries, metric_entries, metric_entry
 from api.context import access, warehouse
 from api.formats import FORMATS, negotiate
 from api.problems import Problem
-from metrics import service
 from readout.publication import GENDERS, PublicationError, internal_table, public_table
 
 logger = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ def data(request: Request, metric: Many = None, area: Many = None,
     language = params.language(lang, request.headers.get("accept-language"))
     settings, catalog = house.settings, house.catalog
     metric_ids = params.metric_ids(metric, catalog, who, settings)
-    area_frame = service.list_areas(house.engine)
+    area_frame = house.snapshot().areas
     codes = params.area_codes(area, compare, house.engine, who, settings, area_frame)
     periods, latest = params.periods(period, house.engine, settings)
     genders = params.genders(gender, codes, who, area_frame)
@@ -131,7 +130,7 @@ def download(request: Request, metric_id: Annotated[str, Path(description="Metri
 
     def build() -> Response:
         if who.internal:
-            codes = list(dict.fromkeys(service.list_areas(house.engine)["code"].astype(str)))
+            codes = list(house.snapshot().types)
             table = internal_table(house.engine, house.catalog, [metric_id], codes, None, GENDERS)
         else:
             table = public_table(house.engine, house.catalog, [metric_id], None, None, GENDERS)

@@ -111,7 +111,7 @@ def _family_of(catalog: Catalog, metric_id: str) -> frozenset[str]:
     raise PublicationError("metric", f"metric '{metric_id}' is not public", metric_id)
 
 
-def _family_table(engine: Engine, catalog: Catalog, family: frozenset[str]) -> pd.DataFrame:
+def _family_table(engine: Engine, catalog: Catalog, family: frozenset[str]) -> tuple[pd.DataFrame, dict]:
     """Every public cell of one family, disclosed together with the publication's decisions."""
     key = (engine.url.render_as_string(hide_password=True), data_version(engine, catalog), family)
     with _lock:
@@ -125,21 +125,31 @@ def _family_table(engine: Engine, catalog: Catalog, family: frozenset[str]) -> p
     else:
         table = disclose_table(cells, catalog, context=publication_context(engine, catalog))
         table["gender"] = table["gender"].fillna("total").astype(str)
+        if "age_band" in table:
+            table = table[table["age_band"].fillna("all").astype(str) == "all"]
+    # Plain object columns and row positions per (metric, area): an answer picks its rows
+    # without scanning the whole family table.
+    table = table.reindex(columns=list(COLUMNS)).astype({c: object for c in ("metric_id", "area_code", "area_type",
+                                                                             "period", "gender", "status", "basis")})
+    table = table.reset_index(drop=True)
+    rows = {key: positions for key, positions in table.groupby(["metric_id", "area_code"], sort=False).indices.items()}
+    published = (table, rows)
     with _lock:
-        _tables[key] = table
-    return table
+        _tables[key] = published
+    return published
 
 
-def _select(table: pd.DataFrame, metric_ids: Sequence[str], areas: Sequence[str] | None,
+def _select(published: tuple[pd.DataFrame, dict], metric_ids: Sequence[str], areas: Sequence[str] | None,
             periods: Sequence[str] | None, genders: Sequence[str]) -> pd.DataFrame:
-    mask = table["metric_id"].isin(list(metric_ids)) & table["gender"].isin(list(genders))
-    if "age_band" in table:
-        mask &= table["age_band"].fillna("all").astype(str) == "all"
-    if areas is not None:
-        mask &= table["area_code"].astype(str).isin(list(areas))
+    table, rows = published
+    wanted = [k for k in rows if k[0] in set(metric_ids) and (areas is None or k[1] in set(areas))]
+    if not wanted:
+        return table.iloc[0:0]
+    picked = table.iloc[sorted(int(i) for k in wanted for i in rows[k])]
+    mask = picked["gender"].isin(list(genders))
     if periods is not None:
-        mask &= table["period"].astype(str).isin(list(periods))
-    return table[mask]
+        mask &= picked["period"].isin(list(periods))
+    return picked[mask]
 
 
 def public_table(engine: Engine, catalog: Catalog, metric_ids: Sequence[str], areas: Sequence[str] | None = None,
