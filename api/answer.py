@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
+from cachetools import LRUCache
 from fastapi import Request, Response
 
 from api.context import Access, Warehouse
@@ -27,6 +29,13 @@ from kuntamittari.i18n import t
 from readout.provenance import frame_provenance
 
 PUBLIC_MAX_AGE = 300
+#: Public answers kept in memory per process, by ETag: at most this many bytes in all, and no
+#: single answer larger than MAX_KEPT_BYTES.
+KEPT_BYTES = 64 * 1024 * 1024
+MAX_KEPT_BYTES = 8 * 1024 * 1024
+
+_lock = threading.Lock()
+_answers: LRUCache = LRUCache(maxsize=KEPT_BYTES, getsizeof=lambda entry: len(entry[0]) + 200)
 
 
 def etag_for(request: Request, access: Access, version: str, fmt: str, lang: str) -> str:
@@ -53,12 +62,25 @@ def caching_headers(access: Access, etag: str) -> dict[str, str]:
 
 def cached(request: Request, access: Access, version: str, fmt: str, lang: str,
            build: Callable[[], Response]) -> Response:
-    """304 when the client's ETag is current, else `build()` with ETag and cache headers."""
+    """304 when the client's ETag is current, else `build()` with ETag and cache headers.
+
+    Public answers are also kept by ETag (bounded by bytes): the same public question asked again
+    in this data version, by anyone, is answered from memory (bulk downloads above all)."""
     etag = etag_for(request, access, version, fmt, lang)
     headers = caching_headers(access, etag)
     if _matches(request, etag):
         return Response(status_code=304, headers=headers)
+    if not access.internal:
+        with _lock:
+            hit = _answers.get(etag)
+        if hit is not None:
+            body, media_type, extra = hit
+            return Response(body, media_type=media_type, headers={**extra, **headers})
     response = build()
+    if not access.internal and len(response.body) <= MAX_KEPT_BYTES:
+        extra = {k: v for k, v in response.headers.items() if k.lower() in ("content-disposition", "content-language")}
+        with _lock:
+            _answers[etag] = (bytes(response.body), response.media_type, extra)
     response.headers.update(headers)
     return response
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api import problems
@@ -59,6 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "Data: the licence of each source (CC BY 4.0 for THL and Statistics Finland)"},
     )
     app.state.warehouse = Warehouse(settings)
+    # Open data: any web page may read it (GET only; no cookies, so no credentials to protect).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"],
+                       allow_headers=["Authorization", "Accept", "Accept-Language", "If-None-Match"],
+                       expose_headers=["ETag", "Content-Disposition"])
     problems.install(app)
     app.include_router(router)
 

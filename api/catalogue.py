@@ -21,7 +21,7 @@ from metrics.model import AnyMetric
 from readout.publication import public_area_codes, public_metrics
 
 _lock = threading.Lock()
-_memo: LRUCache = LRUCache(maxsize=8)
+_memo: LRUCache = LRUCache(maxsize=32)
 
 
 def _texts(value: Any) -> dict[str, str] | None:
@@ -89,8 +89,20 @@ def _text(value: Any) -> str | None:
 
 
 def area_entries(house: Warehouse, access: Access, area_type: str | None) -> list[dict[str, Any]]:
-    """The area dimension (public: the areas public data has), one entry per area version."""
-    areas = house.snapshot().areas
+    """The area dimension (public: the areas public data has), one entry per area version
+    (memoised per data version)."""
+    snapshot = house.snapshot()
+    key = ("areas", snapshot.version, access.internal, area_type)
+    with _lock:
+        hit = _memo.get(key)
+    if hit is None:
+        hit = _area_entries(snapshot.areas, access, area_type)
+        with _lock:
+            _memo[key] = hit
+    return hit  # type: ignore[no-any-return]
+
+
+def _area_entries(areas: pd.DataFrame, access: Access, area_type: str | None) -> list[dict[str, Any]]:
     public = public_area_codes(areas)
     out = []
     for row in areas.to_dict("records"):

@@ -181,6 +181,8 @@ def test_etag_gives_304_until_the_request_changes(client: httpx.Client) -> None:
     first = client.get(url)
     etag = first.headers["etag"]
     assert etag.startswith('W/"') and "public" in first.headers["cache-control"]
+    cors = client.get(url, headers={"Origin": "https://data.kalajoki.fi"})
+    assert cors.headers["access-control-allow-origin"] == "*" and "etag" in cors.headers["access-control-expose-headers"].lower()
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert client.get(url + "&lang=sv").headers["etag"] != etag

@@ -171,3 +171,33 @@ def test_internal_values_and_drafts_need_a_token(client: httpx.Client, tokens: d
     assert [r["value"] for r in client.get("/api/v1/data", params=draft, headers=author).json()["data"]] == [4.0]
     assert draft_id in {m["id"] for m in client.get("/api/v1/metrics", headers=author).json()["metrics"]}
     assert "too_few" not in json.dumps(internal.json())
+
+
+@pytest.mark.postgres
+def test_the_same_answers_from_postgresql(api_server, pg_url: str, _pg_template: str, star_metrics,  # type: ignore[no-untyped-def]
+                                          client: httpx.Client) -> None:
+    """The API is the same process against PostgreSQL: the star there answers exactly as on SQLite."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from datamodel.engine import make_engine
+    from dc_star import fill_migration_star
+
+    name = f"t_api_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {_pg_template}"))
+    admin.dispose()
+    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    fill_migration_star(engine)
+    engine.dispose()
+    base = api_server(url, star_metrics)
+    query = {"metric": "in_migrants,gross_migration,net_migration_rate", "area": "766,MK21,SSS", "gender": "total"}
+    with httpx.Client(base_url=base, timeout=300) as pg:
+        on_pg = pg.get("/api/v1/data", params=query).json()
+        assert pg.get("/api/v1/health").json()["status"] == "ok"
+    on_sqlite = client.get("/api/v1/data", params=query).json()
+    assert on_pg["data"] == on_sqlite["data"] and len(on_pg["data"]) > 20
+    assert any(r["status"] == "too_few" and r["value"] is None for r in on_pg["data"])
