@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from accounts.tokens import role_for_token
 from accounts.users import has_role
 from api.problems import Problem
-from kuntamittari.settings import Settings, get_settings
+from kuntamittari.settings import Settings
 from metrics import service
 from metrics.catalog import Catalog, load_catalog
 from metrics.warehouse import open_database
@@ -133,7 +133,7 @@ def _bearer(request: Request) -> str | None:
 def access(request: Request, audience: str | None) -> Access:
     """The caller's access for this request: a valid token gives internal answers unless
     `audience=public` is asked; `audience=internal` without a token is refused (401)."""
-    settings: Settings = request.app.state.warehouse.settings if hasattr(request.app.state, "warehouse") else get_settings()
+    settings: Settings = request.app.state.warehouse.settings
     token = _bearer(request)
     role = role_for_token(token, settings.api_tokens) if token else None
     if token and role is None:

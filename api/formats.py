@@ -44,15 +44,15 @@ ACCEPT: dict[str, str] = {
 LANGS = ("fi", "sv", "en")
 
 
-def negotiate(fmt: str | None, accept: str | None, allowed: Sequence[str] = tuple(FORMATS)) -> str:
-    """The format to answer in: `?format=` wins, else the best acceptable media type, else JSON."""
+def negotiate(fmt: str | None, accept: str | None, allowed: Sequence[str] = tuple(FORMATS), default: str = "json") -> str:
+    """The format to answer in: `?format=` wins, else the best acceptable media type, else `default`."""
     if fmt:
         name = fmt.strip().lower()
         if name not in allowed:
             raise bad_parameter("format", fmt, f"unknown format '{fmt}'", allowed=list(allowed), kind="unknown-format")
         return name
     if not accept or not accept.strip():
-        return "json"
+        return default
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(accept.split(",")):
         media, *params = [p.strip() for p in part.split(";")]
@@ -68,7 +68,9 @@ def negotiate(fmt: str | None, accept: str | None, allowed: Sequence[str] = tupl
     for neg_quality, _pos, media in sorted(ranked):
         if -neg_quality <= 0:
             continue
-        if media in ("*/*", "application/*"):
+        if media == "*/*":
+            return default
+        if media == "application/*":
             return "json"
         if media in ACCEPT and ACCEPT[media] in allowed:
             return ACCEPT[media]

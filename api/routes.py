@@ -17,7 +17,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from api import params
 from api.answer import cached, check_size, json_response, make_answer, render, title_of
 from api.catalogue import area_entries, metric_entries, metric_entry
-from api.context import access, warehouse
+from api.context import Access, Warehouse, access, warehouse
 from api.formats import FORMATS, negotiate
 from api.problems import Problem
 from readout.publication import GENDERS, PublicationError, internal_table, public_table
@@ -25,7 +25,17 @@ from readout.publication import GENDERS, PublicationError, internal_table, publi
 logger = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-router = APIRouter(prefix=PREFIX)
+_PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object", "properties": {
+    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+    "instance": {"type": "string"}, "parameter": {"type": "string"}, "value": {}, "allowed": {"type": "array"}}}}}}
+router = APIRouter(prefix=PREFIX, responses={
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+    400: {"description": "A bad parameter (problem document naming it)", **_PROBLEM},
+    401: {"description": "A bearer token is needed or not valid", **_PROBLEM},
+    403: {"description": "The token's role may not read this", **_PROBLEM},
+    406: {"description": "No acceptable format", **_PROBLEM},
+    413: {"description": "The answer would be too large", **_PROBLEM},
+})
 
 Lang = Annotated[str | None, Query(description="fi, sv or en (default: Accept-Language, else fi)")]
 Format = Annotated[str | None, Query(description=f"One of {', '.join(FORMATS)} (overrides Accept)")]
@@ -111,7 +121,8 @@ def data(request: Request, metric: Many = None, area: Many = None,
     return cached(request, who, house.version(), fmt, language, build)
 
 
-def _table(house, who, metric_ids, codes, periods, genders) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _table(house: Warehouse, who: Access, metric_ids: list[str], codes: list[str], periods: list[str] | None,
+           genders: list[str]) -> pd.DataFrame:
     try:
         if who.internal:
             return internal_table(house.engine, house.catalog, metric_ids, codes, periods, genders)
@@ -125,7 +136,7 @@ def download(request: Request, metric_id: Annotated[str, Path(description="Metri
              lang: Lang = None, audience: Audience = None, accept: Annotated[str | None, Header()] = None) -> Response:
     house, who = warehouse(request), access(request, audience)
     params.check_metric(metric_id, house.catalog, who)
-    fmt = negotiate(format or (None if accept and "text/csv" not in accept and "*/*" not in accept else "csv"), accept)
+    fmt = negotiate(format, accept, default="csv")
     language = params.language(lang, request.headers.get("accept-language"))
 
     def build() -> Response:

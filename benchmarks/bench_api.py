@@ -9,7 +9,10 @@ For each database `kuntamittari serve-api` runs as its own process (one uvicorn 
 
 - the first answer of each call in a fresh server (the publication's disclosure decisions and
   the call's published table are computed once per data version, then memoised);
-- warm: median and 95th percentile latency of --repeat sequential calls, and requests/second;
+- warm: median and 95th percentile latency of --repeat sequential calls, and requests/second
+  (a public answer asked again in the same data version comes from the per-ETag memory);
+- new each time: the same calls for another municipality each time (computed from the
+  memoised published table, not from the answer memory);
 - concurrent: --clients threads calling the mix at once (requests/second of the whole server).
 
 Databases: the bundled Sotkanet 2013 data (35 metrics), and the national-scale synthetic
@@ -103,6 +106,7 @@ def measure(url: str, mix: dict[str, str], repeat: int, clients: int) -> None:
                 times.append(time.perf_counter() - start)
             print(f"{name:<36}{first:>9.2f}{statistics.median(times) * 1000:>11.1f}"
                   f"{_percentile(times, 0.95) * 1000:>9.1f}{len(times) / sum(times):>8.1f}{len(response.content):>10}")
+        distinct(http, mix, repeat)
         path = next(iter(mix.values()))
         times = []
         for _ in range(repeat):
@@ -112,6 +116,25 @@ def measure(url: str, mix: dict[str, str], repeat: int, clients: int) -> None:
         print(f"{'revalidation (If-None-Match: 304)':<36}{'':>9}{statistics.median(times) * 1000:>11.1f}"
               f"{_percentile(times, 0.95) * 1000:>9.1f}{len(times) / sum(times):>8.1f}{0:>10}")
     concurrent(url, list(mix.values())[:5], repeat, clients)
+
+
+def distinct(http: httpx.Client, mix: dict[str, str], repeat: int) -> None:
+    """Warm calls that are each a new question (another municipality each time), so none is
+    answered from the per-ETag memory: the cost of computing an answer from the published table."""
+    towns = [a["code"] for a in http.get("/api/v1/areas?type=kunta").json()["areas"]][: repeat + 10]
+    for name in ("one area + comparisons (json)", "5 metrics x 10 areas (csv)"):
+        template = mix[name]
+        times = []
+        for i in range(repeat):
+            if "area=208" in template:
+                path = template.replace("area=208", f"area={towns[i]}")
+            else:
+                path = template.replace(f"area={PILOTS}", "area=" + ",".join(towns[i:i + 10]))
+            start = time.perf_counter()
+            http.get(path).raise_for_status()
+            times.append(time.perf_counter() - start)
+        print(f"{name + ', new each time':<36}{'':>9}{statistics.median(times) * 1000:>11.1f}"
+              f"{_percentile(times, 0.95) * 1000:>9.1f}{len(times) / sum(times):>8.1f}")
 
 
 def concurrent(url: str, paths: list[str], repeat: int, clients: int) -> None:
