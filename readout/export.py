@@ -68,6 +68,11 @@ def csv_bytes(rows: list[dict[str, str]], lang: str, provenance: Provenance | No
     return csv_human(pd.DataFrame(rows), lang, provenance)
 
 
+def series_csv(readout: AreaReadout, lang: str, title: str = "") -> bytes:
+    """Every published figure of a readout as the human CSV, headed by its provenance block."""
+    return csv_bytes(series_rows(readout, lang), lang, readout_provenance(readout, title))
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()

@@ -27,13 +27,12 @@ from kuntamittari.i18n import t
 from metrics.catalog import Catalog
 from readout import rules
 from readout.build import PUBLIC_COMPARISONS, ReadoutError
-from readout.export import csv_bytes, readout_json, series_rows
+from readout.export import readout_json, series_csv
 from readout.formatting import format_number
 from readout.localise import LocalisedReadout, MetricText, localise, pick_text
 from readout.model import AreaReadout, MetricReadout
-from readout.provenance import readout_provenance
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
-from ui import data, render
+from ui import data
 from ui.frame import set_document_language
 
 logger = logging.getLogger(__name__)
@@ -188,7 +187,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     if not print_mode:
         st.download_button(
             t("public.download_csv", lang),
-            data=csv_bytes(series_rows(readout, lang), lang, readout_provenance(readout, t("public.subtitle", lang, area=text.area_name))),
+            data=series_csv(readout, lang, t("public.subtitle", lang, area=text.area_name)),
             file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.csv",
             mime="text/csv",
             key="public_csv",
@@ -262,4 +261,6 @@ def _render_sources(text: LocalisedReadout, lang: str) -> None:
     st.header(t("public.sources_heading", lang), anchor="sources")
     st.markdown("\n".join(f"- {line}" for line in text.sources) or t("readout.source.none", lang))
     st.markdown(t("public.computed_note", lang))
-    render.page_link("pages/about_data.py", t("about.link", lang), query_params={"lang": lang})
+    from ui.render import page_link  # the transparency page (the public app's menu is hidden)
+
+    page_link("pages/about_data.py", t("about.link", lang), query_params={"lang": lang})

@@ -22,8 +22,8 @@ from metrics.model import Selection
 from metrics.service import load_batches, query_metric
 from readout.build import build_public_readout
 from readout.downloads import parquet_bytes, round_half_up, values_download
-from readout.export import csv_bytes as readout_csv, readout_json, series_rows
-from readout.provenance import frame_provenance, readout_provenance
+from readout.export import readout_json, series_csv
+from readout.provenance import frame_provenance
 from ui.render import csv_bytes, excel_bytes
 
 
@@ -68,7 +68,8 @@ def test_metric_page_csv_parses_after_its_header_block(bundled_engine: Engine, f
 
 def test_public_summary_downloads_carry_attribution(bundled_engine: Engine) -> None:
     readout = build_public_readout(bundled_engine, load_catalog(), "208")
-    text = readout_csv(series_rows(readout, "sv"), "sv", readout_provenance(readout)).decode("utf-8-sig")
+    text = series_csv(readout, "sv", "Kalajoki").decode("utf-8-sig")  # the public summary's CSV button
+    assert text.startswith("# Material: Kalajoki\n")
     assert "# Källhänvisning: Källa: THL, Sotkanet. Bearbetning: Kuntamittari." in text
     assert "# Licens: CC BY 4.0" in text and "# Dataskydd: Offentligt material" in text
     data = json.loads(readout_json(readout, "en"))
