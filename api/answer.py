@@ -27,6 +27,7 @@ from api.jsonstat import jsonstat_dataset
 from api.problems import Problem
 from kuntamittari.i18n import t
 from readout.provenance import frame_provenance
+from readout.text import text_plain
 
 PUBLIC_MAX_AGE = 300
 #: Public answers kept in memory per process, by ETag: at most this many bytes in all, and no
@@ -132,6 +133,5 @@ def render(answer: Answer, fmt: str, href: str, links: Mapping[str, str], stem: 
 def title_of(answer_metrics: list[str], house: Warehouse, lang: str) -> str:
     catalog = house.catalog
     if len(answer_metrics) == 1:
-        name = catalog.get(answer_metrics[0]).name.as_dict()
-        return t("api.title_one", lang, metric=name.get(lang) or name["fi"])
+        return t("api.title_one", lang, metric=text_plain(catalog.get(answer_metrics[0]).name, lang))
     return t("api.title_many", lang, n=len(answer_metrics))

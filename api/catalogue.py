@@ -19,13 +19,15 @@ from api.context import Access, Warehouse
 from metrics import service
 from metrics.model import AnyMetric
 from readout.publication import public_area_codes, public_metrics
+from readout.text import plain_text
 
 _lock = threading.Lock()
 _memo: LRUCache = LRUCache(maxsize=32)
 
 
 def _texts(value: Any) -> dict[str, str] | None:
-    return None if value is None else {k: v for k, v in value.as_dict().items() if v}
+    """A catalogue text in fi/sv/en as plain words: markup written for the pages is never passed on."""
+    return None if value is None else {k: plain_text(v) for k, v in value.as_dict().items() if v}
 
 
 def _provenance(house: Warehouse, metric: AnyMetric) -> tuple[list[dict[str, Any]], str | None, str | None]:

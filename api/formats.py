@@ -21,8 +21,9 @@ from kuntamittari.i18n import t
 from metrics.catalog import Catalog
 from readout.build import point_from_row
 from readout.downloads import EXCEL_MIME, PARQUET_MIME, csv_human, csv_machine, excel_bytes, parquet_bytes, round_half_up
-from readout.localise import pick_text, status_text
+from readout.localise import status_text
 from readout.provenance import Provenance
+from readout.text import plain_text, text_plain
 
 FORMATS: dict[str, str] = {
     "json": "application/json",
@@ -101,7 +102,7 @@ class Answer:
 
     def metric_text(self, metric_id: str, field: str, lang: str | None = None) -> str:
         value = getattr(self.catalog.get(metric_id), field)
-        return pick_text(value.as_dict(), lang or self.lang) if value is not None else ""
+        return text_plain(value, lang or self.lang) if value is not None else ""
 
     def area_names(self, lang: str | None = None) -> dict[str, str]:
         return self.names[lang or self.lang]
@@ -200,10 +201,15 @@ def json_document(answer: Answer, links: Mapping[str, str]) -> dict[str, Any]:
     names, types = answer.names, answer.types
     return {
         "audience": answer.audience,
-        "metrics": {m: {"name": answer.catalog.get(m).name.as_dict(), "unit": answer.catalog.get(m).unit.as_dict(),
+        "metrics": {m: {"name": _plain_texts(answer.catalog.get(m).name), "unit": _plain_texts(answer.catalog.get(m).unit),
                         "decimals": answer.catalog.get(m).decimals} for m in answer.metric_ids()},
         "areas": {c: {"type": types.get(c), "name": {lang: names[lang].get(c, c) for lang in LANGS}} for c in codes},
         "data": rows,
         "provenance": answer.provenance.as_dict(),
         "links": dict(links),
     }
+
+
+def _plain_texts(value: Any) -> dict[str, str]:
+    """A catalogue text in every language as plain words (`readout.text.plain_text`)."""
+    return {} if value is None else {k: plain_text(v) for k, v in value.as_dict().items() if v}

@@ -27,7 +27,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from forecasting.base import ForecastError, ForecastSettings
-from forecasting.service import forecast_series, settings_for_metric
+from forecasting.metric_adapter import settings_for_metric
+from forecasting.service import forecast_series
 from kuntamittari.settings import get_settings
 from readout.build import value_standing  # the readout's one rule for bands and targets
 from metrics.catalog import Catalog

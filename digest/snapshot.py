@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import Engine
 
-from forecasting.service import published_history
+from forecasting.metric_adapter import published_history
 from metrics.catalog import Catalog
 from metrics.model import Selection
 from metrics.service import list_areas, query_metric

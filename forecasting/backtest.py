@@ -1,12 +1,15 @@
 """Rolling-origin backtests: would the model have been right in the years we already know?
 
-For each of the last `folds` origins the models are fitted on the history up to the origin and
-asked for the next `horizon` observed periods (1 year for yearly data, 12 months for monthly),
-exactly as a user would have used them then. Errors are summarised per model as MAE (in the
-metric's unit) and MAPE (per cent of the actual value; periods with an actual of zero are left
-out of MAPE, and MAPE is None when none remain). `wins` counts the folds in which one model was
-closer than another, which is what the page says in plain words ("Prophet was closer than
-'same as last year' in 3 of 5 test years").
+Each fold is an origin: the models are fitted on the history up to one of the last `folds`
+observed points (never fewer than `min_train` points) and asked for every observed period up to
+`horizon` periods ahead (5 years by default), exactly as a user would have used them then. With
+21 yearly points and 10 folds that is 10 fits per model and 40 (origin, year) pairs.
+
+Errors are summarised per model as MAE (in the metric's unit) and MAPE (per cent of the actual
+value; periods with an actual of zero are left out of MAPE, and MAPE is None when none remain),
+with the number of folds and of scored points. `fold_mae` gives each fold's mean error, which
+`choice.py` uses to tell a real difference between models from fold-to-fold noise, and the
+errors by horizon are what `calibration.py` turns into the shown interval.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.base import ForecastError, Forecaster, prepare_history
+from forecasting.base import ForecastError, Forecaster, ordinals, prepare_history
 
 logger = logging.getLogger(__name__)
 
 ModelFactory = Callable[[], Forecaster]
+#: (training history, periods to predict) -> forecast frame by model name
+Predictor = Callable[[pd.DataFrame, Sequence[str]], Mapping[str, pd.DataFrame]]
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,11 @@ class FoldError:
     fold: int
     origin: str  # last period in the training data
     period: str
+    horizon: int  # periods from the origin to `period` (1 = the next period)
     actual: float
     predicted: float
+    lower: float | None = None  # the model's own interval (None when it gave none)
+    upper: float | None = None
 
     @property
     def error(self) -> float:
@@ -50,9 +58,11 @@ class ModelScore:
     mae: float
     mape: float | None
     folds: int
+    points: int = 0  # scored (origin, period) pairs
 
     def to_dict(self) -> dict[str, object]:
-        return {"model": self.model, "mae": _round(self.mae), "mape": _round(self.mape), "folds": self.folds}
+        return {"model": self.model, "mae": _round(self.mae), "mape": _round(self.mape), "folds": self.folds,
+                "points": self.points}
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -73,26 +83,18 @@ class BacktestResult:
         """The score of `model`, or None if it never produced a prediction."""
         return next((s for s in self.scores if s.model == model), None)
 
+    def errors_of(self, model: str) -> list[FoldError]:
+        """One model's fold errors, in fold order."""
+        return [e for e in self.errors if e.model == model]
+
     def fold_mae(self, model: str) -> dict[int, float]:
-        """Mean absolute error per fold for one model."""
+        """Mean absolute error per fold for one model (over the fold's horizons)."""
         out: dict[int, list[float]] = {}
         for e in self.errors:
             if e.model == model:
                 out.setdefault(e.fold, []).append(abs(e.error))
         return {fold: float(np.mean(v)) for fold, v in out.items()}
 
-    def wins(self, model: str, against: str = "naive") -> tuple[int, int]:
-        """(folds where `model` was strictly closer than `against`, folds where both predicted)."""
-        a, b = self.fold_mae(model), self.fold_mae(against)
-        common = sorted(set(a) & set(b))
-        return sum(1 for f in common if a[f] < b[f]), len(common)
-
-    def beats(self, model: str, against: str = "naive") -> bool | None:
-        """Whether `model` has a lower MAE than `against` (None when either has no score)."""
-        sa, sb = self.score(model), self.score(against)
-        if sa is None or sb is None or sa.folds == 0 or sb.folds == 0:
-            return None
-        return sa.mae < sb.mae
 
     @property
     def n_folds(self) -> int:
@@ -103,68 +105,92 @@ class BacktestResult:
         return [s.to_dict() for s in self.scores]
 
 
-def fold_sizes(n_points: int, folds: int, horizon: int = 1, min_train: int = 5) -> list[int]:
-    """Training-set sizes of the folds, oldest first: the last folds*horizon points are tested."""
-    if horizon < 1:
-        raise ForecastError("backtest horizon must be at least 1")
-    sizes = [n_points - horizon * (folds - i) for i in range(folds)]
-    return [k for k in sizes if k >= min_train]
+def fold_sizes(n_points: int, folds: int, min_train: int = 5) -> list[int]:
+    """Training-set sizes of the folds, oldest first: an origin at each of the last `folds`
+    observed points that has at least `min_train` points up to it and one after it."""
+    return [k for k in range(max(min_train, n_points - folds), n_points)]
 
 
-def rolling_origin(
-    history: pd.DataFrame,
-    factories: Mapping[str, ModelFactory],
-    *,
-    folds: int = 5,
-    horizon: int = 1,
-    min_train: int = 5,
-) -> BacktestResult:
-    """Backtest every model in `factories` on the same rolling origins of `history`.
+def factories_predictor(factories: Mapping[str, ModelFactory]) -> Predictor:
+    """A predictor from plain model factories (a model that cannot be fitted is left out)."""
 
-    A model that cannot be fitted on a fold (too few points) is skipped for that fold only, so
-    a short series still gets the folds it can support. With fewer than `min_train + horizon`
-    points there are no folds and every score has `folds=0`.
+    def predict(train: pd.DataFrame, periods: Sequence[str]) -> dict[str, pd.DataFrame]:
+        out = {}
+        for name, make in factories.items():
+            try:
+                out[name] = make().fit(train).predict(periods)
+            except ForecastError as exc:
+                logger.debug("backtest: %s skipped: %s", name, exc)
+        return out
+
+    return predict
+
+
+def rolling_origin(history: pd.DataFrame, models: Mapping[str, ModelFactory] | Predictor, *, folds: int = 10,
+                   horizon: int = 5, min_train: int = 5, names: Sequence[str] | None = None,
+                   prepared: bool = False) -> BacktestResult:
+    """Backtest every model on the same rolling origins of `history`.
+
+    `models` is either {name: factory} or a predictor (`models.predict_models` bound to the
+    settings; then `names` gives the score order). A model that cannot be fitted on a fold is
+    skipped for that fold only. With fewer than `min_train + 1` points there are no folds and
+    every score has `folds=0`. `prepared=True` skips `prepare_history` (the caller already ran it).
 
     The same as `summarise(backtest_fold(...) for each fold)`: the service runs the folds as
     separate parallel tasks and puts them together with `summarise`.
     """
-    clean = prepare_history(history)
+    if horizon < 1:
+        raise ForecastError("backtest horizon must be at least 1")
+    if isinstance(models, Mapping):
+        names = list(models)
+        predictor = factories_predictor(models)
+    else:
+        predictor = models
+    clean = history if prepared else prepare_history(history)
+    axis = ordinals(clean)
     errors: list[FoldError] = []
-    for fold, size in enumerate(fold_sizes(len(clean), folds, horizon, min_train)):
-        errors.extend(backtest_fold(clean, factories, fold, size, horizon))
-    return summarise(errors, list(factories), horizon)
+    for fold, size in enumerate(fold_sizes(len(clean), folds, min_train)):
+        errors.extend(backtest_fold(clean, predictor, fold, size, horizon, axis=axis))
+    return summarise(errors, list(names or []), horizon)
 
 
-def backtest_fold(clean: pd.DataFrame, factories: Mapping[str, ModelFactory], fold: int, size: int,
-                  horizon: int = 1) -> list[FoldError]:
+def backtest_fold(clean: pd.DataFrame, predictor: Predictor, fold: int, size: int, horizon: int = 5, *,
+                  axis: np.ndarray | None = None) -> list[FoldError]:
     """One fold: every model fitted on the first `size` rows of a prepared history and asked for
-    the next `horizon` observed periods (errors in model order)."""
+    the observed periods up to `horizon` periods after the origin (errors in model order).
+    `axis` is `ordinals(clean)` when the caller already has it."""
     periods = clean["period"].tolist()
     values = clean["value"].to_numpy(dtype="float64")
-    train = clean.iloc[:size]
-    test_periods = periods[size: size + horizon]
-    test_values = values[size: size + horizon]
+    axis = ordinals(clean) if axis is None else axis
+    steps = axis[size:] - axis[size - 1]
+    test = [i for i, step in enumerate(steps.tolist(), start=size) if step <= horizon]
+    if not test:
+        return []
+    test_periods = [periods[i] for i in test]
     errors: list[FoldError] = []
-    for name, factory in factories.items():
-        try:
-            predicted = factory().fit(train).predict(test_periods)["yhat"].to_numpy()
-        except ForecastError as exc:
-            logger.debug("backtest: %s skipped on fold %d: %s", name, fold, exc)
-            continue
-        for period, actual, pred in zip(test_periods, test_values, predicted, strict=True):
-            errors.append(FoldError(name, fold, periods[size - 1], period, float(actual), float(pred)))
+    for name, frame in predictor(clean.iloc[:size], test_periods).items():
+        predicted = frame["yhat"].to_numpy(dtype="float64")
+        lower, upper = frame["lower"].to_numpy(dtype="float64"), frame["upper"].to_numpy(dtype="float64")
+        for j, i in enumerate(test):
+            errors.append(FoldError(name, fold, periods[size - 1], periods[i], int(steps[i - size]),
+                                    float(values[i]), float(predicted[j]), _finite(lower[j]), _finite(upper[j])))
     return errors
 
 
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
 def summarise(errors: Sequence[FoldError], models: Sequence[str], horizon: int) -> BacktestResult:
-    """Scores per model (in `models` order) from fold errors given in fold order."""
-    scores = tuple(_score(name, [e for e in errors if e.model == name]) for name in models)
+    """Scores per model (in `models` order, then any other model seen) from fold errors."""
+    order = list(models) + [m for m in dict.fromkeys(e.model for e in errors) if m not in models]
+    scores = tuple(_score(name, [e for e in errors if e.model == name]) for name in order)
     return BacktestResult(tuple(errors), scores, horizon)
 
 
 def _score(model: str, errors: list[FoldError]) -> ModelScore:
     if not errors:
-        return ModelScore(model, float("nan"), None, 0)
+        return ModelScore(model, float("nan"), None, 0, 0)
     abs_err = np.array([abs(e.error) for e in errors])
     pct = [abs(e.error) / abs(e.actual) * 100 for e in errors if e.actual != 0]
     return ModelScore(
@@ -172,4 +198,5 @@ def _score(model: str, errors: list[FoldError]) -> ModelScore:
         mae=float(abs_err.mean()),
         mape=float(np.mean(pct)) if pct else None,
         folds=len({e.fold for e in errors}),
+        points=len(errors),
     )

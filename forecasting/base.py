@@ -15,6 +15,7 @@ drift baselines, backtests and scenarios all do their arithmetic on the same axi
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -31,6 +32,8 @@ FORECAST_COLUMNS: tuple[str, ...] = ("period", "yhat", "lower", "upper", "model"
 HISTORY_COLUMNS: tuple[str, ...] = ("period", "value")
 
 Grain = Literal["year", "quarter", "month"]
+#: The models every forecast fits, in the order tables list them (see `models.py`).
+DEFAULT_MODELS: tuple[str, ...] = ("ets", "theta", "combination", "prophet", "drift", "naive")
 PERIODS_PER_YEAR: dict[str, int] = {"year": 1, "quarter": 4, "month": 12}
 _PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:(?P<kind>[QM])(?P<sub>\d{1,2}))?$")
 
@@ -55,8 +58,11 @@ class NotEnoughDataError(ForecastError):
 # Periods
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_period(code: str) -> tuple[Grain, int, int]:
-    """`'2011'` -> ('year', 2011, 1); `'2011Q3'` -> ('quarter', 2011, 3); `'2011M07'` -> ('month', 2011, 7)."""
+    """`'2011'` -> ('year', 2011, 1); `'2011Q3'` -> ('quarter', 2011, 3); `'2011M07'` -> ('month', 2011, 7).
+
+    Memoised: every fit, backtest fold and calibration parses the same few dozen codes."""
     match = _PERIOD_RE.match(str(code).strip())
     if not match:
         raise PeriodError(f"period {code!r} is not YYYY, YYYYQn or YYYYMmm")
@@ -220,8 +226,17 @@ class ForecastSettings:
     Defaults suit short municipal series (10-25 yearly points): no seasonality for yearly data,
     few changepoints with a modest prior (see docs/forecasting.md for the backtest that chose
     them), an 80 % interval, a fixed seed so the same input gives the same output.
-    `bounds` (floor, cap) switches Prophet to logistic growth and clips every model's output,
-    for rates that live in 0-100 %.
+
+    `bounds` (floor, cap) is the metric's range (`metric_adapter.bounds_for_metric`): every
+    model's output and interval is clipped to it; `cap` may be infinite (a count or a rate has
+    a floor of 0 but no ceiling). A finite range (a share in 0-100 %) also switches Prophet to
+    logistic growth.
+
+    The backtest refits every model at each of the last `backtest_folds` observed points (each
+    fold an origin with at least `min_train` points before it) and scores it up to
+    `backtest_years` ahead; `calibration_level` is the quantile of the backtest's scaled errors
+    that sets the shown interval's half-width (see `calibration.py` for why it is above the
+    nominal `interval_width`).
     """
 
     interval_width: float = 0.8
@@ -232,19 +247,28 @@ class ForecastSettings:
     seed: int = 20131
     uncertainty_samples: int = 300
     algorithm: Literal["auto", "Newton", "LBFGS", "BFGS"] = "auto"
-    backtest_folds: int = 5
-    min_train: int = 5
-    models: tuple[str, ...] = field(default=("prophet", "naive", "drift"))
+    backtest_folds: int = 10
+    backtest_years: int = 5
+    min_train: int = 6
+    calibration_level: float = 0.875
+    models: tuple[str, ...] = field(default=DEFAULT_MODELS)
 
     def __post_init__(self) -> None:
         if not 0 < self.interval_width < 1:
             raise ForecastError(f"interval_width must be between 0 and 1, got {self.interval_width}")
+        if not 0 < self.calibration_level < 1:
+            raise ForecastError(f"calibration_level must be between 0 and 1, got {self.calibration_level}")
         if self.changepoint_prior_scale <= 0:
             raise ForecastError("changepoint_prior_scale must be positive")
         if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
             raise ForecastError(f"bounds must be (floor, cap) with floor < cap, got {self.bounds}")
-        if self.backtest_folds < 0 or self.min_train < 2:
-            raise ForecastError("backtest_folds must be >= 0 and min_train >= 2")
+        if self.backtest_folds < 0 or self.min_train < 2 or self.backtest_years < 1:
+            raise ForecastError("backtest_folds must be >= 0, backtest_years >= 1 and min_train >= 2")
+
+    @property
+    def logistic(self) -> bool:
+        """Whether Prophet uses logistic growth: only for a range with a finite floor and cap."""
+        return self.bounds is not None and all(math.isfinite(b) for b in self.bounds)
 
     @property
     def z(self) -> float:

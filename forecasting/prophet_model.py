@@ -121,7 +121,7 @@ _OBJECT_STRINGS = False
 def use_object_strings() -> bool:
     """Let Prophet's own frames use plain object strings instead of pandas 3's pyarrow-backed ones.
 
-    Only for worker processes (`service._process_worker_init`): the pandas option is
+    Only for worker processes (`pool.process_worker_init`): the pandas option is
     process-wide, so in the app process (where threads share it) it is never touched. Prophet
     builds dozens of small frames per fit and every column look-up converts their arrow-backed
     column index to objects; without that, the Python side of a fit is about a quarter faster
@@ -170,7 +170,7 @@ def prophet_params(settings: ForecastSettings, grain: Grain, n_points: int) -> d
     seasonal = per_year > 1 and n_points > 2 * per_year  # Prophet wants more than 730 days
     n_changepoints = max(0, min(settings.max_changepoints, int(n_points * settings.changepoint_range) - 1))
     return {
-        "growth": "logistic" if settings.bounds is not None else "linear",
+        "growth": "logistic" if settings.logistic else "linear",
         "yearly_seasonality": seasonal,
         "weekly_seasonality": False,
         "daily_seasonality": False,
@@ -218,7 +218,7 @@ class ProphetForecaster:
         """Prophet's input frame (ds, floor and cap when bounded, y when given), built in one
         call: adding columns one by one cost ~1 ms per fit."""
         columns: dict[str, Any] = {"ds": [period_timestamp(p) for p in periods]}
-        if self.settings.bounds is not None:
+        if self.settings.logistic and self.settings.bounds is not None:
             columns["floor"] = np.full(len(periods), float(self.settings.bounds[0]))
             columns["cap"] = np.full(len(periods), float(self.settings.bounds[1]))
         if y is not None:
@@ -232,7 +232,7 @@ class ProphetForecaster:
         periods = clean["period"].tolist()
         self._grain = grain_of(periods)
         y = clean["value"].to_numpy()
-        if self.settings.bounds is not None:
+        if self.settings.logistic and self.settings.bounds is not None:
             floor, cap = self.settings.bounds
             if (y < floor).any() or (y > cap).any():
                 raise ForecastError(f"prophet: values must lie between {floor} and {cap} for bounded growth")

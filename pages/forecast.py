@@ -1,20 +1,26 @@
 """Ennusteet ja skenaariot / Prognoser och scenarier / Forecasts and scenarios.
 
 Thin: widgets, the metric's values through the cached `ui.data.metric_frame`, then
-`forecasting.service.forecast_frame` (which drops suppressed values, fits Prophet and the
-baselines, backtests, builds the scenarios, and caches the fits by content), then display.
+`forecasting.metric_adapter.forecast_frame` (which drops suppressed values, fits every model,
+backtests them, calibrates their bands, recommends one, builds the scenarios, and caches the fits
+by content), then display.
+
+Drawn progressively: the first municipality's forecast is drawn from the models' fits alone
+(a fraction of a second), then the backtests of every municipality run with a progress bar and
+the chart is redrawn as each one comes in, with calibrated bands and the recommended model.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
+import time
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from forecasting.base import period_timestamp
-from forecasting.explain import explain, fmt_number, model_label
 from forecasting.scenarios import (
     BaselineScenario,
     DriverScenario,
@@ -23,41 +29,61 @@ from forecasting.scenarios import (
     TrendChangeScenario,
     suggested_drivers,
 )
-from forecasting.service import MIN_POINTS, MetricForecast, ScenarioOutcome, forecast_frame
-from kuntamittari.i18n import pick, t
+from forecasting.horizon import DEFAULT_YEARS_AHEAD, default_until, is_long, until_choices
+from forecasting.metric_adapter import forecast_frame, last_year
+from forecasting.results import ScenarioOutcome, SeriesForecast
+from forecasting.service import MIN_POINTS
+from kuntamittari.i18n import t
+from readout.forecast import explain, fmt_number, model_label
+from readout.text import escape_markdown, text_plain
 from readout.provenance import frame_provenance
 from ui import data, render
 from charts.specs import AXIS
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_metric_vintage
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_UNTIL = 2030
 MAX_AREAS = 10
 NO_DRIVER = "-"
 
+started = time.perf_counter()  # the request: this run of the page script
 ctx = page_frame("forecast")
 lang = ctx.lang
 st.title(t("forecasting.page.title", lang))
 st.caption(t("forecasting.page.intro", lang))
 
-metrics = sorted(ctx.catalog.approved() or ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
+metrics = sorted(ctx.catalog.approved() or ctx.catalog.metrics.values(), key=lambda m: text_plain(m.name, lang).lower())
 metric = ctx.choose_metric(metrics, t("forecasting.page.metric", lang))
 if metric is None:
     st.info(t("forecasting.page.no_metrics", lang))
     st.stop()
 by_id = {m.id: m for m in metrics}
 metric_id = metric.id
-name = pick(metric.name.as_dict(), lang)
-unit = pick(metric.unit.as_dict(), lang)
+name = text_plain(metric.name, lang)
+unit = text_plain(metric.unit, lang)
+with guarded(ctx):
+    draw_metric_vintage(ctx, metric_id)  # the year the history is about, the sources' dates, stale notice
 
 munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
 codes = sorted(munis["code"], key=lambda c: ctx.area_label(c))
 left, right = st.columns([3, 1])
 chosen = left.multiselect(t("forecasting.page.areas", lang), codes, default=[ctx.area] if ctx.area in codes else [],
                           format_func=lambda c: f"{ctx.area_label(c)} ({c})", max_selections=MAX_AREAS, key="fc_areas")
-until = int(right.selectbox(t("forecasting.page.until", lang), list(range(2012, 2041)),
-                            index=list(range(2012, 2041)).index(DEFAULT_UNTIL), key="fc_until"))
+frame = pd.DataFrame({"area_code": [], "period": [], "value": []})
+with guarded(ctx):
+    if chosen:
+        frame = data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id, tuple(chosen))
+# the horizon fits the data: 5 years past the last observation by default, chosen by the year
+last_observed = last_year(frame) or datetime.date.today().year - 1
+choices = until_choices(last_observed)
+if st.session_state.get("fc_until") not in choices:
+    st.session_state.pop("fc_until", None)  # another metric ends in another year
+until = int(right.selectbox(t("forecasting.page.until", lang), choices,
+                            index=choices.index(default_until(last_observed)), key="fc_until"))
+all_models = right.checkbox(t("forecasting.page.all_models", lang), key="fc_all_models")
+if is_long(until, last_observed):
+    st.warning(t("forecasting.page.until_long", lang, years=DEFAULT_YEARS_AHEAD, last=last_observed))
 
 scenarios: list[Scenario] = [BaselineScenario()]
 with st.expander(t("forecasting.page.scenarios", lang), expanded=True):
@@ -76,7 +102,7 @@ with st.expander(t("forecasting.page.scenarios", lang), expanded=True):
     with c3:
         drivers = suggested_drivers(metric_id, list(by_id))
         driver = st.selectbox(t("forecasting.page.driver_metric", lang), [NO_DRIVER, *drivers], key="fc_driver",
-                              format_func=lambda i: "–" if i == NO_DRIVER else pick(by_id[i].name.as_dict(), lang))
+                              format_func=lambda i: "–" if i == NO_DRIVER else text_plain(by_id[i].name, lang))
         if driver != NO_DRIVER:
             change = st.number_input(t("forecasting.page.driver_amount", lang), value=1.0, step=0.5, key="fc_dr_amount")
             year = st.number_input(t("forecasting.page.from_year", lang), 2012, 2040, 2015, key="fc_dr_year")
@@ -100,15 +126,15 @@ def scenario_label(outcome: ScenarioOutcome) -> str:
         per_year = t("forecasting.page.per_year", lang)
         return f"{label} {fmt_number(p['per_year'], d, lang, signed=True)}{per_year} ({p['from_year']}–)"
     if outcome.kind == "driver":
-        driver_name = pick(by_id[p["driver"]].name.as_dict(), lang) if p["driver"] in by_id else p["driver"]
+        driver_name = text_plain(by_id[p["driver"]].name, lang) if p["driver"] in by_id else p["driver"]
         return f"{label}: {driver_name} {fmt_number(p['amount'], 1, lang, signed=True)} ({p['from_year']}–)"
     return label
 
 
-def chart(result: MetricForecast) -> alt.LayerChart:
+def chart(areas: list[SeriesForecast]) -> alt.LayerChart:
     """History, forecast with its interval, and scenarios; colour = municipality, dash = series."""
     rows = []
-    for a in result.areas:
+    for a in areas:
         label = ctx.area_label(a.area_code)
         for p, v in zip(a.history["period"], a.history["value"], strict=True):
             rows.append((label, t("forecasting.page.history", lang), p, v, None, None))
@@ -117,6 +143,10 @@ def chart(result: MetricForecast) -> alt.LayerChart:
                          a.history["value"].iloc[-1], None, None))
         for r in a.forecast.itertuples(index=False):
             rows.append((label, t("forecasting.page.forecast", lang), r.period, r.yhat, r.lower, r.upper))
+        for m in (a.models if all_models else ()):  # the other models' lines, without their bands
+            if m.name != a.model:
+                rows.extend((label, model_label(m.name, lang), r.period, r.yhat, None, None)
+                            for r in m.forecast.itertuples(index=False))
         outcomes = {o.key: o for o in a.outcomes}
         for r in a.scenarios.itertuples(index=False):
             outcome = outcomes.get(r.scenario)
@@ -142,22 +172,59 @@ def chart(result: MetricForecast) -> alt.LayerChart:
     return (band + lines).configure_axis(labelColor=AXIS, titleColor=AXIS).configure_legend(labelColor=AXIS, titleColor=AXIS)
 
 
+def draw(areas: list[SeriesForecast], slot: st.delta_generator.DeltaGenerator, draw_no: int) -> None:
+    """(Re)draw the chart in its slot: each draw has its own key (one element per key and run)."""
+    with slot.container():
+        render.altair(chart(areas), lang, t("forecasting.page.chart_alt", lang, metric=name, until=until),
+                      key=f"fc_chart_{draw_no}")
+        if any(a.pending for a in areas):
+            st.caption(t("forecasting.page.provisional", lang))
+
+
+def backtest_table(areas: tuple[SeriesForecast, ...]) -> pd.DataFrame:
+    """Per area and model: MAE, MAPE, folds, and how many held-out values the band held."""
+    rows = []
+    for a in areas:
+        for m in a.models:
+            score, cal = m.score, m.calibration
+            rows.append({
+                t("forecasting.page.col_area", lang): ctx.area_label(a.area_code),
+                t("forecasting.page.col_model", lang): model_label(m.name, lang),
+                t("forecasting.page.col_mae", lang): fmt_number(score.mae if score and score.folds else None, 2, lang),
+                t("forecasting.page.col_mape", lang): fmt_number(score.mape if score and score.folds else None, 1, lang),
+                t("forecasting.page.col_coverage", lang): f"{cal.hits}/{cal.checked}" if cal and cal.checked else "–",
+                t("forecasting.page.col_folds", lang): score.folds if score else 0,
+                t("forecasting.page.col_shown", lang): t("forecasting.page.shown_mark", lang) if m.name == a.model else "",
+            })
+    return pd.DataFrame(rows)
+
+
 with guarded(ctx):
-    frame = data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id, tuple(chosen))
     driver_frames = {s.driver: data.metric_frame(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, s.driver, tuple(chosen))
                      for s in scenarios if isinstance(s, DriverScenario)}
-    bar = st.progress(0.0, text=t("forecasting.page.fitting", lang, done=0, total=len(chosen)))
+    common = dict(scenarios=tuple(scenarios), with_target=with_target, driver_frames=driver_frames,
+                  driver_min_counts={d: by_id[d].min_count for d in driver_frames})
+    chart_slot, status_slot = st.empty(), st.empty()
+    drawn: dict[str, SeriesForecast] = {}
+    first = forecast_frame(frame, metric, chosen[:1], until, with_backtest=False, **common)
+    if first.areas:
+        drawn[first.areas[0].area_code] = first.areas[0]
+        draw(list(drawn.values()), chart_slot, 0)
+        logger.info("forecast page: first area drawn %.3f s after the request", time.perf_counter() - started)
+    bar = status_slot.progress(0.0, text=t("forecasting.page.checking", lang, done=0, total=len(chosen)))
 
     def on_progress(done: int, total: int, area: str) -> None:
-        bar.progress(done / max(total, 1), text=t("forecasting.page.fitting", lang, done=done, total=total))
+        bar.progress(done / max(total, 1), text=t("forecasting.page.checking", lang, done=done, total=total))
+
+    def on_result(area_result: SeriesForecast) -> None:
+        drawn[area_result.area_code] = area_result
+        draw([drawn[c] for c in chosen if c in drawn], chart_slot, len(drawn) + 1)
 
     try:
-        result = forecast_frame(frame, metric, chosen, until, scenarios=tuple(scenarios), with_target=with_target,
-                                driver_frames=driver_frames,
-                                driver_min_counts={d: by_id[d].min_count for d in driver_frames},
-                                progress=on_progress)
+        result = forecast_frame(frame, metric, chosen, until, progress=on_progress, on_result=on_result, **common)
     finally:
-        bar.empty()
+        status_slot.empty()
+    logger.info("forecast page: all areas checked %.3f s after the request", time.perf_counter() - started)
     for code, reason in result.failures.items():
         # The library's reason is a technical English sentence: log it, tell the reader in their language.
         logger.info("forecast of %s for %s failed: %s", metric_id, code, reason)
@@ -165,22 +232,15 @@ with guarded(ctx):
         key = "forecasting.page.failed_too_few" if published < MIN_POINTS else "forecasting.page.failed_other"
         st.warning(t(key, lang, area=ctx.area_label(code), min=MIN_POINTS))
     if not result.areas:
+        chart_slot.empty()
         st.stop()
-
-    render.altair(chart(result), lang, t("forecasting.page.chart_alt", lang, metric=name, until=until), key="fc_chart")
+    draw(list(result.areas), chart_slot, len(chosen) + 2)
     ctx.attribution()
 
     st.subheader(t("forecasting.page.backtest_title", lang))
-    st.caption(t("forecasting.page.backtest_caption", lang))
-    backtest = pd.DataFrame([
-        {t("forecasting.page.col_area", lang): ctx.area_label(a.area_code),
-         t("forecasting.page.col_model", lang): model_label(s.model, lang),
-         t("forecasting.page.col_mae", lang): fmt_number(s.mae, 2, lang),
-         t("forecasting.page.col_mape", lang): fmt_number(s.mape, 1, lang),
-         t("forecasting.page.col_folds", lang): s.folds}
-        for a in result.areas for s in a.backtest.scores
-    ])
-    st.dataframe(backtest, hide_index=True, width="stretch")
+    folds = max((a.backtest.n_folds for a in result.areas if a.backtest is not None), default=0)
+    st.caption(t("forecasting.page.backtest_caption", lang, folds=folds, years=result.areas[0].settings.backtest_years))
+    st.dataframe(backtest_table(result.areas), hide_index=True, width="stretch")
 
     st.subheader(t("forecasting.page.scenario_table", lang))
     table = pd.DataFrame([
@@ -195,12 +255,12 @@ with guarded(ctx):
     st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader(t("forecasting.page.explanation", lang))
-    driver_names = {d: pick(by_id[d].name.as_dict(), lang).lower() for d in driver_frames}
+    driver_names = {d: text_plain(by_id[d].name, lang).lower() for d in driver_frames}
     for a in result.areas:
         if len(result.areas) > 1:
-            st.markdown(f"**{ctx.area_label(a.area_code)}**")
+            st.markdown(f"**{escape_markdown(ctx.area_label(a.area_code))}**")
         for paragraph in explain(a, lang, unit=unit, decimals=metric.decimals, driver_names=driver_names):
-            st.markdown(paragraph)
+            st.markdown(escape_markdown(paragraph))
 
     download = result.to_frame()
     st.download_button(t("forecasting.page.download", lang), render.csv_bytes(download, lang, frame_provenance(

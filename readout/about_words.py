@@ -1,6 +1,8 @@
 """The transparency page in words (fi/sv/en): sections of headings, paragraphs and tables.
 
-`about_text(model, lang)` turns `readout.about.AboutModel` into plain strings and table cells;
+`about_text(model, lang)` turns `readout.about.AboutModel` into Markdown paragraphs (the
+translations' bold lead-ins; every value put into them, such as a metric name, an owner or an
+address, escaped by `readout.text.escape_markdown`) and plain table cells;
 `table_html` writes a table as accessible HTML (caption, `th scope`), the same markup as the
 public summary's tables. No Streamlit: the page and a static site draw the same `AboutText`.
 """
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from kuntamittari.i18n import t
 from readout.about import AboutModel, SourceInfo
 from readout.formatting import format_date, format_percent
-from readout.localise import pick_text
+from readout.text import escape_markdown, text_plain
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class AboutText:
 
 
 def _source_row(source: SourceInfo, lang: str) -> tuple[str, ...]:
-    examples = "; ".join(pick_text(title, lang) for title in source.titles)
+    examples = "; ".join(text_plain(title, lang) for title in source.titles)
     more = source.series - len(source.titles)
     contains = t("about.sources.contains", lang, n=source.series, examples=examples) \
         + (" " + t("about.sources.more", lang, n=more) if more > 0 else "")
@@ -67,7 +69,7 @@ def _sources(model: AboutModel, lang: str) -> Section:
 def _metrics(model: AboutModel, lang: str, names: dict[str, str]) -> Section:
     columns = tuple(t(f"about.metrics.col.{c}", lang) for c in ("metric", "theme", "use", "source"))
     rows = tuple(
-        (pick_text(m.name, lang), t(f"metrics.theme.{m.theme}", lang), pick_text(m.use, lang),
+        (text_plain(m.name, lang), t(f"metrics.theme.{m.theme}", lang), text_plain(m.use, lang),
          ", ".join(names.get(s, s) for s in m.sources) or "–")
         for m in model.metrics
     )
@@ -78,8 +80,8 @@ def _metrics(model: AboutModel, lang: str, names: dict[str, str]) -> Section:
 def _algorithms(model: AboutModel, lang: str) -> Section:
     counts = sorted(c for c in model.min_counts if c > 0)
     threshold = ", ".join(str(c) for c in counts) if counts else str(model.default_min_count)
-    names = {m.metric_id: pick_text(m.name, lang) for m in model.metrics}
-    overrides = "; ".join(f"{names.get(m, m)} {format_percent(c, lang)}" for m, c in model.coverage_overrides)
+    names = {m.metric_id: text_plain(m.name, lang) for m in model.metrics}
+    overrides = escape_markdown("; ".join(f"{names.get(m, m)} {format_percent(c, lang)}" for m, c in model.coverage_overrides))
     paragraphs = [
         t("about.algorithms.disclosure", lang, n=threshold),
         t("about.algorithms.aggregation", lang, coverage=format_percent(model.min_coverage, lang),
@@ -98,14 +100,14 @@ def _algorithms(model: AboutModel, lang: str) -> Section:
 
 
 def _contact(model: AboutModel, lang: str) -> Section:
-    who = model.maintainer or t("about.contact.maintainer_unset", lang)
+    who = escape_markdown(model.maintainer) if model.maintainer else t("about.contact.maintainer_unset", lang)
     paragraphs = [t("about.contact.maintainer", lang, who=who)]
     if model.owners:
-        paragraphs.append(t("about.contact.owners", lang, owners=", ".join(model.owners)))
+        paragraphs.append(t("about.contact.owners", lang, owners=escape_markdown(", ".join(model.owners))))
     if model.feedback_url:
-        paragraphs.append(t("about.contact.feedback_url", lang, url=model.feedback_url))
+        paragraphs.append(t("about.contact.feedback_url", lang, url=escape_markdown(model.feedback_url)))
     if model.feedback_email:
-        paragraphs.append(t("about.contact.feedback_email", lang, email=model.feedback_email))
+        paragraphs.append(t("about.contact.feedback_email", lang, email=escape_markdown(model.feedback_email)))
     if not (model.feedback_url or model.feedback_email):
         paragraphs.append(t("about.contact.feedback_unset", lang))
     return Section("contact", t("about.contact.heading", lang), tuple(paragraphs))

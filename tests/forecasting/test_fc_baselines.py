@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.backtest import backtest_fold, fold_sizes, rolling_origin, summarise
+from forecasting.backtest import backtest_fold, factories_predictor, fold_sizes, rolling_origin, summarise
 from forecasting.base import ForecastSettings
 from forecasting.naive import DriftForecaster, NaiveForecaster, SeasonalNaiveForecaster
 
@@ -55,33 +55,49 @@ def test_seasonal_naive_repeats_last_year_for_months() -> None:
 def test_fold_sizes() -> None:
     assert fold_sizes(10, 5) == [5, 6, 7, 8, 9]
     assert fold_sizes(7, 5, min_train=4) == [4, 5, 6]
-    assert fold_sizes(36, 2, horizon=12, min_train=5) == [12, 24]
+    assert fold_sizes(21, 10, min_train=6) == list(range(11, 21))
+    assert fold_sizes(8, 10, min_train=6) == [6, 7]
+
+
+def test_backtest_scores_every_year_up_to_the_horizon() -> None:
+    """Each origin is asked for the observed years up to `horizon` ahead: on a straight line
+    naive is h * 0.5 off h years ahead, and the last origins have fewer years left to score."""
+    result = rolling_origin(LINE, {"naive": NaiveForecaster}, folds=3, horizon=2)
+    errors = result.errors_of("naive")
+    assert [(e.origin, e.period, e.horizon) for e in errors] == [
+        ("2007", "2008", 1), ("2007", "2009", 2), ("2008", "2009", 1), ("2008", "2010", 2), ("2009", "2010", 1)]
+    assert [round(-e.error, 9) for e in errors] == [0.5, 1.0, 0.5, 1.0, 0.5]
+    assert result.score("naive").folds == 3 and result.score("naive").points == 5
+    assert result.fold_mae("naive") == {0: pytest.approx(0.75), 1: pytest.approx(0.75), 2: pytest.approx(0.5)}
 
 
 def test_backtest_straight_line() -> None:
-    result = rolling_origin(LINE, {"naive": NaiveForecaster, "drift": DriftForecaster}, folds=5)
+    result = rolling_origin(LINE, {"naive": NaiveForecaster, "drift": DriftForecaster}, folds=5, horizon=1)
     naive, drift = result.score("naive"), result.score("drift")
     assert (naive.folds, drift.folds) == (5, 5)
     assert naive.mae == pytest.approx(0.5)  # always one step (0.5) behind
     actuals = [10 + 0.5 * i for i in range(5, 10)]
     assert naive.mape == pytest.approx(float(np.mean([0.5 / a * 100 for a in actuals])))
     assert drift.mae == pytest.approx(0.0, abs=1e-12)
-    assert result.wins("drift", "naive") == (5, 5)
-    assert result.beats("drift", "naive") is True
+    drift_folds, naive_folds = result.fold_mae("drift"), result.fold_mae("naive")
+    assert sorted(drift_folds) == sorted(naive_folds) and len(drift_folds) == 5
+    assert all(drift_folds[f] < naive_folds[f] for f in drift_folds)  # drift is closer in every fold
 
 
 def test_backtest_step() -> None:
-    result = rolling_origin(STEP, {"naive": NaiveForecaster, "drift": DriftForecaster}, folds=5)
+    result = rolling_origin(STEP, {"naive": NaiveForecaster, "drift": DriftForecaster}, folds=5, horizon=1)
     # test years 2006..2010, actual 10, 15, 15, 15, 15
     # naive predicts 10, 10, 15, 15, 15 -> errors 0, 5, 0, 0, 0
     assert result.score("naive").mae == pytest.approx(1.0)
     assert result.score("naive").mape == pytest.approx(5 / 15 * 100 / 5)
     # drift: slope (last - first) / (n - 1): errors 0, 5, 5/6, 5/7, 5/8
     assert result.score("drift").mae == pytest.approx((5 + 5 / 6 + 5 / 7 + 5 / 8) / 5)
-    assert result.wins("naive", "drift") == (3, 5)
-    assert result.wins("drift", "naive") == (0, 5)
+    naive_folds, drift_folds = result.fold_mae("naive"), result.fold_mae("drift")
+    assert [naive_folds[f] for f in sorted(naive_folds)] == pytest.approx([0, 5, 0, 0, 0])
+    assert [drift_folds[f] for f in sorted(drift_folds)] == pytest.approx([0, 5, 5 / 6, 5 / 7, 5 / 8])
     assert [e.period for e in result.errors if e.model == "naive"] == ["2006", "2007", "2008", "2009", "2010"]
-    assert result.to_records()[0] == {"model": "naive", "mae": 1.0, "mape": pytest.approx(6.666667), "folds": 5}
+    assert result.to_records()[0] == {"model": "naive", "mae": 1.0, "mape": pytest.approx(6.666667), "folds": 5,
+                                      "points": 5}
 
 
 def test_backtest_too_short_has_no_folds_and_zero_actuals_skip_mape() -> None:
@@ -94,7 +110,8 @@ def test_backtest_too_short_has_no_folds_and_zero_actuals_skip_mape() -> None:
 def test_backtest_folds_one_by_one_equal_rolling_origin() -> None:
     """The service runs each fold as its own parallel task and puts them together with summarise."""
     factories = {"naive": NaiveForecaster, "drift": DriftForecaster}
-    whole = rolling_origin(STEP, factories, folds=5)
+    whole = rolling_origin(STEP, factories, folds=5, horizon=3)
     clean = STEP.reset_index(drop=True)
-    parts = [e for fold, size in enumerate(fold_sizes(len(clean), 5)) for e in backtest_fold(clean, factories, fold, size)]
-    assert summarise(parts, list(factories), 1) == whole
+    predictor = factories_predictor(factories)
+    parts = [e for fold, size in enumerate(fold_sizes(len(clean), 5)) for e in backtest_fold(clean, predictor, fold, size, 3)]
+    assert summarise(parts, list(factories), 3) == whole

@@ -1,8 +1,10 @@
-"""Command-line commands of the `forecasting` package (registered on the main `kuntamittari` app).
+"""`kuntamittari forecast`: the forecasting layer from the command line (registered on the main app).
 
-`kuntamittari forecast METRIC_ID --area CODE [--area CODE ...] --until YEAR [--json]` prints what
-the forecast page shows: history, forecast with its interval, the backtest against the naive
-baselines, the scenarios and the plain-language explanation. Exit codes: 0 ok, 1 no forecast
+`kuntamittari forecast METRIC_ID --area CODE [--area CODE ...] [--until YEAR] [--json]` prints what
+the forecast page shows: history, the recommended model's forecast with its calibrated interval,
+every model's backtest errors and measured coverage, the scenarios and the plain-language
+explanation. `--until` defaults to 5 years past the last observed year; a longer horizon is
+allowed with a warning that the interval is wide. Exit codes: 0 ok, 1 no forecast
 could be made (data), 2 usage or configuration error (unknown metric or area, bad file).
 """
 
@@ -19,8 +21,9 @@ import typer
 
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
-from kuntamittari.i18n import normalise_language, pick, t
+from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
+from readout.text import text_plain
 
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,8 +51,10 @@ def _guard(func: F) -> F:
         except (ForecastError, MetricsError, DataModelError) as exc:
             _err(f"error: {exc}")
             raise typer.Exit(1) from None
-        except OSError as exc:
-            _err(f"error: {getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+        except Exception as exc:  # noqa: BLE001 - a fault (database, disk): one line, details in the debug log
+            from datamodel.faults import one_line
+
+            _err(f"error: {one_line(exc, get_settings().default_language)}")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -71,7 +76,7 @@ def _engine(url: str | None) -> Any:
 
 
 def _fmt(value: Any, decimals: int, lang: str) -> str:
-    from forecasting.explain import fmt_number
+    from readout.forecast import fmt_number
 
     return fmt_number(value, decimals, lang)
 
@@ -80,18 +85,23 @@ def _fmt(value: Any, decimals: int, lang: str) -> str:
 def forecast(
     metric_id: Annotated[str, typer.Argument(help="Metric id, e.g. unemployment_rate.")],
     area: Annotated[list[str], typer.Option("--area", "-a", help="Area code (repeat for several), e.g. 208.")],
-    until: Annotated[int, typer.Option("--until", min=1900, max=2100, help="Last year of the forecast.")] = 2030,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: per area history, forecast, backtest, scenarios.")] = False,
+    until: Annotated[int | None, typer.Option("--until", min=1900, max=2100,
+                                              help="Last year of the forecast (default: 5 years past the data).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: per area and model the forecast, calibrated "
+                                                          "interval, measured coverage, backtest errors and folds.")] = False,
     scenarios_file: Annotated[Path | None, typer.Option("--scenarios", help="YAML list of scenarios (see docs/forecasting.md).")] = None,
     target: Annotated[bool, typer.Option("--target/--no-target", help="Add the metric's target path.")] = True,
     lang: Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")] = None,
     metrics_dir: Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")] = None,
 ) -> None:
-    """Forecast a metric for one or more areas, with baselines, backtest and scenarios."""
-    from forecasting.explain import explain
-    from forecasting.service import forecast_metric
+    """Forecast a metric for one or more areas: every model, backtest, calibrated intervals, scenarios."""
+    from readout.forecast import explain
+    from forecasting.horizon import DEFAULT_YEARS_AHEAD, default_until, is_long
+    from forecasting.metric_adapter import forecast_frame, last_year
     from metrics.catalog import load_catalog
+    from metrics.model import Selection
+    from metrics.service import query_metric
 
     language = normalise_language(lang or get_settings().default_language)
     scenarios: tuple[Scenario, ...] = (BaselineScenario(),)
@@ -100,10 +110,19 @@ def forecast(
     engine = _engine(db)
     catalog = load_catalog(metrics_dir, None)
     metric = catalog.get(metric_id)
-    result = forecast_metric(engine, catalog, metric_id, area, until, scenarios=scenarios, with_target=target,
-                             executor="auto")
-    unit = pick(metric.unit.as_dict(), language)
-    driver_names = {s.driver: pick(catalog.get(s.driver).name.as_dict(), language)
+    frame = query_metric(engine, catalog, metric_id, Selection(areas=tuple(area)))
+    drivers = sorted({s.driver for s in scenarios if s.kind == "driver"})
+    driver_frames = {d: query_metric(engine, catalog, d, Selection(areas=tuple(area))) for d in drivers}
+    last = last_year(frame)
+    if until is None:
+        until = default_until(last) if last is not None else default_until(2000)
+    elif last is not None and is_long(until, last):
+        _err(t("forecasting.page.until_long", language, years=DEFAULT_YEARS_AHEAD, last=last))
+    result = forecast_frame(frame, metric, area, until, scenarios=scenarios, with_target=target, executor="auto",
+                            driver_frames=driver_frames,
+                            driver_min_counts={d: int(catalog.get(d).min_count) for d in drivers})
+    unit = text_plain(metric.unit, language)
+    driver_names = {s.driver: text_plain(catalog.get(s.driver).name, language)
                     for s in scenarios if s.kind == "driver" and s.driver in catalog.metrics}
     explanations = {a.area_code: explain(a, language, unit=unit, decimals=metric.decimals, driver_names=driver_names)
                     for a in result.areas}
@@ -121,10 +140,10 @@ def forecast(
 
 
 def _print_text(result: Any, explanations: dict[str, list[str]], metric: Any, lang: str) -> None:
-    from forecasting.explain import model_label
+    from readout.forecast import model_label
 
     d = metric.decimals
-    typer.echo(f"{pick(metric.name.as_dict(), lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
+    typer.echo(f"{text_plain(metric.name, lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
     for a in result.areas:
         typer.echo("")
         typer.echo(f"== {a.area_code}")
@@ -134,9 +153,13 @@ def _print_text(result: Any, explanations: dict[str, list[str]], metric: Any, la
         for r in a.forecast.itertuples(index=False):
             typer.echo(f"  {r.period}  {_fmt(r.yhat, d, lang):>8}  [{_fmt(r.lower, d, lang)} – {_fmt(r.upper, d, lang)}]")
         typer.echo(f"{t('forecasting.page.backtest_title', lang)}:")
-        for s in a.backtest.scores:
-            typer.echo(f"  {model_label(s.model, lang):<40} MAE {_fmt(s.mae, 2, lang):>6}  MAPE {_fmt(s.mape, 1, lang):>6} %  "
-                       f"({s.folds})")
+        for m in a.models:
+            s, cal = m.score, m.calibration
+            inside = f"{cal.hits}/{cal.checked}" if cal and cal.checked else "–"
+            mark = "*" if m.name == a.model else " "
+            typer.echo(f" {mark}{model_label(m.name, lang):<40} MAE {_fmt(s.mae if s and s.folds else None, 2, lang):>6}  "
+                       f"MAPE {_fmt(s.mape if s and s.folds else None, 1, lang):>6} %  "
+                       f"{t('forecasting.page.col_folds', lang)} {s.folds if s else 0}  80 %: {inside}")
         for o in a.outcomes:
             if o.kind != "baseline" and o.error is None:
                 typer.echo(f"  {t('forecasting.scenario.' + o.kind, lang)} [{o.key}]: {o.end_period} {_fmt(o.end_value, d, lang)}")

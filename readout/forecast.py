@@ -2,9 +2,15 @@
 
 A participant in a municipal workshop should be able to read what the model says and how much to
 trust it without knowing what Prophet is: which way the forecast goes and how fast, how wide the
-interval is at the end, whether the model beat "same as last year" when tested on past years,
-what each scenario changes, and the caveats (few points, gaps, breaks, suppressed values).
-Every sentence is a message in `locales/<lang>/forecasting.yaml`, filled with formatted numbers.
+interval is at the end and how often such a band held in past years, which model the backtest
+recommends (or that the models are equally good, and when "same as last year" is as good), what
+each scenario changes, and the caveats (few points, gaps, breaks, suppressed values, a horizon
+longer than the backtest checked, partial or withheld values with the readout's status words).
+Every sentence is a template in `locales/<lang>/forecasting.yaml`, filled with numbers from
+`readout.formatting`.
+
+The words live in the readout like every other sentence about a number; the readout reads the
+forecasting layer's result types (`forecasting.results`), never the other way round.
 """
 
 from __future__ import annotations
@@ -13,10 +19,13 @@ import logging
 import math
 from typing import Any
 
-from forecasting.base import PERIODS_PER_YEAR, parse_period, period_ordinal
-from forecasting.service import ScenarioOutcome, SeriesForecast
-from readout.formatting import format_number, format_period
+from forecasting.base import PERIODS_PER_YEAR, parse_period, period_ordinal, period_year
+from forecasting.horizon import is_long
+from forecasting.results import HistoryNote, ScenarioOutcome, SeriesForecast
 from kuntamittari.i18n import normalise_language, t
+from readout.formatting import format_number, format_period
+from readout.localise import status_text
+from readout.model import Point
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +40,11 @@ def fmt_number(value: float | None, decimals: int = 1, lang: str = "fi", *, sign
 def model_label(model: str, lang: str) -> str:
     """The reader's name of a model ('same as last year' for naive)."""
     return t(f"forecasting.model.{model}", lang)
+
+
+def _capitalised(text: str) -> str:
+    """A label that starts a sentence ("the Theta method forecasts" -> "The Theta method ...")."""
+    return text[:1].upper() + text[1:]
 
 
 def _per_year_change(start_period: str, start: float, end_period: str, end: float) -> float:
@@ -66,15 +80,16 @@ def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimal
         per_year = _per_year_change(last_p, last_v, end_p, end_v)
         flat = abs(end_v - last_v) < max(0.5 * 10 ** (-decimals), 0.01 * abs(last_v))
         key = "flat" if flat else ("up" if end_v > last_v else "down")
-        out.append(t(f"forecasting.explain.trend_{key}", lang, model=model_label(result.model, lang),
+        out.append(t(f"forecasting.explain.trend_{key}", lang, model=_capitalised(model_label(result.model, lang)),
                      start=nu(last_v), start_period=format_period(last_p, lang), end=nu(end_v),
                      end_period=format_period(end_p, lang),
                      per_year=nu(per_year, signed=True, change=True)))
         lower, upper = float(fc["lower"].iloc[-1]), float(fc["upper"].iloc[-1])
         if math.isfinite(lower) and math.isfinite(upper):
             out.append(t("forecasting.explain.interval", lang, level=round(result.settings.interval_width * 100),
-                         period=format_period(end_p, lang), lower=nu(lower), upper=nu(upper), width=nu(upper - lower, change=True)))
-    out.append(_backtest_text(result, lang, nu))
+                         period=format_period(end_p, lang), lower=nu(lower), upper=nu(upper), width=nu(upper - lower, change=True))
+                       + " " + coverage_text(result, lang))
+    out.append(_choice_text(result, lang, nu))
     for outcome in result.outcomes:
         text = _scenario_text(outcome, result, lang, nu, driver_names or {})
         if text:
@@ -83,18 +98,37 @@ def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimal
     return out
 
 
-def _backtest_text(result: SeriesForecast, lang: str, nu: Any) -> str:
+def coverage_text(result: SeriesForecast, lang: str) -> str:
+    """How often a band built this way held in past years, or why it was not checked."""
+    if result.pending:
+        return t("forecasting.explain.coverage_pending", lang)
+    calibration = result.shown.calibration
+    if calibration is None or not calibration.calibrated or not calibration.checked:
+        return t("forecasting.explain.coverage_unchecked", lang)
+    return t("forecasting.explain.coverage", lang, inside=calibration.hits, checked=calibration.checked)
+
+
+def _choice_text(result: SeriesForecast, lang: str, nu: Any) -> str:
+    """Which model the backtest recommends, or that the models are equally good."""
+    if result.pending:
+        return t("forecasting.explain.recommend_pending", lang, model=model_label(result.model, lang))
     bt = result.backtest
-    naive = bt.score("naive")
-    model = bt.score(result.model)
-    if naive is None or model is None or naive.folds == 0 or model.folds == 0 or result.model == "naive":
+    choice = result.recommendation
+    best = bt.score(choice.shown) if bt is not None else None
+    if bt is None or best is None or best.folds == 0 or choice.folds == 0:
         return t("forecasting.explain.backtest_none", lang)
-    wins, folds = bt.wins(result.model, "naive")
-    text = t("forecasting.explain.backtest", lang, model=model_label(result.model, lang), wins=wins, folds=folds,
-             naive=model_label("naive", lang), mae=nu(model.mae, change=True), mae_naive=nu(naive.mae, change=True))
-    verdict = "backtest_better" if bt.beats(result.model, "naive") else "backtest_worse"
-    return text + " " + t(f"forecasting.explain.{verdict}", lang, model=model_label(result.model, lang),
-                          naive=model_label("naive", lang))
+    if choice.clear:
+        others = sorted((s for s in bt.scores if s.model != choice.shown and s.folds), key=lambda s: s.mae)
+        runner = others[0] if others else best
+        text = t("forecasting.explain.recommend_clear", lang, model=model_label(choice.shown, lang), folds=choice.folds,
+                 mae=nu(best.mae, change=True), mae_next=nu(runner.mae, change=True), next=model_label(runner.model, lang))
+    else:
+        names = [model_label(m, lang) for m in choice.equally_good]
+        text = t("forecasting.explain.recommend_tie", lang, folds=choice.folds, models=", ".join(names),
+                 model=model_label(choice.shown, lang), mae=nu(best.mae, change=True))
+    if choice.naive_as_good:
+        text += " " + t("forecasting.explain.naive_as_good", lang, naive=_capitalised(model_label("naive", lang)))
+    return text
 
 
 def _scenario_text(o: ScenarioOutcome, result: SeriesForecast, lang: str, nu: Any,
@@ -125,9 +159,22 @@ def _scenario_text(o: ScenarioOutcome, result: SeriesForecast, lang: str, nu: An
     return None
 
 
+def _noted_value(note: HistoryNote, lang: str) -> str:
+    """'2011: partial, coverage 97 %': the period with the readout's own status words."""
+    point = Point(period=note.period, year=period_year(note.period), value=None, status=note.status,  # type: ignore[arg-type]
+                  coverage=note.coverage)
+    return f"{format_period(note.period, lang)}: {status_text(point, lang)}"
+
+
 def _caveats(result: SeriesForecast, lang: str) -> list[str]:
     out: list[str] = []
     n_points = len(result.history)
+    if result.last_period is not None and not result.forecast.empty:
+        last_year = period_year(result.last_period)
+        end_year = period_year(str(result.forecast["period"].iloc[-1]))
+        if is_long(end_year, last_year, result.settings.backtest_years):
+            out.append(t("forecasting.explain.long_horizon", lang, years=end_year - last_year,
+                         checked=result.settings.backtest_years))
     if n_points < FEW_POINTS:
         out.append(t("forecasting.explain.few_points", lang, n=n_points))
     if result.gaps:
@@ -136,9 +183,15 @@ def _caveats(result: SeriesForecast, lang: str) -> list[str]:
         out.append(t("forecasting.explain.breaks", lang, periods=", ".join(format_period(p, lang) for p in result.breaks[:8])))
     if result.dropped:
         out.append(t("forecasting.explain.suppressed", lang, n=result.dropped))
-    if result.settings.bounds is not None:
-        out.append(t("forecasting.explain.bounded", lang, floor=fmt_number(result.settings.bounds[0], 0, lang),
-                     cap=fmt_number(result.settings.bounds[1], 0, lang)))
-    if result.model != "prophet":
-        out.append(t("forecasting.explain.fallback", lang, model=model_label(result.model, lang)))
+    for key, notes in (("partial", result.partial), ("withheld", result.withheld)):
+        if notes:
+            out.append(t(f"forecasting.explain.{key}", lang, values="; ".join(_noted_value(n, lang) for n in notes)))
+    bounds = result.settings.bounds
+    if bounds is not None and math.isfinite(bounds[0]) and math.isfinite(bounds[1]):
+        out.append(t("forecasting.explain.bounded", lang, floor=fmt_number(bounds[0], 0, lang),
+                     cap=fmt_number(bounds[1], 0, lang)))
+    elif bounds is not None and math.isfinite(bounds[0]):
+        out.append(t("forecasting.explain.floored", lang, floor=fmt_number(bounds[0], 0, lang)))
+    if "prophet" in result.settings.models and result.get_model("prophet") is None:
+        out.append(t("forecasting.explain.prophet_missing", lang))
     return out

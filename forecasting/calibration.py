@@ -1,0 +1,133 @@
+"""Intervals that were right as often as they claim: calibrated on each model's own backtest.
+
+A model's own interval assumes the model is right about the series; on short municipal series it
+often is not (Prophet's 80 % interval held the real 2012 value in 37 % of the pilot cases). So the
+shown interval is rebuilt from the backtest's errors, the split-conformal way:
+
+1. every backtest error is scaled by the square root of its horizon (`|error| / sqrt(h)`): the
+   errors of a forecast h years ahead grow roughly like sqrt(h), and the scaling lets one- and
+   five-year errors share one sample (a per-horizon sample would have 2-10 errors);
+2. `scale` is the conformal quantile of those scaled errors: the `ceil((m + 1) * level)`-th
+   smallest of m, where `level` is `ForecastSettings.calibration_level`;
+3. the shown band is `yhat +- scale * sqrt(h)`, clipped to the metric's range.
+
+Why `calibration_level` is 0.875 and not 0.80: the errors of these series are not exchangeable
+(a year like 2009 breaks the pattern of the years before), so the plain conformal 80 % quantile
+covered only 70-74 % of held-out years on the pilot backtest; 0.85 covered 75-78 % and 0.90
+83-85 % (docs/forecasting.md has the table). 0.875 aims at 80 %.
+
+**Measured coverage** is checked the honest way, with nothing from the future: for each fold,
+the band is built only from the errors whose actual value was already known at that fold's
+origin, and the fold's held-out values are counted inside or outside it. That count is what the
+page shows ("in past years, 8 of 10 actual values fell inside this band").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecasting.backtest import FoldError
+from forecasting.base import ForecastSettings, clip_to_bounds, period_ordinal
+
+logger = logging.getLogger(__name__)
+
+MIN_SCORES = 5  # fewer past errors and the band is the model's own, marked as not checked
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One model's calibrated half-width (`scale * sqrt(h)`) and how often it held in the past."""
+
+    model: str
+    level: float  # the nominal coverage the band is shown as (0.8)
+    scale: float | None  # None: too few backtest errors, the model's own interval is shown
+    scores: int  # backtest errors the scale was computed from
+    hits: int = 0  # held-out values inside the band built from earlier errors only
+    checked: int = 0  # held-out values checked that way
+
+    @property
+    def calibrated(self) -> bool:
+        return self.scale is not None
+
+    @property
+    def coverage(self) -> float | None:
+        """The share of held-out values inside the band (None when none could be checked)."""
+        return self.hits / self.checked if self.checked else None
+
+    def half_width(self, steps: np.ndarray) -> np.ndarray:
+        """The band's half-width `steps` periods after the last observation."""
+        if self.scale is None:
+            raise ValueError(f"{self.model}: not calibrated")
+        return self.scale * np.sqrt(np.maximum(steps, 1))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "model": self.model, "nominal": self.level, "calibrated": self.calibrated,
+            "scale": None if self.scale is None else round(self.scale, 6), "errors_used": self.scores,
+            "coverage": None if self.coverage is None else round(self.coverage, 4),
+            "inside": self.hits, "checked": self.checked,
+        }
+
+
+def conformal_quantile(scores: Sequence[float], level: float) -> float | None:
+    """The `ceil((m + 1) * level)`-th smallest of m scores (None when that rank exceeds m)."""
+    m = len(scores)
+    rank = math.ceil((m + 1) * level)
+    if m < MIN_SCORES or rank > m:
+        return None
+    return float(np.sort(np.asarray(scores, dtype="float64"))[rank - 1])
+
+
+def _scaled(errors: Sequence[FoldError]) -> np.ndarray:
+    return np.array([abs(e.error) / math.sqrt(max(e.horizon, 1)) for e in errors], dtype="float64")
+
+
+def calibrate(model: str, errors: Sequence[FoldError], settings: ForecastSettings) -> Calibration:
+    """The model's calibration from all its backtest errors, with the honest coverage check."""
+    scale = conformal_quantile(_scaled(errors).tolist(), settings.calibration_level)
+    hits, checked = coverage_check(errors, settings.calibration_level)
+    return Calibration(model, settings.interval_width, scale, len(errors), hits, checked)
+
+
+def coverage_check(errors: Sequence[FoldError], level: float) -> tuple[int, int]:
+    """(held-out values inside, values checked): each fold's values against the band built only
+    from errors whose actual was known at the fold's origin."""
+    if not errors:
+        return 0, 0
+    origin = np.array([period_ordinal(e.origin) for e in errors], dtype="int64")
+    known_at = np.array([period_ordinal(e.period) for e in errors], dtype="int64")
+    scaled = _scaled(errors)
+    hits = checked = 0
+    for fold_origin in np.unique(origin):
+        scale = conformal_quantile(scaled[known_at <= fold_origin].tolist(), level)
+        if scale is None:
+            continue
+        current = origin == fold_origin
+        checked += int(current.sum())
+        hits += int((scaled[current] <= scale).sum())
+    return hits, checked
+
+
+def apply(forecast: pd.DataFrame, calibration: Calibration | None, last_period: str,
+          bounds: tuple[float, float] | None) -> pd.DataFrame:
+    """The forecast with the calibrated band (or its own when not calibrated), clipped to the
+    metric's range so no bound leaves it (no negative count, no share above 100 %)."""
+    if forecast.empty:
+        return forecast
+    if calibration is None or calibration.scale is None:
+        return clip_to_bounds(forecast, bounds)
+    last = period_ordinal(last_period)
+    steps = np.array([period_ordinal(p) - last for p in forecast["period"]], dtype="float64")
+    yhat = forecast["yhat"].to_numpy(dtype="float64")
+    half = calibration.half_width(steps)
+    floor, cap = bounds if bounds is not None else (-np.inf, np.inf)
+    # one frame built from arrays (this runs for every model of every area)
+    return pd.DataFrame({"period": forecast["period"], "yhat": np.clip(yhat, floor, cap),
+                         "lower": np.clip(yhat - half, floor, cap), "upper": np.clip(yhat + half, floor, cap),
+                         "model": forecast["model"]}, index=forecast.index)
