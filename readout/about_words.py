@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from kuntamittari.i18n import t
 from readout.about import AboutModel, SourceInfo
+from readout.forecast import model_label
 from readout.formatting import format_date, format_percent
 from readout.text import escape_markdown, text_plain
 
@@ -92,7 +93,7 @@ def _algorithms(model: AboutModel, lang: str) -> Section:
     paragraphs += [
         t("about.algorithms.readout", lang, span=model.trend_span, trend=format_percent(model.trend_tolerance, lang),
           comparison=format_percent(model.comparison_tolerance, lang), per=model.per_residents),
-        t("about.algorithms.forecast", lang, models=", ".join(t(f"about.model.{m}", lang) for m in model.forecast_models),
+        t("about.algorithms.forecast", lang, models=", ".join(model_label(m, lang) for m in model.forecast_models),
           interval=format_percent(model.forecast_interval, lang), folds=model.backtest_folds),
         t("about.algorithms.forecast_accuracy", lang),
     ]

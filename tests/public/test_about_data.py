@@ -17,7 +17,9 @@ from kuntamittari.settings import get_settings
 from metrics.catalog import load_catalog
 from readout.about import build_about
 from readout.about_words import about_text
+from readout.forecast import model_label
 from readout.formatting import format_date
+from readout.text import escape_markdown
 from ui.navigation import get_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +68,10 @@ def test_page_in_each_language(bundled_env: None, bundled_engine: Engine, lang: 
     metric = load_catalog().get("unemployment_rate").name.as_dict()[lang]
     assert metric in html
     assert t("about.algorithms.disclosure", lang, n="5") in text
-    assert "palaute@example.fi" in text and t("about.not_done.body", lang) in text
+    # values put into the Markdown paragraphs are escaped (the address is shown as written)
+    assert escape_markdown("palaute@example.fi") == "palaute@example\\.fi"
+    assert escape_markdown("palaute@example.fi") in text and t("about.not_done.body", lang) in text
+    assert model_label("ets", lang) in text and model_label("theta", lang) in text  # the models in use now
     words = about_text(build_about(bundled_engine, load_catalog()), lang)
     assert [s.heading for s in words.sections] == headers
 
@@ -80,3 +85,17 @@ def test_registered_as_a_public_page_of_the_public_app(bundled_env: None) -> Non
     assert not at.exception
     at.switch_page(PAGE).run()
     assert not at.exception and at.title[0].value == t("about.title", "en")
+
+
+def test_settings_values_reach_the_page_as_literal_text(bundled_env: None, bundled_engine: Engine) -> None:
+    """A maintainer, owner or address is shown as written: never a link, image or markup."""
+    from dataclasses import replace
+
+    from readout.text import render_markdown
+
+    model = replace(build_about(bundled_engine, load_catalog()), maintainer="![x](http://evil.example/x.png) **Team**",
+                    feedback_url="javascript:alert(1)", owners=("<b>Unit</b>",))
+    contact = next(s for s in about_text(model, "en").sections if s.anchor == "contact")
+    rendered = render_markdown("\n\n".join(contact.paragraphs))
+    assert "![x](" not in rendered and "](javascript" not in rendered and "<b>" not in rendered
+    assert "evil\\.example" in rendered and "\\*\\*Team\\*\\*" in rendered
