@@ -79,9 +79,14 @@ def rounded(frame: pd.DataFrame, decimals: Decimals) -> pd.DataFrame:
     return out
 
 
-def _block(provenance: Provenance, lang: str) -> str:
-    return "".join(f"# {label}: {text}".replace(";", ",").replace("\n", " ") + "\n"
-                   for label, text in provenance.lines(lang))
+#: A download's provenance: the object, or its header lines already worded (`Provenance.lines`),
+#: as a document that must stay JSON (a report's) carries them.
+Header = Provenance | Sequence[tuple[str, str]]
+
+
+def _block(provenance: Header, lang: str) -> str:
+    lines = provenance.lines(lang) if isinstance(provenance, Provenance) else provenance
+    return "".join(f"# {label}: {text}".replace(";", ",").replace("\n", " ") + "\n" for label, text in lines)
 
 
 def csv_machine(frame: pd.DataFrame, decimals: Decimals | None = None) -> bytes:
@@ -90,7 +95,7 @@ def csv_machine(frame: pd.DataFrame, decimals: Decimals | None = None) -> bytes:
     return data.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
-def csv_human(frame: pd.DataFrame, lang: str, provenance: Provenance | None = None,
+def csv_human(frame: pd.DataFrame, lang: str, provenance: Header | None = None,
               decimals: Decimals | None = None) -> bytes:
     """CSV for spreadsheets in `lang` (fi/sv: ';' and decimal comma, BOM) with the `#` header block."""
     data = rounded(frame, decimals or {})

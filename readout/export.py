@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 from kuntamittari.i18n import t
-from readout.downloads import csv_human
+from readout.downloads import Header, csv_human
 from readout.localise import LocalisedReadout, area_name, localise, source_text, value_notes, value_text
 from readout.model import AreaReadout
-from readout.provenance import Provenance, readout_provenance
+from readout.provenance import readout_provenance
 from readout.text import text_plain
 
 
@@ -61,7 +61,7 @@ def series_rows(readout: AreaReadout, lang: str) -> list[dict[str, str]]:
     return rows
 
 
-def csv_bytes(rows: list[dict[str, str]], lang: str, provenance: Provenance | None = None) -> bytes:
+def csv_bytes(rows: list[dict[str, str]], lang: str, provenance: Header | None = None) -> bytes:
     """CSV as Finnish spreadsheets open it in fi/sv (';', UTF-8 with BOM); ',' in English, headed
     by the provenance block when given (`readout.downloads.csv_human`). The values are already
     formatted text, so nothing is re-rounded on the way."""
