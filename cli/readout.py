@@ -15,6 +15,7 @@ from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
 from readout.build import ReadoutError, build_area_readout
 from readout.export import csv_bytes, readout_json, summary_rows
+from readout.provenance import readout_provenance
 from readout.localise import LocalisedReadout, localise
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def readout_command(
     if output == "json":
         typer.echo(readout_json(readout, language))
     elif output == "csv":
-        sys.stdout.write(csv_bytes(summary_rows(readout, language), language).decode("utf-8-sig"))
+        sys.stdout.write(csv_bytes(summary_rows(readout, language), language, readout_provenance(readout)).decode("utf-8-sig"))
     else:
         typer.echo("\n".join(text_lines(localise(readout, language))))
 

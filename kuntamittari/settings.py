@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     signin_window_seconds: int = Field(default=900, ge=1, description="The window attempts are counted in")
     signin_lockout_seconds: int = Field(default=60, ge=1, description="The first lockout; each further one doubles")
     signin_lockout_max_seconds: int = Field(default=3600, ge=1, description="The longest lockout")
+    # Read-only HTTP API (docs/api.md). Tokens are stored only as SHA-256 hex digests -> role.
+    api_tokens: dict[str, str] = Field(default_factory=dict, description="sha256(token) hex -> role (viewer, author, reviewer, admin)")
+    api_max_metrics: int = Field(default=10, ge=1, description="Metrics per /data call")
+    api_max_areas: int = Field(default=50, ge=1, description="Areas per /data call (bulk downloads have all)")
+    api_max_periods: int = Field(default=40, ge=1, description="Periods per /data call")
+    api_max_cells: int = Field(default=100_000, ge=1, description="Cells per /data answer")
+    # Transparency page: who maintains the catalogue and where feedback goes.
+    catalogue_maintainer: str = ""
+    feedback_url: str = ""
+    feedback_email: str = ""
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@ import streamlit as st
 from readout.formatting import format_integer, format_period
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
+from readout.provenance import sources_provenance
 from readout.sources import sources_of_batches
 from readout.text import escape_markdown, plain_text, text_plain
 from ui import data, render, views
@@ -64,8 +65,10 @@ with guarded(ctx):
             render.vega(view.ranking, lang, t("compare.ranking_alt", lang, metric=name, period=view.period, n=len(chosen)))
         if not view.table.empty:
             st.dataframe(view.table, hide_index=True, width="stretch")
-            render.downloads(view.table, lang, f"{metric_id}_{view.period}", t("detail.download_csv", lang),
-                             t("detail.download_excel", lang), key="compare_dl")
+            render.downloads(view.download, lang, f"{metric_id}_{view.period}", t("detail.download_csv", lang),
+                             t("detail.download_excel", lang), key="compare_dl",
+                             decimals={t("compare.col.value", lang): metric.decimals},
+                             provenance=sources_provenance(sources, view.rows, title=f"{name} ({view.period})"))
 
         tab_time, tab_dist, tab_map = st.tabs([t("compare.tab_time", lang), t("compare.tab_distribution", lang),
                                               t("compare.tab_map", lang)])

@@ -36,6 +36,7 @@ from forecasting.service import MIN_POINTS
 from kuntamittari.i18n import t
 from readout.forecast import explain, fmt_number, model_label
 from readout.text import escape_markdown, text_plain
+from readout.provenance import frame_provenance
 from ui import data, render
 from charts.specs import AXIS
 from ui.frame import guarded, page_frame
@@ -262,5 +263,6 @@ with guarded(ctx):
             st.markdown(escape_markdown(paragraph))
 
     download = result.to_frame()
-    st.download_button(t("forecasting.page.download", lang), render.csv_bytes(download, lang),
+    st.download_button(t("forecasting.page.download", lang), render.csv_bytes(download, lang, frame_provenance(
+                       frame, data.batches(ctx.engine, ctx.db), audience="internal", title=name)),
                        file_name=f"{metric_id}_{t('forecasting.page.file_stem', lang)}_{until}.csv", mime="text/csv", key="fc_csv", on_click="ignore")

@@ -9,6 +9,8 @@ from readout.build import metric_info
 from readout.formatting import format_datetime
 from readout.localise import source_text
 from readout.sources import source_of_batch, sources_of_batches
+from readout.downloads import values_download
+from readout.provenance import sources_provenance
 from readout.tables import area_label_column, values_table
 from readout.text import escape_markdown, labelled_markdown, plain_text, text_markdown, text_plain
 from kuntamittari.i18n import t
@@ -107,12 +109,16 @@ with guarded(ctx):
         render.vega(spec, lang, t("detail.chart_alt", lang, metric=name, area=ctx.area_name, first=first, last=last))
         if plot["flag"].any():
             st.caption(t("detail.flag_legend", lang))
-        table = values_table(shown[shown["value"].notna() | shown["status"].astype(str).eq("insufficient")], lang, metric.decimals,
-                             names=data.area_names(ctx.engine, ctx.db, lang), with_gender=breakdown == "gender",
-                             with_age=breakdown == "age_band", approximation_note=approximation_note)
+        rows = shown[shown["value"].notna() | shown["status"].astype(str).eq("insufficient")]
+        options = {"names": data.area_names(ctx.engine, ctx.db, lang), "with_gender": breakdown == "gender",
+                   "with_age": breakdown == "age_band", "approximation_note": approximation_note}
+        table = values_table(rows, lang, metric.decimals, **options)
         st.subheader(t("detail.table", lang))
         st.dataframe(table, hide_index=True, width="stretch")
-        render.downloads(table, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
-                         t("detail.download_excel", lang), key="detail_dl")
+        download, places = values_download(rows, lang, metric.decimals, **options)
+        render.downloads(download, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
+                         t("detail.download_excel", lang), key="detail_dl", decimals=places,
+                         provenance=sources_provenance(sources, rows, title=f"{name} – {ctx.area_name}",
+                                                       min_counts=(metric.min_count,)))
     ctx.attribution(sources)
     draw_refresh_line(ctx.engine, lang)

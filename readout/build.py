@@ -294,4 +294,6 @@ def readout_from_collected(data: Collected, metrics: Sequence[AnyMetric]) -> Are
     sources = {} if data.batches.empty else {int(r["batch_id"]): source_of_batch(r) for r in data.batches.to_dict("records")}
     shared = _Shared(data, refs, _population(data.population), sources)
     items = [metric_readout(m, data.frames[m.id], shared) for m in metrics if m.id in data.frames]
-    return AreaReadout(refs[0], data.audience, refs[1:], tuple(items), readout_sources(items))
+    batch_ids = sorted({int(b) for m in items if m.metric_id in data.frames and "batch_id" in data.frames[m.metric_id]
+                        for b in data.frames[m.metric_id]["batch_id"].dropna()})
+    return AreaReadout(refs[0], data.audience, refs[1:], tuple(items), readout_sources(items), tuple(batch_ids))

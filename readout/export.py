@@ -7,7 +7,6 @@ program never has to parse a sentence. Hidden values are words, never numbers.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict
 from datetime import date, datetime
@@ -16,8 +15,10 @@ from typing import Any
 import pandas as pd
 
 from kuntamittari.i18n import t
+from readout.downloads import Header, csv_human
 from readout.localise import LocalisedReadout, area_name, localise, source_text, value_notes, value_text
 from readout.model import AreaReadout
+from readout.provenance import readout_provenance
 from readout.text import text_plain
 
 
@@ -60,12 +61,16 @@ def series_rows(readout: AreaReadout, lang: str) -> list[dict[str, str]]:
     return rows
 
 
-def csv_bytes(rows: list[dict[str, str]], lang: str) -> bytes:
-    """CSV as Finnish spreadsheets open it in fi/sv (';', UTF-8 with BOM); ',' in English. The
-    values are already formatted text, so nothing is re-rounded on the way."""
-    buffer = io.StringIO()
-    pd.DataFrame(rows).to_csv(buffer, index=False, sep=";" if lang in ("fi", "sv") else ",")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def csv_bytes(rows: list[dict[str, str]], lang: str, provenance: Header | None = None) -> bytes:
+    """CSV as Finnish spreadsheets open it in fi/sv (';', UTF-8 with BOM); ',' in English, headed
+    by the provenance block when given (`readout.downloads.csv_human`). The values are already
+    formatted text, so nothing is re-rounded on the way."""
+    return csv_human(pd.DataFrame(rows), lang, provenance)
+
+
+def series_csv(readout: AreaReadout, lang: str, title: str = "") -> bytes:
+    """Every published figure of a readout as the human CSV, headed by its provenance block."""
+    return csv_bytes(series_rows(readout, lang), lang, readout_provenance(readout, title))
 
 
 def _plain(value: Any) -> Any:
@@ -90,6 +95,7 @@ def readout_dict(readout: AreaReadout, lang: str) -> dict[str, Any]:
         "readout": _plain(asdict(readout)),
         "text": _plain(asdict(text)),
         "sources": [source_text(s, lang) for s in readout.sources],
+        "provenance": readout_provenance(readout).as_dict(),
     }
 
 

@@ -194,6 +194,7 @@ class AreaReadout:
     comparison_areas: tuple[AreaRef, ...]
     metrics: tuple[MetricReadout, ...]
     sources: tuple[Source, ...] = ()
+    batch_ids: tuple[int, ...] = ()  # the load batches behind the values (provenance of downloads)
 
     @property
     def data_period(self) -> str | None:

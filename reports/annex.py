@@ -27,6 +27,7 @@ from metrics.model import Theme
 from readout import rules
 from readout.localise import LocalisedReadout, localise, pick_text, value_text
 from readout.model import AreaReadout, MetricReadout, Point, Texts
+from readout.provenance import readout_provenance
 from reports.engine import ReportError
 from reports.vintage import vintage
 
@@ -200,4 +201,5 @@ def annex_document(data: Any, readout: AreaReadout, term: tuple[int, int] | None
         "themes": list(themes.values()),
         "count": len(annex.indicators),
         "vintage": vintage(data, readout, lang, generated or datetime.now(UTC)),
+        "provenance": readout_provenance(readout, t("reports.annex.title", lang, area=words.area_name)).lines(lang),
     }

@@ -132,7 +132,7 @@ def annex_odt(document: Mapping[str, Any]) -> bytes:
 
 def annex_csv(document: Mapping[str, Any]) -> bytes:
     """One row per indicator (the readout's CSV dialect: `;` in fi/sv), with its theme, Sotkanet
-    id, catalogue metric and availability."""
+    id, catalogue metric and availability, under the provenance block every download has."""
     lang = document["lang"]
     header = _header(document)
     rows = []
@@ -148,7 +148,7 @@ def annex_csv(document: Mapping[str, Any]) -> bytes:
             record.update(dict(zip(header[1:-2], values, strict=True)))
             record[header[-2]], record[header[-1]] = row["direction"], ""
             rows.append(record)
-    return csv_bytes(rows, lang)
+    return csv_bytes(rows, lang, document.get("provenance"))
 
 
 def write_annex(document: Mapping[str, Any], fmt: str) -> bytes:

@@ -84,4 +84,5 @@ def build_navigation() -> Any:
     for spec in specs:
         page = st_page(spec, lang, default=spec.id == default_id)
         sections.setdefault(t(spec.section_key, lang), []).append(page)
-    return st.navigation(dict(sections))
+    # The public app hides its menu (see public_app.py); its pages link to each other.
+    return st.navigation(dict(sections), position="hidden" if public_only(settings) else "sidebar")

@@ -55,6 +55,8 @@ PAGES: tuple[PageSpec, ...] = (
              section_key="app.section.help"),
     PageSpec("public_summary", "pages/public_summary.py", "app.page.public_summary", ":material/public:",
              audience="public", required_role=None, section_key="app.section.public"),
+    PageSpec("about_data", "pages/about_data.py", "about.page_title", ":material/info:",
+             audience="public", required_role=None, section_key="app.section.public"),
 )
 DEFAULT_PAGE = "overview"
 

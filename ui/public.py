@@ -28,7 +28,7 @@ from kuntamittari.i18n import t
 from metrics.catalog import Catalog
 from readout import rules
 from readout.build import PUBLIC_COMPARISONS, ReadoutError
-from readout.export import csv_bytes, readout_json, series_rows
+from readout.export import readout_json, series_csv
 from readout.formatting import format_number
 from readout.localise import LocalisedReadout, MetricText, localise
 from readout.model import AreaReadout, MetricReadout
@@ -195,7 +195,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     if not print_mode:
         st.download_button(
             t("public.download_csv", lang),
-            data=csv_bytes(series_rows(readout, lang), lang),
+            data=series_csv(readout, lang, t("public.subtitle", lang, area=text.area_name)),
             file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.csv",
             mime="text/csv",
             key="public_csv",
@@ -274,3 +274,6 @@ def _render_sources(text: LocalisedReadout, lang: str) -> None:
     st.header(t("public.sources_heading", lang), anchor="sources")
     st.markdown("\n".join(f"- {escape_markdown(line)}" for line in text.sources) or t("readout.source.none", lang))
     st.markdown(t("public.computed_note", lang))
+    from ui.render import page_link  # the transparency page (the public app's menu is hidden)
+
+    page_link("pages/about_data.py", t("about.link", lang), query_params={"lang": lang})

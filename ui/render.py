@@ -3,14 +3,16 @@ downloads of exactly the shown table, and plain-language empty states."""
 
 from __future__ import annotations
 
-import io
 import logging
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from readout import downloads as downloads_io
+from readout.downloads import Decimals
 from readout.formatting import vega_number_format
+from readout.provenance import Provenance
 from kuntamittari.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -23,32 +25,29 @@ def altair(chart: alt.TopLevelMixin, lang: str, alt_text: str, *, key: str | Non
     st.altair_chart(chart, width="stretch", alt=alt_text, key=key)
 
 
-def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
-    """CSV as Finnish spreadsheets open it (';' and decimal comma, UTF-8 with BOM) in fi/sv."""
-    buffer = io.StringIO()
-    if lang in ("fi", "sv"):
-        frame.to_csv(buffer, index=False, sep=";", decimal=",")
-    else:
-        frame.to_csv(buffer, index=False)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def csv_bytes(frame: pd.DataFrame, lang: str, provenance: Provenance | None = None,
+              decimals: Decimals | None = None) -> bytes:
+    """CSV as Finnish spreadsheets open it (';' and decimal comma, UTF-8 with BOM) in fi/sv, headed
+    by the provenance block when given (`readout.downloads.csv_human`)."""
+    return downloads_io.csv_human(frame, lang, provenance, decimals)
 
 
-def excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    """An .xlsx workbook of `frame` on one sheet named `sheet` (Excel allows 31 characters)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
-    return buffer.getvalue()
+def excel_bytes(frame: pd.DataFrame, sheet: str = "data", *, lang: str = "fi", provenance: Provenance | None = None,
+                decimals: Decimals | None = None) -> bytes:
+    """An .xlsx workbook of `frame` (numeric cells in `decimals` columns) and a provenance sheet."""
+    return downloads_io.excel_bytes(frame, lang, provenance, decimals, sheet=sheet)
 
 
-def downloads(frame: pd.DataFrame, lang: str, stem: str, csv_label: str, excel_label: str, key: str) -> None:
-    """CSV and Excel buttons for `frame` exactly as shown (the workbook is built only when clicked)."""
+def downloads(frame: pd.DataFrame, lang: str, stem: str, csv_label: str, excel_label: str, key: str, *,
+              provenance: Provenance | None = None, decimals: Decimals | None = None) -> None:
+    """CSV and Excel buttons for `frame` as shown, each carrying `provenance` (the workbook is built
+    only when clicked); `decimals` names the columns that are numbers and their decimals."""
     left, right = st.columns(2)
-    left.download_button(csv_label, csv_bytes(frame, lang), file_name=f"{stem}.csv", mime="text/csv",
-                         key=f"{key}_csv", on_click="ignore")
-    right.download_button(excel_label, lambda: excel_bytes(frame, t("app.sheet_name", lang)), file_name=f"{stem}.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"{key}_xlsx", on_click="ignore")
+    left.download_button(csv_label, csv_bytes(frame, lang, provenance, decimals), file_name=f"{stem}.csv",
+                         mime="text/csv", key=f"{key}_csv", on_click="ignore")
+    right.download_button(excel_label, lambda: excel_bytes(frame, t("app.sheet_name", lang), lang=lang, provenance=provenance,
+                                                           decimals=decimals),
+                          file_name=f"{stem}.xlsx", mime=downloads_io.EXCEL_MIME, key=f"{key}_xlsx", on_click="ignore")
 
 
 def vega(spec: dict, lang: str, alt_text: str, *, key: str | None = None) -> None:

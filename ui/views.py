@@ -20,6 +20,7 @@ from metrics import service
 from metrics.catalog import Catalog
 from metrics.model import Selection
 from readout.build import metric_info
+from readout.downloads import round_half_up
 from readout.rank import rank_areas
 from readout.tables import area_label_column, rules_line, values_table
 from readout.text import text_plain
@@ -46,6 +47,8 @@ class CompareView:
     missing: list[str] = field(default_factory=list)
     municipalities_with_value: int = 0
     rules: list[tuple[str, str]] = field(default_factory=list)
+    download: pd.DataFrame = field(default_factory=pd.DataFrame)  # `table` with the values as numbers
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # the metric layer's rows behind `table`
 
 
 def _labelled(frame: pd.DataFrame, lang: str, names: dict[str, str]) -> pd.DataFrame:
@@ -103,6 +106,9 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
         t("compare.col.value", lang): values_table(table, lang, decimals)[t("detail.col.value", lang)].to_numpy(),
         t("compare.col.period", lang): table["period"].astype(str).to_numpy(),
     })
+    value = t("compare.col.value", lang)
+    view.download = view.table.assign(**{value: pd.array([round_half_up(v, decimals) for v in table["value"]], dtype="Float64")})
+    view.rows = table
     return view
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.main import app
+from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.catalog import load_catalog
 from readout.build import build_area_readout
@@ -38,5 +41,11 @@ def test_readout_command_prints_the_readout(bundled_env: Engine) -> None:
     data = json.loads(as_json.stdout)
     assert data["area"] == "208" and data["readout"]["audience"] == "public"
     assert [a["role"] for a in data["readout"]["comparison_areas"]] == ["region", "county", "finland"]
+    as_csv = runner.invoke(app, ["readout", "208", "--lang", "fi", "--format", "csv", "--public"])
+    assert as_csv.exit_code == 0, as_csv.output
+    block = [x for x in as_csv.stdout.splitlines() if x.startswith("# ")]  # the download's provenance block
+    assert any("CC BY 4.0" in x for x in block) and any(t("downloads.label.batches", "fi") in x for x in block)
+    table = pd.read_csv(io.StringIO(as_csv.stdout), sep=";", comment="#", dtype=str)
+    assert len(table) > 0 and not any(c.startswith("#") for c in table.columns)
     unknown = runner.invoke(app, ["readout", "999"])
     assert unknown.exit_code == 2 and "Traceback" not in unknown.output

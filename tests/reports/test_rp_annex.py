@@ -87,7 +87,11 @@ def test_csv_and_pdf_have_every_indicator_and_say_what_is_missing(kalajoki):
     document = annex_document(data, readout, None, "en")
     assert document["term"] == [2009, 2012]  # the bundled data ends 2011: the term that had started
     assert "2009–2012" in document["term_default"]
-    rows = list(csv.DictReader(io.StringIO(write_annex(document, "csv").decode("utf-8-sig")), delimiter=","))
+    text = write_annex(document, "csv").decode("utf-8-sig")
+    block = [line for line in text.splitlines() if line.startswith("# ")]  # the provenance block heads the file
+    assert any("CC BY 4.0" in line for line in block) and any(t("downloads.label.batches", "en") in line for line in block)
+    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("# "))),
+                               delimiter=","))
     assert len(rows) == len(load_annex_list().indicators)
     assert {r[t("reports.annex.csv_available", "en")] for r in rows} == {"yes", "no"}
     pages = pdf_pages(write_annex(document, "pdf"))
