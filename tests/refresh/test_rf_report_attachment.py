@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email import policy
 
 import pytest
-from conftest import release
+from rf_releases import release
 from pypdf import PdfReader
 
 from alerts.send import send_alerts

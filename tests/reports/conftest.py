@@ -3,8 +3,6 @@ read-only), and the small-count migration star of tests/disclosure for disclosur
 
 from __future__ import annotations
 
-import io
-import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -41,14 +39,3 @@ def star(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Engine, Catal
     engine.dispose()
 
 
-def pdf_pages(pdf: bytes) -> list[str]:
-    """The text of each page, spaces normalised (the formatter's narrow no-break spaces included)."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(pdf))
-    return [re.sub(r"[ \u00a0\u202f\t]+", " ", page.extract_text() or "") for page in reader.pages]
-
-
-def flat(text: str) -> str:
-    """Text with every run of whitespace (line breaks of wrapped cells too) as one space."""
-    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))

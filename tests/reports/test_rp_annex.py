@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import flat, pdf_pages
+from rp_pdf import flat, pdf_pages
 from docx import Document
 
 from kuntamittari.i18n import t

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import flat, pdf_pages
+from rp_pdf import flat, pdf_pages
 from sqlalchemy import Engine
 
 from kuntamittari.i18n import t

@@ -4,7 +4,7 @@ page 1 on request; usage errors exit with 2 and one line."""
 from __future__ import annotations
 
 import pytest
-from conftest import flat, pdf_pages
+from rp_pdf import flat, pdf_pages
 from docx import Document
 from typer.testing import CliRunner
 

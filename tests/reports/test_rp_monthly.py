@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import flat, pdf_pages
+from rp_pdf import flat, pdf_pages
 from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 

@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from conftest import flat, pdf_pages
+from rp_pdf import flat, pdf_pages
 from pypdf import PdfReader
 
 from kuntamittari.i18n import t

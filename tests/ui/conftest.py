@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,9 +33,3 @@ def app_env(bundled_engine: Engine) -> Iterator[dict[str, str]]:
         else:
             os.environ[key] = value
     get_settings.cache_clear()
-
-
-def shown(markdown: str) -> str:
-    """What a reader sees of Markdown that `readout.text.escape_markdown` made literal: the
-    backslash escapes removed (AppTest hands tests the Markdown source)."""
-    return re.sub(r"\\(.)", r"\1", markdown)

@@ -34,7 +34,7 @@ from readout.formatting import format_number, format_period
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "refresh"))
-from conftest import shown  # noqa: E402
+from ui_text import shown  # noqa: E402
 from rf_releases import release, source_env, write_catalog  # noqa: E402
 from sources_server import SourceServer, start_source_server  # noqa: E402
 

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import shown
+from ui_text import shown
 from streamlit.testing.v1 import AppTest
 
 from kuntamittari.i18n import t
