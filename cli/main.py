@@ -1,7 +1,7 @@
 """The `kuntamittari` command: one Typer app composed of each layer's own commands.
 
 Each part registers its commands (`cli.datamodel`, `cli.metrics`, `cli.readout`, `cli.refresh`,
-`cli.serve` and `forecasting.cli`), so the library works from the command line before any page uses it.
+`cli.serve`, `cli.catalogue` and `forecasting.cli`), so the library works from the command line before any page uses it.
 Exit codes: 0 ok, 1 validation/data errors found, 2 usage or configuration error.
 """
 
@@ -11,6 +11,7 @@ import logging
 
 import typer
 
+from cli import catalogue as catalogue_cli
 from cli import datamodel as datamodel_cli
 from cli import metrics as metrics_cli
 from cli import readout as readout_cli
@@ -31,6 +32,7 @@ forecasting_cli.register(app)
 readout_cli.register(app)
 serve_cli.register(app)
 refresh_cli.register(app)
+catalogue_cli.register(app)
 
 
 def main() -> None:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
     metrics_dir: Path = PROJECT_ROOT / "metrics" / "definitions"
+    # Where the metric catalogue lives: "database" (the warehouse's `metric_version` table, shared by
+    # every app replica; `metrics_dir` is then the shipped seed) or "directory" (the YAML files
+    # of `metrics_dir` themselves: development and CI on files). docs/operations.md.
+    catalogue_source: Literal["database", "directory"] = "database"
     default_language: Language = "fi"
     default_area: str = "208"
     pilot_group: tuple[str, ...] = PILOT_MUNICIPALITIES
