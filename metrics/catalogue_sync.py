@@ -97,25 +97,27 @@ class SourceFile:
     path: Path
 
 
-def _identity(path: Path, root: Path, text: str) -> tuple[str, str]:
-    """(id, theme) of a metric file: its `id`/`theme` keys, else its stem and folder."""
+def _theme(path: Path, root: Path, text_: str) -> str:
+    """A metric file's theme: its `theme` key when usable as a folder, else its folder."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(text_)
     except yaml.YAMLError:
         data = None
-    data = data if isinstance(data, dict) else {}
+    declared = data.get("theme") if isinstance(data, dict) else None
     rel = path.relative_to(root)
     folder = rel.parts[0] if len(rel.parts) > 1 else ""
-    metric_id = str(data.get("id") or path.stem)
-    theme = str(data.get("theme") or folder or "unsorted")
-    return metric_id, theme
+    if isinstance(declared, str) and THEME_PATTERN.match(declared):
+        return declared
+    return folder or "unsorted"  # a bad `theme` is the validator's to report, as for a file
 
 
 def read_directory(root: Path) -> tuple[list[SourceFile], list[str]]:
-    """Every `*.yaml` under `root` as (id, theme, text); files whose id or theme cannot be a
-    catalogue key are listed as skipped with the reason."""
+    """Every `*.yaml` under `root` as (id = file stem, theme, text), as the file catalogue keys
+    them. Files whose id or theme cannot be a catalogue key, and a second file of an id already
+    read, are listed as skipped with the reason (the file catalogue reports them as errors)."""
     files: list[SourceFile] = []
     skipped: list[str] = []
+    seen: dict[str, Path] = {}
     for path in sorted(root.rglob("*.yaml")):
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
@@ -124,11 +126,14 @@ def read_directory(root: Path) -> tuple[list[SourceFile], list[str]]:
         except (OSError, UnicodeDecodeError) as exc:
             skipped.append(f"{path}: {exc}")
             continue
-        metric_id, theme = _identity(path, root, text_)
+        metric_id, theme = path.stem, _theme(path, root, text_)
         if not METRIC_ID_PATTERN.match(metric_id) or not THEME_PATTERN.match(theme):
             skipped.append(f"{path}: id {metric_id!r} / theme {theme!r} is not usable")
-            continue
-        files.append(SourceFile(metric_id, theme, text_, path))
+        elif metric_id in seen:
+            skipped.append(f"{path}: id {metric_id!r} is already {seen[metric_id]}")
+        else:
+            seen[metric_id] = path
+            files.append(SourceFile(metric_id, theme, text_, path))
     return files, skipped
 
 
