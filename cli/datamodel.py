@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from datamodel import faults
 from datamodel.errors import ConfigError, DatabaseNotReady, DataModelError, SourceUnavailable, ValidationFailed
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
@@ -62,18 +63,12 @@ def _guard(func: F) -> F:
         except SourceUnavailable as exc:
             err.print(t("datamodel.cli.offline", _lang(), url=exc.url, reason=exc.reason), highlight=False, markup=False)
             raise typer.Exit(1) from None
-        except DatabaseNotReady as exc:
-            err.print(f"error: {exc}. {t('datamodel.cli.not_ready', _lang())}", highlight=False, markup=False)
-            raise typer.Exit(1) from None
         except DataModelError as exc:
-            err.print(f"error: {exc}", highlight=False, markup=False)
+            line = faults.one_line(exc, _lang()) if isinstance(exc, DatabaseNotReady) else str(exc)
+            err.print(f"error: {line}", highlight=False, markup=False)
             raise typer.Exit(1) from None
-        except OSError as exc:
-            err.print(f"error: {exc.filename or ''} {exc.strerror or exc}".strip(), highlight=False, markup=False)
-            raise typer.Exit(1) from None
-        except Exception as exc:  # last resort: one line, details in the debug log
-            logger.debug("unexpected error", exc_info=True)
-            err.print(f"unexpected error: {type(exc).__name__}: {exc}", highlight=False, markup=False)
+        except Exception as exc:  # a fault (database, disk, network): one line, details in the debug log
+            err.print(f"error: {faults.one_line(exc, _lang())}", highlight=False, markup=False)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -109,6 +104,8 @@ def _hook(progress: Progress, label: str) -> Callable[[int, int], None]:
 
 
 def _report_load(result: Any) -> None:
+    for issue in getattr(result, "refused", ())[:50]:  # rows left out of a partial load
+        err.print(issue.render(lang=_lang()), highlight=False, markup=False)
     if result.skipped:
         out.print(t("datamodel.import.already", _lang(), batch=result.batch_id if result.batch_id else "-"), highlight=False)
         return
@@ -138,6 +135,7 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: KUNTAMITTARI_DATABASE_URL or var/ SQLite).")]
+AcceptPartial = Annotated[bool, typer.Option("--accept-partial", help="Load anyway without the values that cannot be real (listed).")]
 
 
 @_guard
@@ -165,13 +163,15 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
 @_guard
 def load_sotkanet(paths: Annotated[list[Path], typer.Argument(help="Saved data-endpoint responses (.json or .json.gz).")],
                   db: DbOpt = None,
-                  division: Annotated[int | None, typer.Option("--division", help="Year of the municipal borders the release is on, when its area codes cannot tell.")] = None) -> None:
+                  division: Annotated[int | None, typer.Option("--division", help="Year of the municipal borders the release is on, when its area codes cannot tell.")] = None,
+                  accept_partial: AcceptPartial = False) -> None:
     """Load saved Sotkanet data-endpoint JSON files as a new release (revised values are kept as revisions)."""
     from datamodel.loaders.sotkanet import load_data_files
 
     engine = _engine(db)
     with _progress() as progress:
-        result = load_data_files(engine, paths, on_progress=_hook(progress, "Sotkanet"), division=division)
+        result = load_data_files(engine, paths, on_progress=_hook(progress, "Sotkanet"), division=division,
+                                 accept_partial=accept_partial)
     _report_load(result)
     if not result.skipped and result.details.get("revised_sample"):
         for line in result.details["revised_sample"][:10]:
@@ -242,13 +242,13 @@ def fetch_statfin(
 @_guard
 def load_statfin(paths: Annotated[list[Path], typer.Argument(help="Saved json-stat2 responses.")],
                  table: Annotated[str | None, typer.Option(help="Table id if the file does not say it.")] = None,
-                 db: DbOpt = None) -> None:
+                 db: DbOpt = None, accept_partial: AcceptPartial = False) -> None:
     """Load saved PxWeb json-stat2 responses (one batch per file)."""
     from datamodel.sources.statfin import load_jsonstat_file
 
     engine = _engine(db)
     for path in paths:
-        _report_load(load_jsonstat_file(engine, path, table=table))
+        _report_load(load_jsonstat_file(engine, path, table=table, accept_partial=accept_partial))
 
 
 @_guard

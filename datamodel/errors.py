@@ -54,3 +54,12 @@ class SourceRejected(SourceUnavailable):
 
 class DatabaseNotReady(DataModelError):
     """The database has no schema or an old revision; run `kuntamittari init`."""
+
+
+class ValuesRefused(DataError):
+    """Values that cannot be real (non-finite, negative counts, implausible years, damaged text, a
+    release missing throughout): nothing was written. `issues` name file, row and field."""
+
+    def __init__(self, message: str, issues: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.issues = issues

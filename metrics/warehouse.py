@@ -16,6 +16,7 @@ from datamodel.areas import AreaIndex
 from datamodel.bootstrap import ensure_database
 from datamodel.engine import make_engine
 from datamodel.errors import DataModelError, InputTooLarge, ValidationFailed
+from datamodel.faults import describe
 from datamodel.loaders.own_data import import_own_data, parse_own_data
 from datamodel.schema import area, group, period
 
@@ -73,3 +74,11 @@ def parse_upload(engine: Engine, data: bytes, **options: Any) -> Any:
 def import_upload(engine: Engine, data: bytes, **options: Any) -> Any:
     """Load a validated upload as a series in one transaction (`import_own_data`)."""
     return import_own_data(engine, data, **options)
+
+
+def fault_message(exc: BaseException, lang: str) -> str | None:
+    """One line a person can act on for a database, disk or network fault (database locked, disk
+    full, connection lost ...) in `lang`, or None when `exc` is not such a fault. The technical
+    detail (SQL, data rows) never enters the message; surfaces log it instead."""
+    fault = describe(exc)
+    return fault.message(lang) if fault else None

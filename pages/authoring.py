@@ -17,7 +17,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
+from readout.text import escape_markdown, text_plain
 from metrics.authoring import (
     KINDS,
     AuthoringError,
@@ -38,8 +39,11 @@ from metrics.authoring import (
 from metrics.authoring_store import StoreError
 from metrics.errors import MetricsError
 from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
+from readout.vintage import frame_vintage
 from ui import authoring_support as support
+from ui import data
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +182,7 @@ def enum_select(field_name: str, values: list[str], label_prefix: str, allow_emp
 
 def render_messages(messages: Any) -> None:
     for message in messages:
-        text = message.render(lang)
+        text = escape_markdown(message.render(lang))  # a message quotes what was typed: never markup
         if message.level == "error":
             st.error(text, icon=":material/error:")
         else:
@@ -195,6 +199,9 @@ def preview_block(metric: Any, catalog: Any) -> None:
     if rows.empty or rows["value"].dropna().empty:
         st.info(tr("preview_empty"))
         return
+    # The year the preview is about and its sources' dates, by the same rule as every page.
+    draw_vintage(frame_vintage(rows, metric.id, metric.update_frequency.value, data.batches(ctx.engine, ctx.db)),
+                 lang, ctx.user)
     table = rows.copy()
     table = table[["area_code", "area_name", "period", "value"]].rename(
         columns={"area_name": tr("col_area"), "period": tr("col_period"), "value": tr("col_value")}
@@ -210,7 +217,7 @@ def preview_block(metric: Any, catalog: Any) -> None:
         )
         .configure_axis(labelColor="#333333", titleColor="#333333")
     )
-    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=pick(metric.name.as_dict(), lang)))
+    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=text_plain(metric.name, lang)))
     st.dataframe(
         table.drop(columns=["area_code"]),
         hide_index=True,
@@ -242,7 +249,7 @@ def start_block(catalog: Any) -> None:
                 st.info(tr("start.none"))
             else:
                 chosen = st.selectbox(tr("start.metric"), ids, key=f"{P}start_metric",
-                                      format_func=lambda i: f"{pick(catalog.metrics[i].name.as_dict(), lang)} ({i})")
+                                      format_func=lambda i: f"{text_plain(catalog.metrics[i].name, lang)} ({i})")
         st.button(tr("start.button"), key=f"{P}start_button", on_click=_start, args=(mode, chosen))
 
 

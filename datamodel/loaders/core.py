@@ -9,7 +9,11 @@ implemented once:
 - a fact whose key exists with another value is updated and the previous value moves to
   `fact_observation_revision` (nothing published is lost);
 - loading the same input again changes nothing and records no batch;
-- `series_coverage` is refreshed for the batch's series at the end, in the same transaction.
+- `series_coverage` is refreshed for the batch's series at the end, in the same transaction;
+- values that cannot be real (`loaders.values`) are refused before anything is written, or left
+  out and reported when the caller accepts a partial load;
+- loads run one at a time (`take_load_lock`): a second import of the same new series waits for
+  the first instead of failing on a unique key.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,8 +36,10 @@ from datamodel.areas import AreaIndex
 from datamodel.coverage import refresh_series_coverage
 from datamodel.errors import DataError
 from datamodel.loaders.checks import before_compare
-from datamodel.periods import parse_period
-from datamodel.schema import ObservationStatus, fact, fact_revision, group, load_batch, period, series
+from datamodel.loaders.dimensions import ensure_groups, ensure_periods, upsert_series
+from datamodel.loaders.screen import screen_missing, screen_values
+from datamodel.loaders.values import Issue
+from datamodel.schema import ObservationStatus, fact, fact_revision, load_batch
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ OBS_COLUMNS = [
 ]
 CHUNK = 20_000
 SAMPLE_KEYS = 20
+LOAD_WAIT_SECONDS = 300  # how long a load waits for another one to finish before "database busy"
+LOAD_LOCK_KEY = 0x6B756E74  # PostgreSQL advisory lock taken by every load ("kunt")
 
 ProgressHook = Callable[[int, int], None]
 """Called as `hook(rows_done, rows_total)` after each written chunk (progress bars, tests)."""
@@ -102,6 +110,7 @@ class LoadResult:
     rows_rejected: int = 0
     skipped: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    refused: tuple[Issue, ...] = ()  # rows left out of a partial load, and why
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output and logging."""
@@ -116,20 +125,6 @@ def checksum_of(parts: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-def parse_group_code(code: str) -> tuple[str, str]:
-    """'total' -> ('total', 'all'); 'female:75-' -> ('female', '75-')."""
-    gender, _, age = str(code).partition(":")
-    gender = gender.strip().lower()
-    if gender not in ("total", "male", "female"):
-        raise DataError(f"unknown group {code!r} (expected total, male or female)")
-    return gender, (age.strip() or "all")
-
-
-def group_code(gender: str, age_band: str = "all") -> str:
-    """The `dim_group.code` for a gender and age band."""
-    return gender if age_band == "all" else f"{gender}:{age_band}"
-
-
 def already_loaded(conn: Connection, loader: str, checksum: str) -> int | None:
     """The batch id of an earlier load of the same input by the same loader, if any."""
     stmt = (
@@ -138,64 +133,6 @@ def already_loaded(conn: Connection, loader: str, checksum: str) -> int | None:
         .limit(1)
     )
     return conn.execute(stmt).scalar()
-
-
-def upsert_series(conn: Connection, metas: Sequence[SeriesMeta]) -> dict[str, int]:
-    """Insert new series, refresh metadata of known ones; returns code -> series_id."""
-    codes = [m.code for m in metas]
-    existing: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(codes), 500):
-        chunk = codes[start:start + 500]
-        for row in conn.execute(select(series).where(series.c.code.in_(chunk))).mappings():
-            existing[row["code"]] = dict(row)
-    inserts = []
-    for meta in metas:
-        values = asdict(meta)
-        current = existing.get(meta.code)
-        if current is None:
-            inserts.append(values)
-            continue
-        # Keep richer metadata already present (e.g. titles from the metadata endpoint).
-        diff = {k: v for k, v in values.items() if v is not None and current.get(k) != v}
-        if diff:
-            conn.execute(series.update().where(series.c.series_id == current["series_id"]).values(**diff))
-    if inserts:
-        conn.execute(series.insert(), inserts)
-    ids: dict[str, int] = {}
-    for start in range(0, len(codes), 500):
-        chunk = codes[start:start + 500]
-        for code, sid in conn.execute(select(series.c.code, series.c.series_id).where(series.c.code.in_(chunk))):
-            ids[code] = sid
-    return ids
-
-
-def ensure_periods(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
-    """Insert missing periods; returns canonical code -> period_id for every code given."""
-    parsed = {code: parse_period(code) for code in set(codes)}
-    known = dict(conn.execute(select(period.c.code, period.c.period_id)).all())
-    missing = [
-        {"code": p.code, "grain": p.grain, "year": p.year, "quarter": p.quarter, "month": p.month}
-        for p in {p.code: p for p in parsed.values()}.values()
-        if p.code not in known
-    ]
-    if missing:
-        conn.execute(period.insert(), sorted(missing, key=lambda r: r["code"]))
-        known = dict(conn.execute(select(period.c.code, period.c.period_id)).all())
-    return {raw: known[p.code] for raw, p in parsed.items()}
-
-
-def ensure_groups(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
-    """Insert missing groups; returns code -> group_id."""
-    wanted = {code: parse_group_code(code) for code in set(codes)}
-    known = {(g, a): gid for g, a, gid in conn.execute(select(group.c.gender, group.c.age_band, group.c.group_id))}
-    missing = [
-        {"code": group_code(g, a), "gender": g, "age_band": a}
-        for g, a in sorted(set(wanted.values())) if (g, a) not in known
-    ]
-    if missing:
-        conn.execute(group.insert(), missing)
-        known = {(g, a): gid for g, a, gid in conn.execute(select(group.c.gender, group.c.age_band, group.c.group_id))}
-    return {code: known[ga] for code, ga in wanted.items()}
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -272,6 +209,28 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return out.to_dict("records")
 
 
+def _complete_columns(observations: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every `OBS_COLUMNS` column (status 'ok' where none is given)."""
+    obs = observations.copy()
+    for col in OBS_COLUMNS:
+        if col not in obs.columns:
+            obs[col] = None if col != "status" else ObservationStatus.OK.value
+    obs["status"] = obs["status"].fillna(ObservationStatus.OK.value)
+    return obs
+
+
+def _check_keys(obs: pd.DataFrame, meta_codes: set[str]) -> None:
+    """Every row's series has metadata and no two rows share a key; raises `DataError` otherwise."""
+    unknown_series = sorted(set(obs["series_code"]) - meta_codes)
+    if unknown_series:
+        raise DataError(f"observations for series without metadata: {', '.join(unknown_series[:5])}")
+    dupes = obs.duplicated(["series_code", "area_code", "period_code", "group_code"], keep=False)
+    if dupes.any():
+        sample = obs.loc[dupes, ["series_code", "area_code", "period_code", "group_code"]].head(5)
+        keys = ["/".join(map(str, r)) for r in sample.itertuples(index=False)]
+        raise DataError(f"{int(dupes.sum())} rows share a key (series/area/period/group), e.g. {', '.join(keys)}")
+
+
 def load_observations(
     engine: Engine,
     observations: pd.DataFrame,
@@ -283,6 +242,8 @@ def load_observations(
     details: dict[str, Any] | None = None,
     on_progress: ProgressHook | None = None,
     division: int | None = None,
+    accept_partial: bool = False,
+    source_fields: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Write `observations` (columns `OBS_COLUMNS`) as one batch in one transaction.
 
@@ -291,36 +252,42 @@ def load_observations(
     database is then unchanged. `division` states the release's division (the year of its
     municipality borders) where detection from the area codes cannot tell. Exceptions raised by
     `on_progress` also roll everything back.
+
+    Values that cannot be real raise `ValuesRefused` naming file, row and field (the optional
+    `source_file`/`source_row` columns of `observations`; `source_fields` maps an observation
+    field to the source's name for it, e.g. numerator -> absValue), unless `accept_partial`: then
+    those rows are left out and listed in `LoadResult.refused`.
     """
-    obs = observations.copy()
-    for col in OBS_COLUMNS:
-        if col not in obs.columns:
-            obs[col] = None if col != "status" else ObservationStatus.OK.value
-    obs["status"] = obs["status"].fillna(ObservationStatus.OK.value)
-    result = LoadResult(batch_id=None, rows_read=len(obs) + rows_rejected, rows_rejected=rows_rejected)
+    obs = _complete_columns(observations)
+    rows_read = len(obs) + rows_rejected
     declared = quality.declared_zero_implausible()
     metas = [m if m.zero_implausible is not None or m.code not in declared else replace(m, zero_implausible=True)
              for m in metas]
-    meta_codes = {m.code for m in metas}
-    unknown_series = sorted(set(obs["series_code"]) - meta_codes)
-    if unknown_series:
-        raise DataError(f"observations for series without metadata: {', '.join(unknown_series[:5])}")
-    dupes = obs.duplicated(["series_code", "area_code", "period_code", "group_code"], keep=False)
-    if dupes.any():
-        sample = obs.loc[dupes, ["series_code", "area_code", "period_code", "group_code"]].head(5)
-        keys = ["/".join(map(str, r)) for r in sample.itertuples(index=False)]
-        raise DataError(f"{int(dupes.sum())} rows share a key (series/area/period/group), e.g. {', '.join(keys)}")
+    screened = screen_values(obs, metas, location=batch.location, fields=source_fields, accept_partial=accept_partial)
+    rows_given = len(obs)
+    obs = screened.obs
+    _check_keys(obs, {m.code for m in metas})
 
     with engine.connect() as conn:
         trans = conn.begin()
         try:
+            take_load_lock(conn)
             previous = already_loaded(conn, batch.loader, checksum)
             if previous is not None:
                 trans.rollback()
                 logger.info("input already loaded as batch %s; nothing to do", previous)
-                result.batch_id = previous
+                return LoadResult(batch_id=previous, rows_read=rows_read, rows_unchanged=len(obs),
+                                  rows_rejected=rows_rejected, skipped=True)
+            screened = screen_missing(conn, screened, location=batch.location, accept_partial=accept_partial)
+            obs, refused = screened.obs, screened.refused
+            result = LoadResult(batch_id=None, rows_read=rows_read, rows_rejected=rows_rejected + rows_given - len(obs),
+                                refused=refused)
+            if refused:
+                details = (details or {}) | {"refused": len(refused),
+                                             "refused_sample": [i.render(lang="en") for i in refused[:20]]}
+            if obs.empty:
+                trans.rollback()
                 result.skipped = True
-                result.rows_unchanged = len(obs)
                 return result
             outcome = _write(conn, obs, metas, batch, checksum, result, details or {}, on_progress, division)
             if outcome.rows_inserted == 0 and outcome.rows_updated == 0 and not outcome.details.get("moved"):
@@ -332,8 +299,30 @@ def load_observations(
             trans.commit()
             return outcome
         except BaseException:
-            trans.rollback()
+            try:
+                trans.rollback()
+            except Exception:  # noqa: BLE001 - the connection is gone: the server discards the transaction
+                logger.debug("rollback failed after a failed load", exc_info=True)
             raise
+
+
+def take_load_lock(conn: Connection) -> None:
+    """Make this transaction the only load running; a second one waits here.
+
+    SQLite: `BEGIN IMMEDIATE` takes the write lock before anything is read, so a waiting load
+    later reads what the first one committed (a deferred transaction that read first would fail
+    with "database is locked" when it tries to write). PostgreSQL: a transaction-scoped advisory
+    lock, bounded by `lock_timeout`. Both wait at most `LOAD_WAIT_SECONDS`."""
+    if conn.dialect.name == "sqlite":
+        previous = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(LOAD_WAIT_SECONDS * 1000)}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous or 0)}")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOAD_WAIT_SECONDS * 1000)}ms'")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOAD_LOCK_KEY})")
 
 
 def _write(

@@ -2,27 +2,29 @@
 
 Two steps, kept apart so an upload page can show the report before anything is written:
 
-- `parse_own_data(data, ...)` is pure (bytes in, `ParseReport` out): it detects the encoding
-  (BOM, UTF-8, Windows-1252, Latin-1), the separator and the header line below any title lines,
-  maps columns to fields (area, period, group, value, numerator, denominator, or years as columns),
-  reads Finnish numbers (`12,5`, `12 271`) and missing markers (`..`, `.`, `-`), resolves areas by
-  code or by name (NFC + casefold, old names of merged municipalities, Swedish names) and reports
-  every rejected row with its physical line number (header line = 1 in a file without title
-  lines), column, value and reason.
+- `parse_own_data(data, ...)` is pure (bytes in, `ParseReport` out): the file is read by
+  `loaders.tabular` (encoding, separator, header line below any title lines, Finnish numbers,
+  Excel formulas without a saved value), columns are mapped to fields (area, period, group,
+  value, numerator, denominator, or years as columns), missing markers (`..`, `.`, `-`) are
+  counted, areas are resolved by code or by name (NFC + casefold, old names of merged
+  municipalities, Swedish names), and values are checked (`loaders.values`: non-finite numbers,
+  negative counts, implausible years, damaged text). Every row of the file gets an outcome
+  (valid, missing, refused with its reasons, title, header, empty, another variable) and every
+  problem its physical line number (header line = 1 in a file without title lines), column and
+  value.
 - `import_own_data(engine, ...)` writes the valid rows as one batch, and only if nothing was
   rejected unless the caller passes `accept_partial=True`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
-import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -31,17 +33,31 @@ from sqlalchemy import Engine
 from datamodel.areas import AreaIndex, name_key
 from datamodel.errors import ConfigError, DataError, InputTooLarge, SourceFormatError, ValidationFailed
 from datamodel.loaders.core import BatchInfo, LoadResult, ProgressHook, SeriesMeta, checksum_of, load_observations
+from datamodel.loaders.tabular import (
+    MISSING_TOKENS,
+    RawTable,
+    decimal_mark,
+    detect_encoding,
+    parse_number,
+    read_table,
+    summarise_marks,
+    trim,
+)
+from datamodel.loaders.values import Issue, check_observations, is_nonfinite_text, text_problem
 from datamodel.periods import parse_period
 from kuntamittari.i18n import t
+
+__all__ = ["MISSING_TOKENS", "ParseReport", "RowIssue", "RowOutcome", "detect_encoding", "import_own_data",
+           "parse_number", "parse_own_data"]
 
 logger = logging.getLogger(__name__)
 
 FIELDS = ("area", "period", "group", "value", "numerator", "denominator", "variable")
-MISSING_TOKENS = frozenset({"", "..", ".", "-", "–", "—", "…", "...", "na", "n/a"})
-SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\u2007\t'"), None)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UNSTATED_LICENCE = "unstated"  # stored when the uploader gives no licence (never another source's)
 SERIES_CODE = re.compile(r"^own:\d{3}:[a-z0-9][a-z0-9_-]{0,80}$")
+OBS_FIELDS = ["series_code", "area_code", "period_code", "group_code", "value", "numerator", "denominator", "status"]
+RowIssue = Issue  # one problem of an uploaded file: code, physical row, column, value
 
 # Header synonyms (compared after name_key): Finnish, Swedish, English.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -63,28 +79,17 @@ GENDERS: dict[str, str] = {
     "female": "female", "nainen": "female", "naiset": "female", "tytöt": "female", "n": "female",
     "f": "female", "kvinnor": "female", "kvinna": "female", "women": "female", "woman": "female",
 }
+# Outcome of each physical row; every row of the file has exactly one.
+OUTCOMES = ("valid", "missing", "refused", "title", "header", "empty", "other-variable")
 
 
 @dataclass(frozen=True)
-class RowIssue:
-    """One problem: stable `code`, physical `row` (None for file-level), column, value, params."""
+class RowOutcome:
+    """What became of one physical row: `status` one of `OUTCOMES`, and the refusal reasons."""
 
-    code: str
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def message(self, lang: str = "fi") -> str:
-        """Translated reason, e.g. 'tuntematon alue: Kalajoki2'."""
-        return t(f"datamodel.issue.{self.code}", lang, value=self.value, column=self.column, **self.params)
-
-    def render(self, filename: str, lang: str = "fi") -> str:
-        """'file.csv:12 Arvo=\"abc\": not a number' (the CLI line format)."""
-        where = f"{filename}:{self.row}" if self.row is not None else filename
-        col = f" {self.column}" if self.column else ""
-        val = f"={self.value!r}" if self.value is not None else ""
-        return f"{where}{col}{val}: {self.message(lang)}"
+    line: int
+    status: str
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,13 +105,15 @@ class ParseReport:
     year_columns: tuple[str, ...]
     rows_read: int
     rows_missing: int
-    issues: tuple[RowIssue, ...]
+    issues: tuple[Issue, ...]
     unknown_areas: tuple[str, ...]
     observations: pd.DataFrame
     checksum: str
+    decimal_mark: str | None = None  # "," or "." as the file's numbers use it, "mixed", None: no decimals
+    outcomes: tuple[RowOutcome, ...] = ()
 
     @property
-    def file_errors(self) -> tuple[RowIssue, ...]:
+    def file_errors(self) -> tuple[Issue, ...]:
         """Problems with the file as a whole (nothing can be loaded)."""
         return tuple(i for i in self.issues if i.row is None)
 
@@ -116,106 +123,28 @@ class ParseReport:
         return len({i.row for i in self.issues if i.row is not None})
 
     @property
+    def row_counts(self) -> dict[str, int]:
+        """Rows of the file per outcome (every status of `OUTCOMES`, zeros included)."""
+        found = Counter(o.status for o in self.outcomes)
+        return {status: found.get(status, 0) for status in OUTCOMES}
+
+    @property
     def ok(self) -> bool:
         """True when every row is valid and there is something to load."""
         return not self.issues and len(self.observations) > 0
 
     def summary(self, lang: str = "fi") -> str:
-        """One line for the CLI and the upload page."""
+        """One line for the CLI and the upload page: every row of the file counted, and how it was read."""
+        counts = self.row_counts
+        separator = {";": "';'", ",": "','", "\t": "tab", "": "-"}.get(self.delimiter, repr(self.delimiter))
+        mark = {None: t("valuecheck.report.no_decimals", lang), "mixed": t("valuecheck.report.mixed", lang)}.get(
+            self.decimal_mark, f"'{self.decimal_mark}'")
         return t(
-            "datamodel.import.summary", lang, valid=len(self.observations), rejected=self.rejected_rows,
-            missing=self.rows_missing, encoding=self.encoding, header_line=self.header_line,
+            "valuecheck.report.summary", lang, lines=len(self.outcomes), valid=counts["valid"],
+            values=len(self.observations), missing=counts["missing"], refused=counts["refused"],
+            other=counts["title"] + counts["header"] + counts["empty"] + counts["other-variable"],
+            encoding=self.encoding, separator=separator, decimal=mark, header_line=self.header_line,
         )
-
-
-def detect_encoding(data: bytes) -> tuple[str, str]:
-    """(encoding name, decoded text): BOM'd UTF-8/16, UTF-8, else Windows-1252, else Latin-1."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data[3:].decode("utf-8", errors="strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", data.decode("utf-16")
-    try:
-        return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if any(0x80 <= b <= 0x9F for b in data):
-        try:
-            return "windows-1252", data.decode("cp1252")
-        except UnicodeDecodeError:
-            pass
-    return "iso-8859-1", data.decode("latin-1")
-
-
-def parse_number(raw: str) -> float | None:
-    """Finnish-aware number: '12,5', '12 271', '1.234,5', '-3', '12 %'; None for missing markers.
-
-    Raises ValueError for text that is neither a number nor a missing marker.
-    """
-    text = unicodedata.normalize("NFKC", raw).strip() if raw else ""
-    if text.lower() in MISSING_TOKENS:
-        return None
-    text = text.translate(SPACES).rstrip("%").replace("\u2212", "-")
-    if "," in text and "." in text:
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        if text.count(",") > 1:
-            raise ValueError(raw)
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
-        raise ValueError(raw)
-    return float(text)
-
-
-def _sniff(text: str) -> tuple[str, int, list[tuple[int, list[str]]]]:
-    """Choose the delimiter and the header line: the first line with the modal field count (>= 2)."""
-    lines = text.splitlines()
-    best: tuple[int, str, int, list[tuple[int, list[str]]]] | None = None
-    for delim in (";", "\t", ","):
-        parsed = [(i + 1, next(csv.reader([line], delimiter=delim))) if line.strip() else (i + 1, [])
-                  for i, line in enumerate(lines)]
-        counts: dict[int, int] = {}
-        for _, fields in parsed:
-            n = len(_trim(fields))
-            if n >= 2:
-                counts[n] = counts.get(n, 0) + 1
-        if not counts:
-            continue
-        modal = max(counts, key=lambda n: (counts[n], n))
-        score = counts[modal] * modal
-        if best is None or score > best[0]:
-            header = next(i for i, f in parsed if len(_trim(f)) == modal)
-            best = (score, delim, header, parsed)
-    if best is None:
-        raise SourceFormatError("no table found: every line has a single column (separator ; , or tab?)")
-    _, delim, header, parsed = best
-    return delim, header, parsed
-
-
-def _trim(fields: list[str]) -> list[str]:
-    """Drop empty trailing fields (a trailing ';' on every line)."""
-    out = list(fields)
-    while out and not out[-1].strip():
-        out.pop()
-    return out
-
-
-def _excel_rows(data: bytes, sheet: str | None) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise SourceFormatError(f"not a readable Excel file ({type(exc).__name__})") from exc
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows = []
-    for i, values in enumerate(ws.iter_rows(values_only=True)):
-        cells = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in values]
-        rows.append((i + 1, cells))
-    book.close()
-    return rows
 
 
 def _is_year_header(name: str) -> bool:
@@ -226,15 +155,15 @@ def _is_year_header(name: str) -> bool:
     return True
 
 
-def _map_columns(header: list[str], mapping: Mapping[str, str] | None) -> tuple[dict[str, int], list[int], list[RowIssue]]:
+def _map_columns(header: list[str], mapping: Mapping[str, str] | None) -> tuple[dict[str, int], list[int], list[Issue]]:
     keys = [name_key(h) for h in header]
     result: dict[str, int] = {}
-    issues: list[RowIssue] = []
+    issues: list[Issue] = []
     for fld, column in (mapping or {}).items():
         if fld not in FIELDS:
             raise ConfigError(f"unknown field {fld!r} in column mapping (fields: {', '.join(FIELDS)})")
         if name_key(column) not in keys:
-            issues.append(RowIssue("unknown-column", column=column, params={"available": ", ".join(header)}))
+            issues.append(Issue("unknown-column", column=column, params={"available": ", ".join(header)}))
             continue
         result[fld] = keys.index(name_key(column))
     for fld, names in SYNONYMS.items():
@@ -250,6 +179,161 @@ def _map_columns(header: list[str], mapping: Mapping[str, str] | None) -> tuple[
     return result, year_cols, issues
 
 
+@dataclass
+class _Rows:
+    """The state of one parse: what the rows of the file produced so far."""
+
+    header: list[str]
+    cols: dict[str, int]
+    year_cols: list[int]
+    fixed_period: str | None
+    series_code: str
+    areas: AreaIndex
+    formulas: Mapping[tuple[int, int], str]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    where: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (line, field -> column) per record
+    issues: list[Issue] = field(default_factory=list)
+    unknown: dict[str, int] = field(default_factory=dict)
+    seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    missing: int = 0
+    marks: list[str | None] = field(default_factory=list)
+
+    def used_columns(self) -> list[int]:
+        return sorted({i for f, i in self.cols.items() if f != "variable"} | set(self.year_cols))
+
+    def damaged(self, line: int, cells: list[str]) -> list[Issue]:
+        """Cells of the row whose text is damaged, or that hold a formula Excel never calculated."""
+        found = []
+        for idx in self.used_columns():
+            if (line, idx) in self.formulas:
+                found.append(Issue("formula-without-value", line, self.header[idx], self.formulas[(line, idx)]))
+            elif code := text_problem(cells[idx]):
+                found.append(Issue(code, line, self.header[idx], cells[idx]))
+        return found
+
+    def number(self, line: int, column: str, raw: str, issues: list[Issue]) -> float | None:
+        try:
+            value = parse_number(raw)
+        except ValueError:
+            issues.append(Issue("non-finite" if is_nonfinite_text(raw) else "bad-number", line, column, raw))
+            return None
+        if value is not None:
+            self.marks.append(decimal_mark(raw))
+        return value
+
+    def add_row(self, line: int, cells: list[str]) -> str:
+        """Parse one data row; returns its outcome (valid, missing or refused)."""
+        damaged = self.damaged(line, cells)
+        if damaged:
+            self.issues.extend(damaged)
+            return "refused"
+        cols, header = self.cols, self.header
+
+        def cell(fld: str) -> str:
+            return cells[cols[fld]].strip() if fld in cols else ""
+
+        row_issues: list[Issue] = []
+        area_raw = cell("area")
+        area_code = self.areas.resolve(area_raw) if area_raw else None
+        if not area_raw:
+            row_issues.append(Issue("missing-area", line, header[cols["area"]], area_raw))
+        elif area_code is None:
+            row_issues.append(Issue("unknown-area", line, header[cols["area"]], area_raw))
+            self.unknown[area_raw] = self.unknown.get(area_raw, 0) + 1
+        gender = "total"
+        if "group" in cols and (g := name_key(cell("group"))):
+            gender = GENDERS.get(g, "")
+            if not gender:
+                row_issues.append(Issue("bad-group", line, header[cols["group"]], cell("group")))
+        nums = {fld: self.number(line, header[cols[fld]], cell(fld), row_issues)
+                for fld in ("numerator", "denominator") if fld in cols}
+        # One observation per (period, value) pair: a period column, or years as columns.
+        if self.year_cols and "value" not in cols:
+            pairs = [(header[i], cells[i].strip(), header[i]) for i in self.year_cols]
+        else:
+            pairs = [(cell("period") if "period" in cols else self.fixed_period or "",
+                      cell("value"), header[cols["value"]] if "value" in cols else "")]
+        row_records: list[dict[str, Any]] = []
+        row_where: list[dict[str, str]] = []
+        row_missing = 0
+        for period_raw, value_raw, value_col in pairs:
+            period_col = header[cols["period"]] if "period" in cols else value_col
+            try:
+                pcode = parse_period(period_raw).code
+            except DataError:
+                pcode = ""
+                row_issues.append(Issue("bad-period", line, period_col, period_raw))
+            failed = len(row_issues)
+            value = self.number(line, value_col, value_raw, row_issues) if value_col else None
+            if len(row_issues) > failed:
+                continue
+            if value is None and nums.get("numerator") is None:
+                row_missing += 1
+                continue
+            key = (area_code or "", pcode, gender)
+            if key in self.seen:
+                row_issues.append(Issue("duplicate", line, value_col or None, value_raw, {"first": self.seen[key]}))
+                continue
+            row_records.append({
+                "series_code": self.series_code, "area_code": area_code, "period_code": pcode,
+                "group_code": gender, "value": value, "numerator": nums.get("numerator"),
+                "denominator": nums.get("denominator"), "status": "ok",
+            })
+            row_where.append({"value": value_col, "period": period_col,
+                              **{f: header[cols[f]] for f in ("numerator", "denominator") if f in cols}})
+        if row_issues:
+            self.issues.extend(row_issues)
+            return "refused"
+        self.missing += row_missing
+        for record, where in zip(row_records, row_where, strict=True):
+            self.seen[(record["area_code"] or "", record["period_code"], record["group_code"])] = line
+            self.records.append(record)
+            self.where.append((line, where))
+        return "valid" if row_records else "missing"
+
+    def check_values(self, is_count: bool) -> set[int]:
+        """The value checks of every loader (`loaders.values`) over the valid rows; returns the
+        lines refused, whose records are removed."""
+        frame = pd.DataFrame(self.records, columns=OBS_FIELDS)
+        meta = SimpleNamespace(code=self.series_code, source="own", is_count=is_count)
+        refused: set[int] = set()
+        for finding in check_observations(frame, [meta]):
+            if finding.position is None:
+                continue  # no metadata text here: the title is checked on import
+            line, names = self.where[finding.position]
+            self.issues.append(Issue(finding.code, line, names.get(finding.field, finding.field), finding.value,
+                                     finding.params))
+            refused.add(line)
+        if refused:
+            keep = [i for i, (line, _) in enumerate(self.where) if line not in refused]
+            self.records = [self.records[i] for i in keep]
+            self.where = [self.where[i] for i in keep]
+        return refused
+
+
+def _file_checks(header: list[str], cols: dict[str, int], year_cols: list[int], fixed_period: str | None) -> list[Issue]:
+    issues = [Issue(code, None, h, h) for h in header if (code := text_problem(h))]
+    available = {"available": ", ".join(header)}
+    if "area" not in cols:
+        issues.append(Issue("no-area-column", params=available))
+    if "value" not in cols and "numerator" not in cols and not year_cols:
+        issues.append(Issue("no-value-column", params=available))
+    if "period" not in cols and not year_cols and fixed_period is None:
+        issues.append(Issue("no-period-column", params=available))
+    return issues
+
+
+def _variable_issues(table: RawTable, header: list[str], var_idx: int, variable: str | None) -> list[Issue]:
+    variables = {(raw + [""] * len(header))[var_idx].strip() for line, raw in table.rows
+                 if line > table.header_line and any(c.strip() for c in raw)}
+    choices = {"choices": "; ".join(sorted(variables)[:12])}
+    if variable is None and len(variables) > 1:
+        return [Issue("choose-variable", column=header[var_idx], params=choices)]
+    if variable is not None and name_key(variable) not in {name_key(v) for v in variables}:
+        return [Issue("unknown-variable", column=header[var_idx], value=variable, params=choices)]
+    return []
+
+
 def parse_own_data(
     data: bytes,
     *,
@@ -261,9 +345,11 @@ def parse_own_data(
     variable: str | None = None,
     sheet: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    is_count: bool = False,
 ) -> ParseReport:
     """Parse and validate without touching a database. `period` fixes the period when the file has
-    no period column; `variable` picks one value of a variable column (e.g. PxWeb's 'Tiedot')."""
+    no period column; `variable` picks one value of a variable column (e.g. PxWeb's 'Tiedot');
+    `is_count` says the values are counts (a negative one is refused)."""
     if len(data) > max_bytes:
         raise InputTooLarge(
             f"{filename}: {len(data) / 1e6:.1f} MB is over the limit of {max_bytes / 1e6:.1f} MB"
@@ -271,137 +357,51 @@ def parse_own_data(
     if not SERIES_CODE.match(series_code):
         raise ConfigError(f"series code {series_code!r} must look like own:<municipality code>:<slug>, e.g. own:208:kotihoito")
     areas = areas or AreaIndex.bundled()
-    is_excel = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
-    if is_excel:
-        encoding, delimiter = "xlsx", ""
-        rows = _excel_rows(data, sheet)
-        counts = [len(_trim(r)) for _, r in rows]
-        widest = max(counts, default=0)
-        header_line = next((n for n, r in rows if len(_trim(r)) == widest and widest >= 2), 0)
-        if not header_line:
-            raise SourceFormatError(f"{filename}: no table found in the sheet")
-    else:
-        encoding, text = detect_encoding(data)
-        text = unicodedata.normalize("NFC", text)
-        delimiter, header_line, rows = _sniff(text)
-    by_line = dict(rows)
-    header = [h.strip() for h in _trim(by_line[header_line])]
+    table = read_table(data, filename, sheet)
+    header = [h.strip() for h in trim(dict(table.rows)[table.header_line])]
     cols, year_cols, issues = _map_columns(header, mapping)
-    if period is not None:
-        try:
-            fixed_period = parse_period(period).code
-        except DataError as exc:
-            raise ConfigError(str(exc)) from exc
-    else:
-        fixed_period = None
-    if "area" not in cols:
-        issues.append(RowIssue("no-area-column", params={"available": ", ".join(header)}))
-    if "value" not in cols and "numerator" not in cols and not year_cols:
-        issues.append(RowIssue("no-value-column", params={"available": ", ".join(header)}))
-    if "period" not in cols and not year_cols and fixed_period is None:
-        issues.append(RowIssue("no-period-column", params={"available": ", ".join(header)}))
+    try:
+        fixed_period = parse_period(period).code if period is not None else None
+    except DataError as exc:
+        raise ConfigError(str(exc)) from exc
+    issues += _file_checks(header, cols, year_cols, fixed_period)
     checksum = checksum_of([data, series_code.encode(), repr(sorted((mapping or {}).items())).encode(),
                             f"{period}|{variable}|{sheet}".encode()])
-
-    records: list[dict[str, Any]] = []
-    unknown: dict[str, int] = {}
-    seen: dict[tuple[str, str, str], int] = {}
-    rows_read = missing = 0
     var_idx = cols.get("variable")
     if not issues and var_idx is not None:
-        variables = {(raw + [""] * len(header))[var_idx].strip() for line, raw in rows
-                     if line > header_line and any(c.strip() for c in raw)}
-        choices = {"choices": "; ".join(sorted(variables)[:12])}
-        if variable is None and len(variables) > 1:
-            issues.append(RowIssue("choose-variable", column=header[var_idx], params=choices))
-        elif variable is not None and name_key(variable) not in {name_key(v) for v in variables}:
-            issues.append(RowIssue("unknown-variable", column=header[var_idx], value=variable, params=choices))
-    if not issues:
-        for line, raw in rows:
-            if line <= header_line or not any(c.strip() for c in raw):
-                continue
+        issues += _variable_issues(table, header, var_idx, variable)
+    state = _Rows(header, cols, year_cols, fixed_period, series_code, areas, table.formulas, issues=issues)
+    outcomes: dict[int, str] = {}
+    for line, raw in table.rows:
+        if not any(c.strip() for c in raw):
+            outcomes[line] = "empty"
+        elif line < table.header_line:
+            outcomes[line] = "title"
+        elif line == table.header_line:
+            outcomes[line] = "header"
+        elif state.issues and any(i.row is None for i in state.issues):
+            outcomes[line] = "refused"  # the file cannot be read as a table: no row is valid
+        else:
             cells = raw + [""] * (len(header) - len(raw))
-
-            def cell(fld: str) -> str:
-                return cells[cols[fld]].strip() if fld in cols else ""
-
             if var_idx is not None and variable is not None and name_key(cells[var_idx]) != name_key(variable):
-                continue
-            rows_read += 1
-            row_issues: list[RowIssue] = []
-            area_raw = cell("area")
-            area_code = areas.resolve(area_raw) if area_raw else None
-            if not area_raw:
-                row_issues.append(RowIssue("missing-area", line, header[cols["area"]], area_raw))
-            elif area_code is None:
-                row_issues.append(RowIssue("unknown-area", line, header[cols["area"]], area_raw))
-                unknown[area_raw] = unknown.get(area_raw, 0) + 1
-            gender = "total"
-            if "group" in cols:
-                g = name_key(cell("group"))
-                if g:
-                    gender = GENDERS.get(g, "")
-                    if not gender:
-                        row_issues.append(RowIssue("bad-group", line, header[cols["group"]], cell("group")))
-            nums: dict[str, float | None] = {}
-            for fld in ("numerator", "denominator"):
-                if fld in cols:
-                    try:
-                        nums[fld] = parse_number(cell(fld))
-                    except ValueError:
-                        row_issues.append(RowIssue("bad-number", line, header[cols[fld]], cell(fld)))
-            # One observation per (period, value) pair: a period column, or years as columns.
-            pairs: list[tuple[str, str, str]] = []  # (period raw, value raw, value column)
-            if year_cols and "value" not in cols:
-                pairs = [(header[i], cells[i].strip(), header[i]) for i in year_cols]
+                outcomes[line] = "other-variable"
             else:
-                pairs = [(cell("period") if "period" in cols else fixed_period or "",
-                          cell("value"), header[cols["value"]] if "value" in cols else "")]
-            row_records: list[dict[str, Any]] = []
-            row_keys: list[tuple[str, str, str]] = []
-            row_missing = 0
-            for period_raw, value_raw, value_col in pairs:
-                try:
-                    pcode = parse_period(period_raw).code
-                except DataError:
-                    pcode = ""
-                    col = header[cols["period"]] if "period" in cols else value_col
-                    row_issues.append(RowIssue("bad-period", line, col, period_raw))
-                value: float | None = None
-                if value_col:
-                    try:
-                        value = parse_number(value_raw)
-                    except ValueError:
-                        row_issues.append(RowIssue("bad-number", line, value_col, value_raw))
-                        continue
-                if value is None and nums.get("numerator") is None:
-                    row_missing += 1
-                    continue
-                key = (area_code or "", pcode, gender)
-                if key in seen:
-                    row_issues.append(RowIssue("duplicate", line, value_col or None, value_raw, {"first": seen[key]}))
-                    continue
-                row_keys.append(key)
-                row_records.append({
-                    "series_code": series_code, "area_code": area_code, "period_code": pcode,
-                    "group_code": gender, "value": value, "numerator": nums.get("numerator"),
-                    "denominator": nums.get("denominator"), "status": "ok",
-                })
-            if row_issues:
-                issues.extend(row_issues)
-                continue
-            missing += row_missing
-            for key in row_keys:
-                seen[key] = line
-            records.extend(row_records)
-    frame = pd.DataFrame(records, columns=[
-        "series_code", "area_code", "period_code", "group_code", "value", "numerator", "denominator", "status",
-    ])
+                outcomes[line] = state.add_row(line, cells)
+    for line in state.check_values(is_count):
+        outcomes[line] = "refused"
+    reasons: dict[int, list[str]] = {}
+    for issue in state.issues:
+        if isinstance(issue.row, int):
+            reasons.setdefault(issue.row, []).append(issue.code)
+    rows_read = sum(1 for status in outcomes.values() if status in ("valid", "missing", "refused"))
     return ParseReport(
-        filename=filename, encoding=encoding, delimiter=delimiter, header_line=header_line,
+        filename=filename, encoding=table.encoding, delimiter=table.delimiter, header_line=table.header_line,
         columns=tuple(header), mapping={f: header[i] for f, i in cols.items()},
-        year_columns=tuple(header[i] for i in year_cols), rows_read=rows_read, rows_missing=missing,
-        issues=tuple(issues), unknown_areas=tuple(sorted(unknown)), observations=frame, checksum=checksum,
+        year_columns=tuple(header[i] for i in year_cols), rows_read=rows_read, rows_missing=state.missing,
+        issues=tuple(state.issues), unknown_areas=tuple(sorted(state.unknown)),
+        observations=pd.DataFrame(state.records, columns=OBS_FIELDS), checksum=checksum,
+        decimal_mark=summarise_marks(state.marks),
+        outcomes=tuple(RowOutcome(line, status, tuple(reasons.get(line, ()))) for line, status in sorted(outcomes.items())),
     )
 
 
@@ -448,7 +448,7 @@ def import_own_data(
         areas = AreaIndex.load(conn)
     report = parse_own_data(
         data, filename=filename, series_code=series_code, areas=areas, mapping=mapping, period=period,
-        variable=variable, sheet=sheet, max_bytes=max_bytes,
+        variable=variable, sheet=sheet, max_bytes=max_bytes, is_count=is_count,
     )
     if report.file_errors:
         raise ValidationFailed(f"{filename}: {report.file_errors[0].message('en')}", report)
@@ -472,13 +472,15 @@ def import_own_data(
         source="own", loader="own-data", location=Path(filename).name, licence=given_licence,
         attribution=meta.attribution, fetched_at=None, source_name=publisher,
         uploaded_by=(uploaded_by or "").strip() or None,
-        note=f"encoding {report.encoding}, header line {report.header_line}",
+        note=f"encoding {report.encoding}, separator {report.delimiter!r}, decimal mark {report.decimal_mark}, "
+             f"header line {report.header_line}",
     )
     result = load_observations(
         engine, report.observations, [meta], batch, checksum=report.checksum,
         rows_rejected=report.rejected_rows,
         details={"rejected_sample": [i.render(Path(filename).name, "en") for i in report.issues[:20]],
-                 "unknown_areas": list(report.unknown_areas[:50]), "missing": report.rows_missing},
+                 "unknown_areas": list(report.unknown_areas[:50]), "missing": report.rows_missing,
+                 "rows": report.row_counts},
         on_progress=on_progress,
     )
     return report, result

@@ -19,12 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from datamodel.areas import SOTKANET_DIR, AreaIndex
 from datamodel.errors import SourceFormatError
 from datamodel.loaders.core import BatchInfo, LoadResult, ProgressHook, SeriesMeta, checksum_of, load_observations
+from datamodel.loaders.values import SOURCE_FILE, SOURCE_NONFINITE, SOURCE_ROW, WHERE_COLUMNS, nonfinite_literals
 from datamodel.schema import series
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ BUNDLED_NOTE = "THL Sotkanet snapshot retrieved 2013-09-08 via github.com/ouzor/
 BUNDLED_FETCHED_AT = datetime.fromisoformat("2013-09-08T00:00:00+00:00")
 GENDERS = {"total": "total", "male": "male", "female": "female"}
 REQUIRED = ("indicator", "region", "year", "gender", "value")
+SOURCE_FIELDS = {"numerator": "absValue", "period": "year", "value": "value"}  # names in the JSON
 
 
 def series_code(indicator: int | str) -> str:
@@ -60,7 +63,8 @@ def parse_data_records(
 ) -> ParsedData:
     """Check the shape of every record and map it to codes; raise `SourceFormatError` naming the item.
 
-    Vectorised (the bundled snapshot has 224 000 records and is loaded at first start).
+    Each row keeps where it came from (`origin`, "item <index>") for the value checks of the
+    write path. Vectorised (the bundled snapshot has 224 000 records and is loaded at first start).
     """
     columns = ["series_code", "area_code", "period_code", "group_code", "value", "numerator", "denominator", "status"]
     if not isinstance(records, list):
@@ -106,6 +110,9 @@ def parse_data_records(
     areas = ints["region"].map(region_codes)
     keep = areas.notna()
     value = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    # A NaN literal looks like a missing value once converted: mark it while the raw value is at hand.
+    nonfinite = np.where(nonfinite_literals(r.get("value") for r in records), "value",
+                         np.where(nonfinite_literals(r.get("absValue") for r in records), "numerator", None))
     frame = pd.DataFrame({
         "series_code": "sotkanet:" + ints["indicator"].astype(str),
         "area_code": areas,
@@ -115,9 +122,12 @@ def parse_data_records(
         "numerator": pd.to_numeric(df["absValue"], errors="coerce").astype("float64"),
         "denominator": float("nan"),
         "status": value.isna().map({True: "missing", False: "ok"}),
+        SOURCE_FILE: origin,
+        SOURCE_ROW: [f"item {i}" for i in range(len(df))],
+        SOURCE_NONFINITE: nonfinite,
     })[keep.to_numpy()].reset_index(drop=True)
     indicators = tuple(sorted(int(i) for i in ints["indicator"][keep].unique()))
-    return ParsedData(frame[columns], indicators, int((~keep).sum()))
+    return ParsedData(frame[[*columns, *WHERE_COLUMNS]], indicators, int((~keep).sum()))
 
 
 def bundled_titles() -> dict[int, tuple[str, str]]:
@@ -169,11 +179,13 @@ def load_data_files(
     fetched_at: datetime | None = None,
     on_progress: ProgressHook | None = None,
     division: int | None = None,
+    accept_partial: bool = False,
 ) -> LoadResult:
     """Load saved data-endpoint responses as one release (one batch; revisions kept).
 
     `division`: the municipal division of the release when its area codes cannot tell (see
-    `datamodel.divisions`); None detects it."""
+    `datamodel.divisions`); None detects it. `accept_partial`: leave out values that cannot be
+    real instead of refusing the release (`loaders.values`)."""
     paths = sorted(Path(p) for p in paths)
     if not paths:
         raise SourceFormatError("no files given")
@@ -189,7 +201,7 @@ def load_data_files(
     return load_records(
         engine, obs, loader=loader, location=location or ", ".join(str(p) for p in paths), checksum=checksum_of(raws),
         metas=metas, note=note, fetched_at=fetched_at, regions_skipped=skipped, on_progress=on_progress,
-        division=division,
+        division=division, accept_partial=accept_partial,
     )
 
 
@@ -206,6 +218,7 @@ def load_records(
     regions_skipped: int = 0,
     on_progress: ProgressHook | None = None,
     division: int | None = None,
+    accept_partial: bool = False,
 ) -> LoadResult:
     """Shared tail of every Sotkanet load: series metadata + `load_observations`."""
     known = bundled_titles()
@@ -227,7 +240,7 @@ def load_records(
     return load_observations(
         engine, obs, meta_list, batch, checksum=checksum,
         details={"indicators": indicators, "regions_skipped": regions_skipped}, on_progress=on_progress,
-        division=division,
+        division=division, accept_partial=accept_partial, source_fields=SOURCE_FIELDS,
     )
 
 

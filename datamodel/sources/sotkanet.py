@@ -53,7 +53,6 @@ def meta_from_indicator(doc: dict[str, Any]) -> SeriesMeta:
     except (KeyError, TypeError, ValueError) as exc:
         raise SourceFormatError(f"indicator metadata without id/title ({exc})") from exc
     value_type = doc.get("primaryValueType") or {}
-    org = (doc.get("organization") or {}).get("title") or {}
     return SeriesMeta(
         code=series_code(ind), source=SOURCE, source_id=str(ind),
         title_fi=_text(title, "fi") or f"Sotkanet-indikaattori {ind}",
@@ -128,8 +127,10 @@ def fetch_and_load(
     *,
     genders: Sequence[str] = ("total", "male", "female"),
     on_progress: ProgressHook | None = None,
+    accept_partial: bool = False,
 ) -> LoadResult:
-    """Fetch metadata and data of the indicators and load them as one release (one batch)."""
+    """Fetch metadata and data of the indicators and load them as one release (one batch).
+    `accept_partial` leaves out values that cannot be real instead of refusing the release."""
     import pandas as pd
 
     from datamodel.loaders.sotkanet import load_records
@@ -147,5 +148,5 @@ def fetch_and_load(
     return load_records(
         engine, obs, loader=API_LOADER, location=f"{client.base_url} indicators {list(indicator_ids)} years {list(years)}",
         checksum=checksum_of(raws), metas=metas, fetched_at=datetime.now(UTC), regions_skipped=skipped,
-        on_progress=on_progress,
+        on_progress=on_progress, accept_partial=accept_partial,
     )

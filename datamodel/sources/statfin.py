@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -28,6 +29,7 @@ from datamodel.areas import AreaIndex, normalise_area_code
 from datamodel.errors import DataError, SourceFormatError
 from datamodel.sources.http import CallPolicy, request_json
 from datamodel.loaders.core import BatchInfo, LoadResult, ProgressHook, SeriesMeta, checksum_of, load_observations
+from datamodel.loaders.values import SOURCE_FILE, SOURCE_NONFINITE, SOURCE_ROW, nonfinite_literals
 from datamodel.periods import parse_period
 from kuntamittari.settings import get_settings
 
@@ -53,6 +55,8 @@ class JsonStatTable:
     source: str
     updated: str | None
     language: str = "fi"
+    origin: str = "<response>"
+    nonfinite: tuple[int, ...] = ()  # cells whose raw value was a NaN/Infinity literal
 
 
 def _category_codes(dim: Mapping[str, Any], name: str) -> list[str]:
@@ -108,6 +112,8 @@ def parse_jsonstat2(
     rows = [combo for combo in itertools.product(*codes)]  # row-major: last dimension fastest
     frame = pd.DataFrame(rows, columns=ids)
     frame["value"] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    # PxWeb symbols ("x", "..") become missing values; a NaN number must not: mark it now.
+    nonfinite = tuple(int(i) for i in np.flatnonzero(nonfinite_literals(values)))
     ext = (doc.get("extension") or {}).get("px") or {}
     table_id = table or ext.get("tableid") or str(doc.get("label", "")).split(" -- ")[0].strip()
     if not table_id:
@@ -115,7 +121,7 @@ def parse_jsonstat2(
     return JsonStatTable(
         table=table_id, frame=frame, roles=doc.get("role") or {}, dimensions=dims,
         label=str(doc.get("label", "")), source=str(doc.get("source", "")), updated=doc.get("updated"),
-        language=str(ext.get("language") or language or "fi")[:2],
+        language=str(ext.get("language") or language or "fi")[:2], origin=origin, nonfinite=nonfinite,
     )
 
 
@@ -129,10 +135,17 @@ def _dim_by_role(t: JsonStatTable, role: str, prefixes: Sequence[str]) -> str | 
     return None
 
 
+def _time_dim(t: JsonStatTable) -> str | None:
+    return _dim_by_role(t, "time", ("timeperiod", "vuosi", "kuukausi", "vuosineljännes", "year", "month", "quarter"))
+
+
 def to_observations(t: JsonStatTable, areas: AreaIndex) -> tuple[pd.DataFrame, list[SeriesMeta], dict[str, Any]]:
-    """Map a parsed table to observations (codes), series metadata and details (skipped areas)."""
+    """Map a parsed table to observations (codes), series metadata and details (skipped areas).
+
+    Each row keeps where it came from (the response and "cell <index> (<codes>)") for the value
+    checks of the write path."""
     geo = _dim_by_role(t, "geo", ("alue", "area", "region", "kunta"))
-    time = _dim_by_role(t, "time", ("timeperiod", "vuosi", "kuukausi", "vuosineljännes", "year", "month", "quarter"))
+    time = _time_dim(t)
     metric = _dim_by_role(t, "metric", ("contentscode", "tiedot"))
     if geo is None or time is None or metric is None:
         raise SourceFormatError(f"table {t.table}: need geo, time and metric dimensions (roles: {dict(t.roles)})")
@@ -169,6 +182,9 @@ def to_observations(t: JsonStatTable, areas: AreaIndex) -> tuple[pd.DataFrame, l
         "area_code": area_codes, "period_code": frame[time].map(periods), "group_code": group_codes,
         "value": frame["value"], "numerator": None, "denominator": None,
         "status": frame["value"].isna().map({True: "missing", False: "ok"}),
+        SOURCE_FILE: t.origin,
+        SOURCE_ROW: _cell_labels(frame),
+        SOURCE_NONFINITE: np.where(np.isin(np.arange(len(frame)), t.nonfinite), "value", None),
     })[known.to_numpy()]
     mdim = t.dimensions[metric]["category"]
     metas = []
@@ -187,6 +203,15 @@ def to_observations(t: JsonStatTable, areas: AreaIndex) -> tuple[pd.DataFrame, l
     return obs.reset_index(drop=True), metas, {"table": t.table, "areas_skipped": skipped[:50], "label": t.label}
 
 
+def _cell_labels(frame: pd.DataFrame) -> list[str]:
+    """'cell 17 (KU091/2024/vaesto)': the cell's index in `value` and its category codes."""
+    dims = [c for c in frame.columns if c != "value"]
+    codes = pd.Series("", index=frame.index)
+    for n, dim in enumerate(dims):
+        codes = codes + ("/" if n else "") + frame[dim].astype(str)
+    return [f"cell {i} ({c})" for i, c in enumerate(codes)]
+
+
 def load_jsonstat(
     engine: Engine,
     doc: Mapping[str, Any],
@@ -196,8 +221,10 @@ def load_jsonstat(
     location: str,
     language: str | None = None,
     on_progress: ProgressHook | None = None,
+    accept_partial: bool = False,
 ) -> LoadResult:
-    """Parse one json-stat2 response and load it as one batch."""
+    """Parse one json-stat2 response and load it as one batch. Values that cannot be real refuse
+    the load, or with `accept_partial` are left out and reported (`loaders.values`)."""
     parsed = parse_jsonstat2(doc, table=table, origin=location, language=language)
     with engine.connect() as conn:
         areas = AreaIndex.load(conn)
@@ -206,10 +233,12 @@ def load_jsonstat(
                       attribution=ATTRIBUTION, fetched_at=datetime.now(UTC),
                       note=f"updated {parsed.updated}" if parsed.updated else None)
     return load_observations(engine, obs, metas, batch, checksum=checksum_of([raw]), details=details,
-                             on_progress=on_progress)
+                             on_progress=on_progress, accept_partial=accept_partial,
+                             source_fields={"period": _time_dim(parsed) or "period"})
 
 
-def load_jsonstat_file(engine: Engine, path: Path, *, table: str | None = None, language: str | None = None) -> LoadResult:
+def load_jsonstat_file(engine: Engine, path: Path, *, table: str | None = None, language: str | None = None,
+                       accept_partial: bool = False) -> LoadResult:
     """Load a saved json-stat2 response."""
     try:
         raw = path.read_bytes()
@@ -218,7 +247,8 @@ def load_jsonstat_file(engine: Engine, path: Path, *, table: str | None = None, 
         raise SourceFormatError(f"{path}: cannot read ({exc.strerror})") from exc
     except ValueError as exc:
         raise SourceFormatError(f"{path}: not valid JSON ({exc})") from exc
-    return load_jsonstat(engine, doc, raw, table=table, location=str(path), language=language)
+    return load_jsonstat(engine, doc, raw, table=table, location=str(path), language=language,
+                         accept_partial=accept_partial)
 
 
 class StatFinClient:

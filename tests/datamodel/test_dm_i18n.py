@@ -24,7 +24,8 @@ def test_datamodel_keys_complete_and_placeholders_agree() -> None:
 
 def test_every_issue_code_has_a_message() -> None:
     source = (ROOT / "datamodel" / "loaders" / "own_data.py").read_text(encoding="utf-8")
-    codes = set(re.findall(r'RowIssue\(\s*"([a-z-]+)"', source))
-    assert {"unknown-area", "bad-number", "bad-period", "duplicate", "choose-variable"} <= codes
+    codes = set(re.findall(r'\bIssue\(\s*"([a-z-]+)"', source)) | set(re.findall(r'\bIssue\("[a-z-]+" if .*? else "([a-z-]+)"', source))
+    assert {"unknown-area", "bad-number", "bad-period", "duplicate", "choose-variable", "non-finite",
+            "formula-without-value"} <= codes
     for code in codes:
-        assert f"datamodel.issue.{code}" in catalogue("fi"), code
+        assert f"datamodel.issue.{code}" in catalogue("fi") or f"valuecheck.{code}" in catalogue("fi"), code

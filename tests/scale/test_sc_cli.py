@@ -89,11 +89,11 @@ def test_health_ready_and_not_ready(db: str, tmp_path: Path) -> None:
     assert dead.exit_code == 1 and "sovelluspalvelin: EI VALMIS" in dead.output
     # code newer than the schema (a deployment that forgot `kuntamittari init`)
     engine = make_engine(db)
-    downgrade(engine, "0005")
+    downgrade(engine, "0008")
     engine.dispose()
     forget()
     behind = runner.invoke(app, ["health", "--db", db])
-    assert behind.exit_code == 1 and "0005" in behind.output and "kuntamittari init" in behind.output
+    assert behind.exit_code == 1 and "0008" in behind.output and "kuntamittari init" in behind.output
 
 
 def test_health_on_an_empty_catalogue(db: str) -> None:

@@ -1,7 +1,7 @@
 """the metric catalogue in the warehouse: every version of every metric definition
 
 Revision ID: 0012
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-02 12:00:00.000000
 
 `metric_version` holds each metric's YAML text, version by version (author, time, kind), so
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0012'
-down_revision: Union[str, Sequence[str], None] = '0005'
+down_revision: Union[str, Sequence[str], None] = '0008'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
