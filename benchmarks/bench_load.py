@@ -1,23 +1,26 @@
-"""Load figures: concurrent sessions against the app, concurrent HTTP clients against any URL.
+"""Load figures: N concurrent sessions against the app, N HTTP clients against the API and the
+static public site, all on 127.0.0.1. Prints figures; asserts nothing.
 
-Prints figures; asserts nothing. Only 127.0.0.1 / localhost targets are accepted, and every run
-is bounded (at most MAX_CONCURRENCY clients, MAX_SESSIONS sessions, a timeout per session).
+Every part is optional and skipped when its target is not given; every run is bounded (at most
+MAX_CONCURRENCY clients at a time, MAX_SESSIONS sessions, a timeout per session).
 
-    # N browser sessions (Playwright contexts in Debian Chromium) on a running app:
-    python benchmarks/bench_load.py browser --url http://127.0.0.1:8501 --concurrency 10
-    # the same with light protocol-level clients (Streamlit's own websocket messages, no browser):
-    python benchmarks/bench_load.py ws --url http://127.0.0.1:8501 --concurrency 50 --sessions 100
-    # N HTTP clients against any base URL (the API, a static site):
-    python benchmarks/bench_load.py http --url http://127.0.0.1:8000 --path /api/v1/areas --requests 500
-    # the table in docs/operations.md: start 1 and then 2 replicas on --db, 10/25/50 sessions each
-    python benchmarks/bench_load.py matrix --db postgresql+psycopg://... --levels 10,25,50 --client browser
+    # the app already running (one URL per replica, sessions round-robin), 10/25/50 at a time:
+    python benchmarks/bench_load.py --app http://127.0.0.1:8501 --levels 10,25,50
+    # start 1 and then 2 replicas on a prepared database (`kuntamittari init --db ...`) itself:
+    python benchmarks/bench_load.py --db postgresql+psycopg://... --replicas 1,2 --levels 10,25,50
+    # the API (a base URL and paths) and the static site (a directory served here, or a URL):
+    python benchmarks/bench_load.py --api http://127.0.0.1:8000 --api-path /api/v1/areas \
+        --static site/ --levels 10,50
+    # light protocol-level app sessions (Streamlit's own websocket messages, no browser):
+    python benchmarks/bench_load.py --app http://127.0.0.1:8501 --client ws --levels 50 --rounds 2
 
-A session opens the public municipal summary (`/public_summary?area=..&lang=..`, rotating
-municipalities and languages) and counts the time until the first data table arrives
-(`table.km-table` visible in the browser; the first HTML element with a table in the websocket
-stream). Sessions are spread round-robin over the given URLs (a sticky proxy does the same per
-browser). Server memory is the RSS (psutil) of the processes listening on the URLs' ports:
-before, the peak while sessions run, and `--settle` seconds after every session closed.
+An app session is a fresh Playwright context in Debian Chromium (own cookies, own websocket)
+opening the public municipal summary (`/public_summary?area=..&lang=..`, rotating municipalities
+and languages); its time to content is until the first data table (`table.km-table`) is
+visible. An HTTP client GETs its paths one after another; time to content is the whole body.
+Server memory is the RSS (psutil) of the processes listening on the targets' ports: before,
+the peak while the clients run, and `--settle` seconds after the last one closed (what a
+server keeps after its visitors have left).
 """
 
 from __future__ import annotations
@@ -165,7 +168,8 @@ async def ws_session(base: str, area: str, lang: str, timeout: float) -> Outcome
                     element = message.delta.new_element if message.WhichOneof("type") == "delta" else None
                     if element is not None and element.WhichOneof("type") == "html" and "<table" in element.html.body:
                         return Outcome(True, time.perf_counter() - started)
-                    if message.WhichOneof("type") == "script_finished":
+                    if (message.WhichOneof("type") == "script_finished"
+                            and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY):
                         return Outcome(False, error="finished without a table")
     except TimeoutError:
         return Outcome(False, error="timeout")
@@ -300,26 +304,54 @@ def stop_replicas(started: Sequence[tuple[subprocess.Popen[bytes], str]]) -> Non
         proc.wait(timeout=30)
 
 
-def matrix(args: argparse.Namespace, areas: Sequence[str]) -> None:
-    """1 and then 2 fresh replicas on --db; a warm-up visit each; then every level in turn."""
-    import tempfile
-
+def app_levels(label: str, urls: Sequence[str], args: argparse.Namespace, areas: Sequence[str]) -> None:
+    """A warm-up session per replica (imports, first queries), then every level in turn."""
     runner = run_browser if args.client == "browser" else run_ws
-    log_dir = Path(tempfile.mkdtemp(prefix="kuntamittari-load-"))
-    for count in args.replicas:
-        started = start_replicas(count, args.db, log_dir)
-        urls = [url for _proc, url in started]
-        pids = listening_pids(urls)
+    pids = listening_pids(urls)
+    warm = measure(f"{label}: warm-up", pids, 0, lambda: runner(urls, areas[:len(urls)], len(urls), len(urls),
+                                                                 args.timeout))
+    print(warm.line(), flush=True)
+    for level in args.levels:
+        figures = measure(f"{label}: {level} sessions", pids, args.settle,
+                          lambda level=level: runner(urls, areas, level * args.rounds, level, args.timeout))
+        print(figures.line(), flush=True)
+
+
+def http_levels(label: str, base: str, paths: Sequence[str], args: argparse.Namespace) -> None:
+    """N clients at a time, `--requests` GETs each, over `paths` in turn."""
+    pids = listening_pids([base])
+    for level in args.levels:
+        figures = measure(f"{label}: {level} clients", pids, args.settle,
+                          lambda level=level: run_http([base], paths, level * args.requests, level, args.timeout))
+        print(figures.line(), flush=True)
+
+
+def serve_directory(directory: Path, log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A plain web server (`python -m http.server`) on `directory`: no Python of ours behind it."""
+    import urllib.request
+
+    port = _free_port()
+    log = (log_dir / f"static-{port}.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                             "--directory", str(directory)], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
         try:
-            warm = measure(f"{count} replica(s), warm-up", pids, 0,
-                           lambda: runner(urls, areas[:count], count, count, args.timeout))
-            print(warm.line(), flush=True)
-            for level in args.levels:
-                figures = measure(f"{count} replica(s), {level} sessions", pids, args.settle,
-                                  lambda level=level: runner(urls, areas, level * args.rounds, level, args.timeout))
-                print(figures.line(), flush=True)
-        finally:
-            stop_replicas(started)
+            with urllib.request.urlopen(url + "/", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"static server on {directory} did not start")
+
+
+def static_paths(directory: Path, limit: int = 200) -> list[str]:
+    """The site's pages (HTML files, up to `limit`, index first) as URL paths."""
+    pages = sorted(directory.rglob("*.html"), key=lambda p: (p.name != "index.html", str(p)))[:limit]
+    if not pages:
+        raise SystemExit(f"no .html files under {directory}")
+    return ["/" + page.relative_to(directory).as_posix() for page in pages]
 
 
 def _areas(spec: str) -> list[str]:
@@ -332,54 +364,77 @@ def _areas(spec: str) -> list[str]:
     return [code.strip() for code in spec.split(",") if code.strip()]
 
 
+def _ints(spec: str) -> list[int]:
+    return [int(x) for x in spec.split(",") if x.strip()]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("browser", "ws", "http", "matrix"))
-    parser.add_argument("--url", action="append", default=[], help="Base URL (repeatable: sessions round-robin).")
-    parser.add_argument("--path", action="append", default=[], help="http mode: path(s) to GET (repeatable).")
-    parser.add_argument("--concurrency", type=int, default=10)
-    parser.add_argument("--sessions", type=int, default=0, help="Sessions in all (default: = concurrency).")
-    parser.add_argument("--requests", type=int, default=200, help="http mode: requests in all.")
+    parser.add_argument("--app", action="append", default=[], help="A running app's base URL (repeatable: replicas).")
+    parser.add_argument("--db", help="Start replicas of the app on this prepared database (instead of --app).")
+    parser.add_argument("--replicas", type=_ints, default=[1, 2], help="With --db: replica counts in turn (1,2).")
+    parser.add_argument("--client", choices=("browser", "ws"), default="browser", help="App session client.")
+    parser.add_argument("--api", help="The API's base URL; no API part without it.")
+    parser.add_argument("--api-path", action="append", default=[], help="API path(s) to GET (repeatable).")
+    parser.add_argument("--static", help="The static site: a directory (served here by http.server) or a URL.")
+    parser.add_argument("--static-path", action="append", default=[], help="Static paths (default: its pages or /).")
+    parser.add_argument("--levels", type=_ints, default=[10], help="Concurrent sessions/clients, e.g. 10,25,50.")
+    parser.add_argument("--rounds", type=int, default=1, help="App sessions per level = level x rounds.")
+    parser.add_argument("--requests", type=int, default=10, help="GETs per HTTP client.")
     parser.add_argument("--areas", default="pilot", help="pilot | all | comma-separated municipality codes.")
     parser.add_argument("--timeout", type=float, default=180.0, help="Seconds per session / request.")
-    parser.add_argument("--settle", type=float, default=10.0, help="Seconds after the last session before RSS.")
-    parser.add_argument("--pid", type=int, action="append", default=[], help="Server PIDs (default: listeners).")
-    parser.add_argument("--db", help="matrix: database URL the replicas serve (prepared by `kuntamittari init`).")
-    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[10, 25, 50])
-    parser.add_argument("--replicas", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2])
-    parser.add_argument("--rounds", type=int, default=1, help="matrix: sessions per level = level x rounds.")
-    parser.add_argument("--client", choices=("browser", "ws"), default="browser", help="matrix: session client.")
+    parser.add_argument("--settle", type=float, default=10.0, help="Seconds after the last client before RSS.")
     return parser
 
 
+def _check_bounds(args: argparse.Namespace) -> None:
+    if not args.levels or not all(1 <= n <= MAX_CONCURRENCY for n in args.levels):
+        raise SystemExit(f"levels must be 1..{MAX_CONCURRENCY}")
+    if max(args.levels) * args.rounds > MAX_SESSIONS or max(args.levels) * args.requests > MAX_SESSIONS * 10:
+        raise SystemExit(f"at most {MAX_SESSIONS} sessions / {MAX_SESSIONS * 10} requests per level")
+    if not (args.app or args.db or args.api or args.static):
+        raise SystemExit("nothing to load: give --app or --db, --api, --static")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    import tempfile
+
     args = _parser().parse_args(argv)
-    urls = [loopback(u) for u in args.url]
-    if not 1 <= args.concurrency <= MAX_CONCURRENCY or max(args.levels) > MAX_CONCURRENCY:
-        raise SystemExit(f"concurrency must be 1..{MAX_CONCURRENCY}")
-    sessions = args.sessions or args.concurrency
-    if sessions > MAX_SESSIONS or args.requests > MAX_SESSIONS * 10:
-        raise SystemExit(f"at most {MAX_SESSIONS} sessions / {MAX_SESSIONS * 10} requests")
+    _check_bounds(args)
+    apps = [loopback(u) for u in args.app]
     areas = _areas(args.areas)
+    log_dir = Path(tempfile.mkdtemp(prefix="kuntamittari-load-"))
     load = os.getloadavg()
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  {os.cpu_count()} CPUs  load average {load[0]:.1f} {load[1]:.1f} "
-          f"{load[2]:.1f}  mode {args.mode}  areas {args.areas} ({len(areas)})", flush=True)
-    if args.mode == "matrix":
-        if not args.db:
-            raise SystemExit("matrix needs --db (a database prepared with `kuntamittari init`)")
-        matrix(args, areas)
-        return
-    if not urls:
-        raise SystemExit("give --url")
-    pids = args.pid or listening_pids(urls)
-    if args.mode == "http":
-        paths = args.path or ["/"]
-        work = lambda: run_http(urls, paths, args.requests, args.concurrency, args.timeout)  # noqa: E731
-    elif args.mode == "ws":
-        work = lambda: run_ws(urls, areas, sessions, args.concurrency, args.timeout)  # noqa: E731
+          f"{load[2]:.1f}  client {args.client}  areas {args.areas} ({len(areas)})  logs {log_dir}", flush=True)
+    if apps:
+        app_levels(f"app x{len(apps)}", apps, args, areas)
+    elif args.db:
+        for count in args.replicas:
+            started = start_replicas(count, args.db, log_dir)
+            try:
+                app_levels(f"{count} replica(s)", [url for _proc, url in started], args, areas)
+            finally:
+                stop_replicas(started)
     else:
-        work = lambda: run_browser(urls, areas, sessions, args.concurrency, args.timeout)  # noqa: E731
-    print(measure(f"{args.mode} x{args.concurrency}", pids, args.settle, work).line(), flush=True)
+        print("# app: skipped (no --app or --db)")
+    if args.api:
+        http_levels("API", loopback(args.api), args.api_path or ["/"], args)
+    else:
+        print("# API: skipped (no --api)")
+    if args.static:
+        directory = Path(args.static)
+        if directory.is_dir():
+            proc, url = serve_directory(directory, log_dir)
+            try:
+                http_levels("static (http.server)", url, args.static_path or static_paths(directory), args)
+            finally:
+                os.killpg(proc.pid, 15)
+                proc.wait(timeout=10)
+        else:
+            http_levels("static", loopback(args.static), args.static_path or ["/"], args)
+    else:
+        print("# static site: skipped (no --static)")
 
 
 if __name__ == "__main__":

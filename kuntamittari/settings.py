@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     pilot_group: tuple[str, ...] = PILOT_MUNICIPALITIES
     upload_max_mb: float = 10.0
     cache_ttl_seconds: int = 600
+    # Memory of one app replica (docs/operations.md, "Memory"): all cached query results together,
+    # and glibc's malloc arenas (0 leaves either to its default).
+    cache_max_mb: int = Field(default=128, ge=0, description="Streamlit server.maxCacheDataSize in MB; 0: no limit")
+    malloc_arena_max: int = Field(default=2, ge=0, description="MALLOC_ARENA_MAX for the Streamlit server; 0: glibc default")
     public_only: bool = False
     auth_mode: Literal["none", "oidc", "local"] = "local"
     users_file: Path | None = None

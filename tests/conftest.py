@@ -259,6 +259,8 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
         if key in running:
             return running[key][1]
         if not Path(CHROMIUM).exists():
+            if os.environ.get("CI"):
+                pytest.fail(f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
             pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"

@@ -8,7 +8,7 @@ the catalogue in the database, Chromium through Playwright.
   get exactly the refusal two sessions of one process get.
 
 Sign-in is off (auth mode `none`): these tests are about the catalogue and the routing; signing
-in across replicas depends on the sign-in sessions stored in the database.
+in across replicas is `test_sc_signin_replicas.py`.
 """
 
 from __future__ import annotations
@@ -21,17 +21,13 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from datamodel.bootstrap import ensure_database
 from datamodel.engine import make_engine
 from metrics.catalogue_store import DatabaseMetricStore
-from metrics.catalogue_sync import seed_catalogue
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.xdist_group("replicas")]
 
@@ -44,22 +40,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def replica_db(pg_url: str) -> str:
-    """A new PostgreSQL database prepared as `kuntamittari init` prepares it (before any replica)."""
-    name = f"replicas_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    ensure_database(engine)
-    seed_catalogue(engine, ROOT / "metrics" / "definitions")
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="module")
@@ -86,17 +66,25 @@ def _type(page: object, label: str, value: str) -> None:
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
+def _wait_idle(page: object) -> None:
+    """Until the app's script has finished its run (Streamlit marks it on the app root)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()  # type: ignore[attr-defined]
+
+
 def _open_in_form(page: object, mode_label: str, option: str) -> None:
     """On the authoring page: choose copy/edit, the metric, and open it in the form."""
     page.get_by_text(mode_label, exact=True).click()  # type: ignore[attr-defined]
+    _wait_idle(page)
     page.get_by_label("Mittari", exact=True).click()  # type: ignore[attr-defined]
     page.keyboard.type(option.strip("()"))  # type: ignore[attr-defined]  # the list is long: filter it
     page.get_by_role("option").filter(has_text=option).first.click()  # type: ignore[attr-defined]
-    # the button's callback carries the choice of the run that drew it: wait for that rerun
+    # the button's callback carries the choice of the run that drew it: wait until that rerun
+    # has finished (a busy machine makes it slow to start; the opened message names the metric)
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")  # type: ignore[attr-defined]
+    _wait_idle(page)
     page.get_by_role("button", name="Avaa lomakkeeseen").click()  # type: ignore[attr-defined]
-    page.get_by_text("Lomakkeella on nyt mittari").first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_text(f"Lomakkeella on nyt mittari {option.strip('()')}").first.wait_for()  # type: ignore[attr-defined]
+    _wait_idle(page)
 
 
 def _screenshots(**pages: object) -> None:
@@ -295,3 +283,20 @@ def test_two_browsers_on_two_replicas_editing_one_metric_second_refused(
         assert "Replika B" in store.read_version("voter_turnout", conflict.version)
     finally:
         engine.dispose()
+
+
+def test_a_replica_is_one_bounded_streamlit_process(replicas: tuple[str, str]) -> None:
+    """`kuntamittari serve` replaced itself with the Streamlit server (no launcher holding its
+    imports) and passed on the memory bounds of the settings' defaults."""
+    import psutil
+
+    for url in replicas:
+        port = int(url.rsplit(":", 1)[1])
+        pid = next(c.pid for c in psutil.net_connections(kind="tcp")
+                   if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port)
+        server = psutil.Process(pid)
+        command = server.cmdline()
+        assert command[1:4] == ["-m", "streamlit", "run"]
+        assert command[command.index("--server.maxCacheDataSize") + 1] == "128mb"
+        assert server.environ().get("MALLOC_ARENA_MAX") == "2"
+        assert server.ppid() == os.getpid()  # started by this test process: no launcher in between
