@@ -76,7 +76,7 @@ class Figures:
         errors = sorted({o.error for o in self.outcomes if not o.ok})[:3]
         return (f"{self.label:<28} ok {ok:>3}/{len(self.outcomes):<3} median {med:6.2f} s  p95 {p95:6.2f} s  "
                 f"wall {self.wall:6.1f} s  RSS MB before {self.rss_before:6.0f} peak {self.rss_peak:6.0f} "
-                f"after {self.rss_after:6.0f}" + (f"  errors: {errors}" if errors else ""))
+                f"after {self.rss_after:6.0f}  load {os.getloadavg()[0]:.0f}" + (f"  errors: {errors}" if errors else ""))
 
 
 # ---------------------------------------------------------------------------- targets and memory
