@@ -140,7 +140,8 @@ AcceptPartial = Annotated[bool, typer.Option("--accept-partial", help="Load anyw
 
 @_guard
 def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundled", help="Only migrate; skip the bundled data.")] = False) -> None:
-    """Create or migrate the database (Alembic upgrade head) and load the bundled THL Sotkanet data."""
+    """Create or migrate the database (Alembic upgrade head), load the bundled THL Sotkanet data and
+    seed the metric catalogue from the shipped definitions."""
     from datamodel.bootstrap import current_revision
 
     with _progress() as progress:
@@ -150,6 +151,13 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
         ensure_database(engine, load_bundled=not no_bundled, on_progress=_hook(progress, "Sotkanet 2013"))
     out.print(t("datamodel.cli.init_done", _lang(), url=engine.url.render_as_string(hide_password=True),
                 revision=current_revision(engine)), highlight=False)
+    if get_settings().catalogue_source == "database":  # the shipped metric definitions, first time
+        from metrics.catalogue_sync import seed_catalogue
+
+        report = seed_catalogue(engine)
+        out.print(t("catalogue.seeded", _lang(), directory=get_settings().metrics_dir, added=len(report.added),
+                    updated=len(report.updated), unchanged=len(report.unchanged), held_back=len(report.held_back)),
+                  highlight=False, markup=False)
 
 
 @_guard

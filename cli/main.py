@@ -1,7 +1,8 @@
 """The `kuntamittari` command: one Typer app composed of each layer's own commands.
 
 Each part registers its commands (`cli.datamodel`, `cli.metrics`, `cli.readout`, `cli.refresh`,
-`cli.serve`, `cli.report`, `cli.api` and `cli.forecast`), so the library works from the command line before any page uses it.
+`cli.serve`, `cli.catalogue`, `cli.report`, `cli.api` and `cli.forecast`), so the library works from the
+command line before any page uses it.
 Exit codes: 0 ok, 1 validation/data errors found, 2 usage or configuration error.
 """
 
@@ -12,6 +13,7 @@ import logging
 import typer
 
 from cli import api as api_cli
+from cli import catalogue as catalogue_cli
 from cli import datamodel as datamodel_cli
 from cli import forecast as forecast_cli
 from cli import metrics as metrics_cli
@@ -33,6 +35,7 @@ forecast_cli.register(app)
 readout_cli.register(app)
 serve_cli.register(app)
 refresh_cli.register(app)
+catalogue_cli.register(app)
 report_cli.register(app)
 api_cli.register(app)
 

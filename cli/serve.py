@@ -3,7 +3,10 @@
 - `kuntamittari serve [--public] [--port N]` starts the dashboard (`app.py`) or the public-only
   app (`public_app.py`, municipal summary as start page) with `streamlit run`. The public app
   is started with `KUNTAMITTARI_PUBLIC_ONLY=1` so even a deep link to an internal page file
-  (which Streamlit may run without the entrypoint) is refused.
+  (which Streamlit may run without the entrypoint) is refused. The command replaces itself with
+  the Streamlit server (exec): a waiting launcher process held ~170 MB of imports per replica,
+  and systemd's signals now reach the server itself. Memory bounds go with it
+  (`memory_limits`, docs/operations.md "Memory").
 - `kuntamittari add-user EMAIL --role author` writes a user with an scrypt-hashed password
   (read from a hidden prompt, or from stdin with `--password-stdin`) to the users file.
 """
@@ -12,14 +15,13 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import typer
 
 from kuntamittari.i18n import t
-from kuntamittari.settings import PROJECT_ROOT, get_settings
+from kuntamittari.settings import PROJECT_ROOT, Settings, get_settings
 from accounts.users import ROLES, AuthError, add_user, users_path
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,21 @@ logger = logging.getLogger(__name__)
 APP_FILE = PROJECT_ROOT / "app.py"
 PUBLIC_APP_FILE = PROJECT_ROOT / "public_app.py"
 MIN_PASSWORD_LENGTH = 8
+
+
+def memory_limits(settings: Settings) -> tuple[list[str], dict[str, str]]:
+    """Streamlit options and environment that bound a replica's memory.
+
+    Why: measured, a replica's RSS stayed where the busiest moment left it. glibc gives every
+    thread that allocates its own malloc arena (Streamlit runs each session's script in a thread),
+    and freed memory in many arenas is rarely returned to the system: `MALLOC_ARENA_MAX` caps
+    the arenas. `server.maxCacheDataSize` caps the bytes of all `st.cache_data` entries together
+    (the per-function `max_entries` alone let a few large readouts add up). A value already in
+    the environment wins, so an operator can still tune glibc directly.
+    """
+    options = ["--server.maxCacheDataSize", f"{settings.cache_max_mb}mb"] if settings.cache_max_mb else []
+    env = {"MALLOC_ARENA_MAX": str(settings.malloc_arena_max)} if settings.malloc_arena_max else {}
+    return options, env
 
 
 def streamlit_command(public: bool, port: int, address: str, headless: bool) -> list[str]:
@@ -46,6 +63,7 @@ def streamlit_command(public: bool, port: int, address: str, headless: bool) -> 
         "true" if headless else "false",
         "--browser.gatherUsageStats",
         "false",
+        *memory_limits(get_settings())[0],
     ]
 
 
@@ -60,16 +78,15 @@ def serve(
     if not script.is_file():
         typer.echo(f"error: {script} not found; run from a Kuntamittari checkout", err=True)
         raise typer.Exit(2)
-    env = dict(os.environ)
+    env = {**memory_limits(get_settings())[1], **os.environ}
     if public:
         env["KUNTAMITTARI_PUBLIC_ONLY"] = "1"
     command = streamlit_command(public, port, address, headless)
     logger.info("starting %s", " ".join(command))
-    try:
-        completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False)
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
-    raise typer.Exit(completed.returncode)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, command, env)
 
 
 def add_user_command(

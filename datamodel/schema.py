@@ -494,3 +494,7 @@ alert_subscription = AlertSubscription.__table__
 alert_delivery = AlertDelivery.__table__
 auth_session = AuthSession.__table__
 auth_throttle = AuthThrottle.__table__
+
+# The metric catalogue's versions live in their own module (same `Base`); imported here so
+# every user of the schema (migrations, `create_all`) has the table.
+from datamodel import catalogue_schema as _catalogue_schema  # noqa: E402,F401

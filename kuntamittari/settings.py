@@ -67,11 +67,19 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
     metrics_dir: Path = PROJECT_ROOT / "metrics" / "definitions"
+    # Where the metric catalogue lives: "database" (the warehouse's `metric_version` table, shared by
+    # every app replica; `metrics_dir` is then the shipped seed) or "directory" (the YAML files
+    # of `metrics_dir` themselves: development and CI on files). docs/operations.md.
+    catalogue_source: Literal["database", "directory"] = "database"
     default_language: Language = "fi"
     default_area: str = "208"
     pilot_group: tuple[str, ...] = PILOT_MUNICIPALITIES
     upload_max_mb: float = 10.0
     cache_ttl_seconds: int = 600
+    # Memory of one app replica (docs/operations.md, "Memory"): all cached query results together,
+    # and glibc's malloc arenas (0 leaves either to its default).
+    cache_max_mb: int = Field(default=128, ge=0, description="Streamlit server.maxCacheDataSize in MB; 0: no limit")
+    malloc_arena_max: int = Field(default=2, ge=0, description="MALLOC_ARENA_MAX for the Streamlit server; 0: glibc default")
     public_only: bool = False
     auth_mode: Literal["none", "oidc", "local"] = "local"
     users_file: Path | None = None

@@ -10,8 +10,9 @@ It fills a `MetricForm` (plain strings as typed), and this module:
   metrics it uses exist). Every problem becomes a `FormMessage` on the field it belongs to, in
   fi/sv/en; it never stops at the first problem.
 - `render_yaml(metric)` is the exact text that will be saved (`metrics.yaml_io.dump_metric`).
-- `save_metric` / `approve_metric` / `restore_version` write through `MetricStore`
-  (`metrics.authoring_store`): atomic, conflict-refusing, every version kept in the history.
+- `save_metric` / `approve_metric` / `restore_version` write through a store: the warehouse's
+  catalogue (`metrics.catalogue_store`) or the files (`metrics.authoring_store.MetricStore`), both
+  conflict-refusing with every version kept in the history.
 - `form_from_metric` starts a form from an existing metric ("copy and modify" or edit).
 - `search_series` finds input series in the catalogue by (part of) their name or code.
 
@@ -33,6 +34,7 @@ import pandas as pd
 from kuntamittari.i18n import has
 from metrics.authoring_input import KINDS, LANGS, PRESERVED_FIELDS, FormMessage, MetricForm, form_document, slugify
 from metrics.authoring_store import (
+    CatalogueStore,
     ConflictError,
     MetricStore,
     OpenedMetric,
@@ -61,6 +63,7 @@ __all__ = [
     "KINDS",
     "AuthoringContext",
     "BuildResult",
+    "CatalogueStore",
     "ConflictError",
     "FormMessage",
     "MetricForm",
@@ -261,23 +264,26 @@ def parse_yaml(text: str, metric_id: str) -> AnyMetric:
 
 
 def save_metric(
-    store: MetricStore,
+    store: CatalogueStore,
     form: MetricForm,
     opened: OpenedMetric,
     context: AuthoringContext | None = None,
+    author: str = "",
 ) -> SaveResult:
     """Validate the form and save it as a draft; nothing is written unless it is valid.
 
-    `opened` is what the user started from (`store.open(id)` or `store.new(id)`); a file changed
-    since then raises `ConflictError` and the refused version is kept as a conflict copy.
+    `opened` is what the user started from (`store.open(id)` or `store.new(id)`); a metric saved
+    by someone else since then raises `ConflictError` and the refused version is kept as a
+    conflict copy. `author` is recorded by the database store.
     """
     draft = replace(form, status=MetricStatus.DRAFT.value)
     result = build_metric(draft, context)
     if not result.ok or result.metric is None:
         raise AuthoringError(result.errors)
-    if opened.path is not None and opened.metric_id != result.metric.id:
+    if opened.fingerprint and opened.metric_id != result.metric.id:  # an existing metric keeps its id
         raise AuthoringError([FormMessage("error", "id_changed", "metric_id", {"value": opened.metric_id})])
-    return store.save(result.metric.id, result.metric.theme.value, render_yaml(result.metric), opened.fingerprint)
+    return store.save(result.metric.id, result.metric.theme.value, render_yaml(result.metric), opened.fingerprint,
+                      author=author)
 
 
 def _with_status(text: str, status: MetricStatus, metric_id: str) -> tuple[AnyMetric, str]:
@@ -286,7 +292,7 @@ def _with_status(text: str, status: MetricStatus, metric_id: str) -> tuple[AnyMe
     return updated, render_yaml(updated)
 
 
-def approve_metric(store: MetricStore, metric_id: str, expected_fingerprint: str, reviewer: str) -> SaveResult:
+def approve_metric(store: CatalogueStore, metric_id: str, expected_fingerprint: str, reviewer: str) -> SaveResult:
     """A reviewer approves a draft: its status becomes `approved` (saved and kept in the history).
 
     Approval needs the Swedish and English texts, since approved metrics reach the public pages.
@@ -303,16 +309,17 @@ def approve_metric(store: MetricStore, metric_id: str, expected_fingerprint: str
             [FormMessage("error", "approve_translations", key, {"languages": "sv, en"}) for key in missing]
         )
     logger.info("metric %s approved by %s", metric_id, reviewer)
-    return store.save(metric_id, metric.theme.value, text, expected_fingerprint)
+    return store.save(metric_id, metric.theme.value, text, expected_fingerprint, author=reviewer)
 
 
-def restore_version(store: MetricStore, metric_id: str, version: str, expected_fingerprint: str) -> SaveResult:
+def restore_version(store: CatalogueStore, metric_id: str, version: str, expected_fingerprint: str,
+                    author: str = "") -> SaveResult:
     """Make an old version current again, as a draft (a restored text is reviewed again)."""
     old = store.read_version(metric_id, version)
     metric, text = _with_status(old, MetricStatus.DRAFT, metric_id)
     if metric.id != metric_id:
         raise AuthoringError([FormMessage("error", "id_changed", "metric_id", {"value": metric_id})])
-    return store.save(metric_id, metric.theme.value, text, expected_fingerprint)
+    return store.save(metric_id, metric.theme.value, text, expected_fingerprint, author=author)
 
 
 # ---------------------------------------------------------------------------- series search

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ METRIC_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 THEME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CONFLICT_SUFFIX = ".conflict"
 
-HistoryKind = Literal["saved", "conflict"]
+HistoryKind = Literal["saved", "conflict", "shipped"]
 
 # One process-wide lock per metrics directory plus an flock on a lock file: Streamlit sessions
 # are threads of one process, and the CLI or a second server may be another process.
@@ -86,8 +86,10 @@ class ConflictError(StoreError):
 
     key = "authoring.error.conflict"
 
-    def __init__(self, message: str, *, metric_id: str, conflict_copy: Path, current_fingerprint: str) -> None:
-        shown = Path(*conflict_copy.parts[-3:]) if len(conflict_copy.parts) >= 3 else conflict_copy
+    def __init__(self, message: str, *, metric_id: str, conflict_copy: Path | str, current_fingerprint: str) -> None:
+        # A file copy is shown by its last three parts; the database store names its history row.
+        shown = Path(*conflict_copy.parts[-3:]) if isinstance(conflict_copy, Path) and len(conflict_copy.parts) >= 3 \
+            else conflict_copy
         super().__init__(message, metric_id=metric_id, conflict_copy=str(shown))
         self.metric_id = metric_id
         self.conflict_copy = conflict_copy
@@ -102,7 +104,8 @@ class AlreadyExistsError(ConflictError):
 
 @dataclass(frozen=True)
 class OpenedMetric:
-    """A metric file as read when editing began; `fingerprint` is '' for a metric not yet saved."""
+    """A metric as read when editing began; `fingerprint` is the token its save must match ('' for
+    a metric not yet saved): the file's SHA-256 here, the version number in the database store."""
 
     metric_id: str
     path: Path | None
@@ -112,12 +115,19 @@ class OpenedMetric:
 
 @dataclass(frozen=True)
 class SaveResult:
-    """Where a save went: the live file, its history copy and the new fingerprint."""
+    """Where a save went: the live file and its history copy (None in the database), the new
+    fingerprint, and the version number in the database store."""
 
     metric_id: str
-    path: Path
-    history_path: Path
+    path: Path | None
+    history_path: Path | None
     fingerprint: str
+    version: int | None = None
+
+    @property
+    def label(self) -> str:
+        """What the page names as saved: the file name, or the id and version in the database."""
+        return self.path.name if self.path is not None else f"{self.metric_id} v{self.version}"
 
 
 @dataclass(frozen=True)
@@ -126,9 +136,27 @@ class HistoryEntry:
 
     metric_id: str
     version: str
-    path: Path
+    path: Path | None
     kind: HistoryKind
     saved_at: datetime
+    author: str = ""
+
+
+class CatalogueStore(Protocol):
+    """What the authoring page needs of a store: the files here (`MetricStore`), or the
+    warehouse's catalogue (`metrics.catalogue_store.DatabaseMetricStore`)."""
+
+    def open(self, metric_id: str) -> OpenedMetric: ...
+
+    def new(self, metric_id: str) -> OpenedMetric: ...
+
+    def current_fingerprint(self, metric_id: str) -> str: ...
+
+    def save(self, metric_id: str, theme: str, text: str, expected_fingerprint: str, *, author: str = "") -> SaveResult: ...
+
+    def history(self, metric_id: str) -> list[HistoryEntry]: ...
+
+    def read_version(self, metric_id: str, version: str) -> str: ...
 
 
 def fingerprint(data: bytes | str) -> str:
@@ -264,13 +292,14 @@ class MetricStore:
             finally:
                 fcntl.flock(lock_handle.fileno(), fcntl.LOCK_UN)
 
-    def save(self, metric_id: str, theme: str, text: str, expected_fingerprint: str) -> SaveResult:
+    def save(self, metric_id: str, theme: str, text: str, expected_fingerprint: str, *, author: str = "") -> SaveResult:
         """Save `text` as the metric `metric_id`, atomically, if nobody changed it meanwhile.
 
         `expected_fingerprint` is `OpenedMetric.fingerprint` ('' for a new metric). If the file on
         disk no longer matches, nothing is overwritten: the text goes to a conflict copy in the
         history and `ConflictError` (or `AlreadyExistsError` for a taken id) is raised.
-        An existing metric keeps its file location; a new one goes to `<theme>/<id>.yaml`.
+        An existing metric keeps its file location; a new one goes to `<theme>/<id>.yaml`. Files
+        have no author field (`author` is accepted for the database store's interface and logged).
         """
         check_metric_id(metric_id)
         check_theme(theme)
@@ -290,7 +319,7 @@ class MetricStore:
             target = existing if existing is not None else self.root / theme / f"{metric_id}.yaml"
             atomic_write_text(target, text)
             history_path = self._write_history(metric_id, text, kind="saved")
-            logger.info("saved metric %s to %s", metric_id, target)
+            logger.info("saved metric %s to %s (%s)", metric_id, target, author or "-")
             return SaveResult(metric_id, target, history_path, fingerprint(text))
 
     def _write_history(self, metric_id: str, text: str, *, kind: HistoryKind) -> Path:
@@ -322,6 +351,6 @@ class MetricStore:
     def read_version(self, metric_id: str, version: str) -> str:
         """The text of one history version."""
         for entry in self.history(metric_id):
-            if entry.version == version:
+            if entry.version == version and entry.path is not None:
                 return entry.path.read_text(encoding="utf-8")
         raise HistoryNotFoundError(f"no version {version!r} of {metric_id!r}", metric_id=metric_id, version=version)

@@ -1,4 +1,5 @@
-"""The catalogue: every metric file of a directory, validated, indexed, with its issues.
+"""The catalogue: every metric file of a directory (or every metric text of the warehouse's
+catalogue), validated, indexed, with its issues.
 
 One bad file never takes the app down: files with errors are left out of `metrics` and their
 problems listed in `issues`, so pages show the rest and the data-quality page shows the list
@@ -6,6 +7,11 @@ problems listed in `issues`, so pages show the rest and the data-quality page sh
 an unforeseen way (a bug, a pathological input) becomes an issue naming it, not an exception.
 Phase 2 rules (unique ids, references, cycles, series in the database, disclosure links) run
 over the whole set.
+
+Where the texts come from is one setting (`catalogue_source`): the YAML files of a directory, or
+the current versions in the warehouse (`metrics.catalogue_store`, shared by every app replica).
+Both go through the same phase 1 (`yaml_io.parse_metric_text`) and phase 2 (`rules`,
+disclosure links); a text from the database is named `catalogue:<theme>/<id>.yaml` in issues.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from kuntamittari.settings import PROJECT_ROOT, get_settings
+from metrics.catalogue_store import DISPLAY_ROOT, catalogue_version, current_rows
 from metrics.disclosure_links import rule_disclosure_links
 from metrics.errors import MetricNotFound
 from metrics.issues import Issue, Report, hint
@@ -36,6 +43,8 @@ class Catalog:
     issues: list[Issue] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     directory: Path | None = None
+    source: str = "directory"  # or "database"
+    version: str = ""  # the database catalogue's version key when it was read
 
     def get(self, metric_id: str) -> AnyMetric:
         """The metric `metric_id`, or MetricNotFound with a did-you-mean."""
@@ -94,6 +103,8 @@ class BrokenFile:
 
 
 def _display_path(path: Path) -> str:
+    if str(path).startswith(DISPLAY_ROOT):  # a text of the warehouse's catalogue
+        return path.as_posix()
     try:
         return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
@@ -111,6 +122,11 @@ def _parse_file(path: Path) -> ParsedFile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return ParsedFile(None, [make_issue("error", "unreadable", shown, None, None, "unreadable", {"detail": str(exc)}, hint("save_utf8"))])
+    return _parse_text(text, shown)
+
+
+def _parse_text(text: str, shown: str) -> ParsedFile:
+    """Phase 1 for one text (a file's or a catalogue row's): a crash costs this text, not the catalogue."""
     try:
         return parse_metric_text(text, shown)
     except Exception as exc:  # noqa: BLE001 - a bug or a pathological input must cost one file, not the catalogue
@@ -130,11 +146,16 @@ def _disclosure_rule(accepted: dict[Path, ParsedFile], rejected: set[Path], dire
 
 
 def load_catalog(directory: Path | None = None, engine: Engine | None = None) -> Catalog:
-    """Load and validate every `*.yaml` under `directory` (default: settings.metrics_dir).
+    """Load and validate every `*.yaml` under `directory`; without one, the configured catalogue:
+    settings.metrics_dir, or with `catalogue_source = "database"` the warehouse's catalogue
+    (`load_database_catalog`, read through `engine` or the configured database).
 
     With an `engine`, referenced series are checked against `dim_series` too.
     """
-    directory = Path(directory) if directory is not None else get_settings().metrics_dir
+    settings = get_settings()
+    if directory is None and settings.catalogue_source == "database":
+        return load_database_catalog(engine)
+    directory = Path(directory) if directory is not None else settings.metrics_dir
     catalog = Catalog(directory=directory)
     if not directory.is_dir():
         catalog.issues.append(make_issue("error", "no-directory", str(directory), None, None, "no_directory"))
@@ -144,6 +165,35 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
         result = _parse_file(path)
         catalog.issues.extend(result.issues)
         parsed[path] = result
+    return _validate_catalogue(catalog, parsed, directory, engine)
+
+
+def load_database_catalog(engine: Engine | None = None, *, check_series: bool = True, seed: bool = True) -> Catalog:
+    """The warehouse's catalogue: every metric's current text, validated exactly like the files.
+
+    On a process's first read the shipped files are seeded (`metrics.catalogue_sync.ensure_seeded`:
+    an empty catalogue gets them all; a changed shipped file replaces only a metric nobody edited).
+    Series are checked against `dim_series` when `engine` is given and `check_series` is true;
+    `seed=False` only reads (the readiness check).
+    """
+    from metrics.catalogue_sync import configured_engine, ensure_seeded
+
+    source = engine if engine is not None else configured_engine()
+    if seed:
+        ensure_seeded(source)
+    catalog = Catalog(directory=None, source="database", version=catalogue_version(source))
+    parsed: dict[Path, ParsedFile] = {}
+    for row in current_rows(source):
+        path = row.display_path
+        result = _parse_text(row.text, _display_path(path))
+        catalog.issues.extend(result.issues)
+        parsed[path] = result
+    return _validate_catalogue(catalog, parsed, Path(DISPLAY_ROOT), engine if check_series else None)
+
+
+def _validate_catalogue(catalog: Catalog, parsed: dict[Path, ParsedFile], directory: Path,
+                        engine: Engine | None) -> Catalog:
+    """Phase 2 over the parsed texts, the same for files and for the warehouse's catalogue."""
     accepted = {
         path: result for path, result in parsed.items()
         if result.metric is not None and not any(i.level == "error" for i in result.issues)
@@ -160,5 +210,6 @@ def load_catalog(directory: Path | None = None, engine: Engine | None = None) ->
             continue
         catalog.metrics[metric.id] = metric
         catalog.files[metric.id] = path
-    logger.info("catalogue %s: %d metrics, %d issues", directory, len(catalog.metrics), len(catalog.issues))
+    logger.info("catalogue %s: %d metrics, %d issues", catalog.directory or catalog.source, len(catalog.metrics),
+                len(catalog.issues))
     return catalog

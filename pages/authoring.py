@@ -368,10 +368,14 @@ def metric_tab() -> None:
         preview_block(result.metric, catalog)
 
 
+def _author() -> str:
+    return getattr(user, "email", "") or ""
+
+
 def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
     try:
         token = opened if opened is not None else store.new(form.metric_id.strip())
-        saved = save_metric(store, form, token, context)
+        saved = save_metric(store, form, token, context, author=_author())
     except AuthoringError as exc:
         st.error(tr("not_saved"))
         render_messages(exc.messages)
@@ -384,7 +388,7 @@ def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any
         st.error(tr("failed", reason=exc.strerror or type(exc).__name__))
         return
     _set_opened(store.open(saved.metric_id))
-    _flash("success", tr("saved", path=saved.path.name))
+    _flash("success", tr("saved", path=saved.label))
     st.rerun()
 
 
@@ -396,7 +400,7 @@ def approve_block(store: Any, opened: OpenedMetric) -> None:
         return
     if st.button(tr("approve_button"), key=f"{P}approve"):
         try:
-            saved = approve_metric(store, opened.metric_id, opened.fingerprint, getattr(user, "email", "") or "")
+            saved = approve_metric(store, opened.metric_id, opened.fingerprint, _author())
         except AuthoringError as exc:
             render_messages(exc.messages)
             return
@@ -409,21 +413,31 @@ def approve_block(store: Any, opened: OpenedMetric) -> None:
         st.rerun()
 
 
+def _history_label(entry: Any) -> str:
+    """'3 · 2026-12-01 10:22 · alice@…' (who and when, where the store knows them)."""
+    if entry.kind == "conflict":
+        name = tr("history_conflict", version=entry.version)
+    elif entry.kind == "shipped":
+        name = t("catalogue.history_shipped", lang, version=entry.version)
+    else:
+        name = entry.version
+    if not entry.author:  # the files store keeps the time in the version name itself
+        return name
+    return f"{name} · {entry.saved_at:%Y-%m-%d %H:%M} · {entry.author}"
+
+
 def history_block(store: Any, opened: OpenedMetric) -> None:
     with st.expander(tr("history_heading")):
         entries = store.history(opened.metric_id)
         if not entries:
             st.caption(tr("history_empty"))
             return
-        labels = {
-            e.version: tr("history_conflict", version=e.version) if e.kind == "conflict" else e.version for e in entries
-        }
+        labels = {e.version: _history_label(e) for e in entries}
         version = st.selectbox(tr("history_version"), list(labels), key=f"{P}history_version", format_func=labels.get)
-        chosen = next(e for e in entries if e.version == version)
-        st.code(chosen.path.read_text(encoding="utf-8"), language="yaml")
+        st.code(store.read_version(opened.metric_id, version), language="yaml")
         if st.button(tr("restore_button"), key=f"{P}restore"):
             try:
-                restore_version(store, opened.metric_id, version, opened.fingerprint)
+                restore_version(store, opened.metric_id, version, opened.fingerprint, author=_author())
             except AuthoringError as exc:
                 render_messages(exc.messages)
                 return

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need (PostgreSQL and Chromium from Debian, Python packages into .venv)
+# Install what the tests need (PostgreSQL, Chromium and nginx from Debian, Python packages into .venv)
 # and run the whole suite: import-layer contracts, then pytest (unit, PostgreSQL, AppTest, browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ PY=${PYTHON:-python3}
 need_apt=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# nginx in front of two app replicas (tests/scale: sticky sessions, websocket through the proxy)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx-light)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need_apt[*]}"
   apt-get update -qq

@@ -1,7 +1,7 @@
 """Data access for the authoring page (pages/authoring.py), which may not import datamodel itself.
 
-The page needs: the metric store of the metrics directory in use, the catalogue (uncached: a save
-must show at once), the series list to search (cached), a preview computed by the same metric
+The page needs: the metric store of the catalogue in use (the warehouse's, or the metrics
+directory's files: `settings.catalogue_source`), the catalogue (uncached: a save must show at once), the series list to search (cached), a preview computed by the same metric
 layer as the dashboard, and the own-data parse/validate/load functions of the data model. All
 of it is here so the page stays widgets and text, and so every call is one function that a test
 can use without Streamlit running.
@@ -22,8 +22,9 @@ from sqlalchemy import Engine
 from kuntamittari.settings import get_settings
 from metrics.authoring import AuthoringContext, slugify
 from metrics import warehouse
-from metrics.authoring_store import MetricStore
-from metrics.catalog import Catalog, load_catalog
+from metrics.authoring_store import CatalogueStore
+from metrics.catalog import Catalog, load_catalog, load_database_catalog
+from metrics.catalogue_store import metric_store as configured_store
 from metrics.warehouse import DataModelError, InputTooLarge, ValidationFailed
 from metrics.model import AnyMetric, CompareKind
 
@@ -36,13 +37,17 @@ def metrics_dir() -> Path:
     return Path(get_settings().metrics_dir)
 
 
-def metric_store() -> MetricStore:
-    """The store over the metrics directory in use (history in `metrics/.history`)."""
-    return MetricStore(metrics_dir())
+def metric_store() -> CatalogueStore:
+    """The store of the catalogue in use: the warehouse's (every replica sees a save at once), or
+    the files of the metrics directory (history in `metrics/.history`)."""
+    from_db = get_settings().catalogue_source == "database"
+    return configured_store(engine() if from_db else None)
 
 
 def current_catalogue() -> Catalog:
-    """The catalogue as it is on disk now (not cached: a draft saved a moment ago must show)."""
+    """The catalogue as it is stored now (not cached: a draft saved a moment ago must show)."""
+    if get_settings().catalogue_source == "database":
+        return load_database_catalog(engine(), check_series=False)  # as the files: no series check
     return load_catalog(metrics_dir())
 
 

@@ -4,8 +4,9 @@ Everything a page shows comes from `metrics` through these wrappers, so a rerun 
 click) repeats no query. Rules (STYLE.md section 7): the engine and the catalogue come from
 `st.cache_resource`; results from `st.cache_data(ttl, max_entries)` keyed by primitives, with
 the engine and catalogue passed as `_engine`/`_catalog` (not hashed) and identified by their
-URL and catalogue fingerprint instead. The catalogue fingerprint is the newest mtime of its
-YAML files, so a metric saved on the authoring page shows without a restart.
+URL and catalogue fingerprint instead. The catalogue fingerprint is the version of the
+warehouse's catalogue (one cheap aggregate per rerun: a save on any replica shows on this one at
+its next rerun), or with `catalogue_source = "directory"` the newest mtime of its YAML files.
 
 Freshness: the database key (`db_key`) carries the warehouse's data version (newest load batch,
 number of batches, area counter: `metrics.freshness`), read once per page run. A load that
@@ -29,6 +30,7 @@ from sqlalchemy import Engine
 from kuntamittari.settings import get_settings
 from metrics import freshness, service, warehouse
 from metrics.catalog import Catalog, load_catalog
+from metrics.catalogue_sync import database_catalogue_key
 from metrics.model import Selection
 from readout.build import build_area_readout
 from readout.model import AreaReadout
@@ -113,6 +115,8 @@ def catalogue_fingerprint(directory: Path) -> str:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _catalog_for(directory: str, fingerprint: str, _engine: Engine, url: str) -> Catalog:
     logger.info("loading catalogue %s (%s)", directory, fingerprint)
+    if fingerprint.startswith("db|"):
+        return load_catalog(None, engine=_engine)
     return load_catalog(Path(directory), engine=_engine)
 
 
@@ -126,7 +130,8 @@ class CatalogHandle:
 
 def get_catalog(engine: Engine) -> CatalogHandle:
     directory = metrics_dir()
-    fingerprint = catalogue_fingerprint(directory)
+    from_db = get_settings().catalogue_source == "database"
+    fingerprint = database_catalogue_key(engine) if from_db else catalogue_fingerprint(directory)
     catalog = _catalog_for(str(directory), fingerprint, engine, db_key(engine))
     return CatalogHandle(catalog, fingerprint)
 
