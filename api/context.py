@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 from accounts.tokens import role_for_token
 from accounts.users import has_role
 from api.problems import Problem
-from kuntamittari.settings import Settings
+from kuntamittari.settings import Settings, get_settings
 from metrics import service
 from metrics.catalog import Catalog, load_catalog
+from metrics.catalogue_sync import configured_catalogue_key
 from metrics.warehouse import open_database
 from readout.publication import data_version
 
@@ -80,25 +81,23 @@ class Warehouse:
         self._directory = Path(settings.metrics_dir)
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: str | None = None
         self._checked = 0.0
         self._snapshot: Snapshot | None = None
 
-    def _fingerprint(self) -> tuple[int, int]:
-        stamps = [p.stat().st_mtime_ns for p in self._directory.rglob("*.yaml")] if self._directory.is_dir() else []
-        return len(stamps), max(stamps, default=0)
-
     @property
     def catalog(self) -> Catalog:
-        """The catalogue, re-read when a metric file was saved (checked every few seconds)."""
+        """The pages' catalogue (the warehouse's, or the directory's when so configured), re-read
+        when a metric is saved on any replica (checked every few seconds)."""
         with self._lock:
             now = time.monotonic()
             if self._catalog is None or now - self._checked > CATALOGUE_CHECK_SECONDS:
                 self._checked = now
-                stamp = self._fingerprint()
+                stamp = configured_catalogue_key(self.engine, self._directory)
                 if self._catalog is None or stamp != self._stamp:
-                    logger.info("api: loading the catalogue from %s", self._directory)
-                    self._catalog = load_catalog(self._directory, engine=self.engine)
+                    logger.info("api: loading the catalogue (%s)", stamp)
+                    from_files = get_settings().catalogue_source != "database"
+                    self._catalog = load_catalog(self._directory if from_files else None, engine=self.engine)
                     self._stamp = stamp
             return self._catalog
 

@@ -213,6 +213,23 @@ def database_catalogue_key(engine: Engine) -> str:
     return catalogue_version(engine)
 
 
+def directory_fingerprint(directory: Path) -> str:
+    """Newest mtime and count of a catalogue directory's YAML files: changes whenever a file is saved."""
+    if not directory.is_dir():
+        return f"{directory}|missing"
+    stamps = [p.stat().st_mtime_ns for p in directory.rglob("*.yaml")]
+    return f"{directory}|{len(stamps)}|{max(stamps, default=0)}"
+
+
+def configured_catalogue_key(engine: Engine, directory: Path) -> str:
+    """The key of the catalogue every surface reads (pages, API): the warehouse catalogue's version,
+    or with `catalogue_source = "directory"` the fingerprint of `directory`. One rule, so the API
+    never serves another catalogue than the pages."""
+    if get_settings().catalogue_source == "database":
+        return database_catalogue_key(engine)
+    return directory_fingerprint(directory)
+
+
 def forget_seeded() -> None:
     """Drop the per-process memo (tests that recreate a database)."""
     with _seed_lock:

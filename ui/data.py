@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from kuntamittari.settings import get_settings
 from metrics import freshness, service, warehouse
 from metrics.catalog import Catalog, load_catalog
-from metrics.catalogue_sync import database_catalogue_key
+from metrics.catalogue_sync import configured_catalogue_key
 from metrics.model import Selection
 from readout.build import build_area_readout
 from readout.model import AreaReadout
@@ -104,14 +104,6 @@ def metrics_dir() -> Path:
     return Path(get_settings().metrics_dir)
 
 
-def catalogue_fingerprint(directory: Path) -> str:
-    """Newest mtime and count of the catalogue's YAML files: changes whenever a file is saved."""
-    if not directory.is_dir():
-        return f"{directory}|missing"
-    stamps = [p.stat().st_mtime_ns for p in directory.rglob("*.yaml")]
-    return f"{directory}|{len(stamps)}|{max(stamps, default=0)}"
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _catalog_for(directory: str, fingerprint: str, _engine: Engine, url: str) -> Catalog:
     logger.info("loading catalogue %s (%s)", directory, fingerprint)
@@ -130,8 +122,7 @@ class CatalogHandle:
 
 def get_catalog(engine: Engine) -> CatalogHandle:
     directory = metrics_dir()
-    from_db = get_settings().catalogue_source == "database"
-    fingerprint = database_catalogue_key(engine) if from_db else catalogue_fingerprint(directory)
+    fingerprint = configured_catalogue_key(engine, directory)
     catalog = _catalog_for(str(directory), fingerprint, engine, db_key(engine))
     return CatalogHandle(catalog, fingerprint)
 

@@ -55,19 +55,20 @@ def _token_setting(tokens: dict[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory, tokens: dict[str, str]) -> Iterator[Callable[..., str]]:
-    """Factory: `api_server(db_url, metrics_dir=None) -> base URL` of `kuntamittari serve-api`."""
+    """Factory: `api_server(db_url, metrics_dir=None, env=None) -> base URL` of `kuntamittari serve-api`
+    (`env`: more settings for the server process)."""
     running: list[subprocess.Popen[bytes]] = []
     logs = tmp_path_factory.mktemp("api-logs")
 
-    def start(db_url: str, metrics_dir: Path | None = None) -> str:
+    def start(db_url: str, metrics_dir: Path | None = None, env: dict[str, str] | None = None) -> str:
         port = _free_port()
-        env = {**os.environ, "KUNTAMITTARI_DATABASE_URL": db_url, "KUNTAMITTARI_API_TOKENS": _token_setting(tokens),
-               "PYTHONUNBUFFERED": "1"}
+        settings = {**os.environ, "KUNTAMITTARI_DATABASE_URL": db_url, "KUNTAMITTARI_API_TOKENS": _token_setting(tokens),
+                    "PYTHONUNBUFFERED": "1", **(env or {})}
         if metrics_dir is not None:
-            env["KUNTAMITTARI_METRICS_DIR"] = str(metrics_dir)
+            settings["KUNTAMITTARI_METRICS_DIR"] = str(metrics_dir)
         log = logs / f"api-{port}.log"
         with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "cli", "serve-api", "--port", str(port)], cwd=ROOT, env=env,
+            proc = subprocess.Popen([sys.executable, "-m", "cli", "serve-api", "--port", str(port)], cwd=ROOT, env=settings,
                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         running.append(proc)
         url = f"http://127.0.0.1:{port}"
