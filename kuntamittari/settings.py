@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 600
     public_only: bool = False
     auth_mode: Literal["none", "oidc", "local"] = "local"
+    # Workshop mode (docs/authoring.md): participants without the reviewer role may approve drafts
+    # as an exercise; such an approval is recorded on the draft and never publishes it.
+    workshop_mode: bool = False
     users_file: Path | None = None
     roles: dict[str, list[str]] = Field(default_factory=dict)
     # Aggregates computed from member municipalities: below this share of the aggregation weight

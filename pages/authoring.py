@@ -1,10 +1,13 @@
 """Uusi mittari / Ny indikator / Define a metric: a guided form that writes a correct metric file.
 
-Workshop participants (role `author`) fill in a form; they never edit YAML. As they type, the page
-shows every problem in plain language, the exact file that will be saved and a preview computed
-by the same metric layer as the dashboard. Saving writes a draft atomically and refuses to
-overwrite someone else's newer save (`metrics.authoring`, `metrics.authoring_store`). The second
-tab loads a municipality's own figures (CSV/Excel) through `ui.authoring_support`.
+Workshop participants (role `author`) never edit YAML. The first tab defines a metric from a
+sentence ("X per 1 000 residents": `metrics.templates`, drawn by `ui.authoring_sentence`); the
+second has every field for advanced use. As they type, the page shows every problem in plain
+language, the exact file that will be saved and a preview computed by the same metric layer as
+the dashboard (`ui.authoring_preview`). Saving writes a draft atomically and refuses to overwrite
+someone else's newer save (`metrics.authoring`, `metrics.authoring_store`); who may approve is
+`metrics.approval`'s rule. The third tab loads a municipality's own figures (CSV/Excel) through
+`ui.authoring_support`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import logging
 from dataclasses import asdict, fields
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from kuntamittari.i18n import pick, t
+from kuntamittari.settings import get_settings
+from metrics.approval import ApprovalRight, approval_right, awaits_reviewer, workshop_approve
 from metrics.authoring import (
     KINDS,
     AuthoringError,
@@ -32,13 +36,15 @@ from metrics.authoring import (
     restore_version,
     save_metric,
     search_series,
-    slugify,
     unified_diff,
 )
 from metrics.authoring_store import StoreError
 from metrics.errors import MetricsError
 from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
+from metrics.templates import population_series, sentence_form, suggest_id
+from ui import authoring_sentence as sentence
 from ui import authoring_support as support
+from ui.authoring_preview import preview_block
 from ui.frame import guarded, page_frame
 
 logger = logging.getLogger(__name__)
@@ -185,49 +191,13 @@ def render_messages(messages: Any) -> None:
             st.warning(text, icon=":material/info:")
 
 
-def preview_block(metric: Any, catalog: Any) -> None:
-    st.subheader(tr("preview_heading"))
-    result = support.preview(metric, catalog, lang, ctx.area)
-    if result.error:
-        st.warning(tr("preview_failed", reason=result.error))
-        return
-    rows = result.rows
-    if rows.empty or rows["value"].dropna().empty:
-        st.info(tr("preview_empty"))
-        return
-    table = rows.copy()
-    table = table[["area_code", "area_name", "period", "value"]].rename(
-        columns={"area_name": tr("col_area"), "period": tr("col_period"), "value": tr("col_value")}
-    )
-    chart = (
-        alt.Chart(table)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(f"{tr('col_period')}:O"),
-            y=alt.Y(f"{tr('col_value')}:Q"),
-            color=alt.Color(f"{tr('col_area')}:N"),
-            tooltip=[tr("col_area"), tr("col_period"), alt.Tooltip(f"{tr('col_value')}:Q", format=f".{metric.decimals}f")],
-        )
-        .configure_axis(labelColor="#333333", titleColor="#333333")
-    )
-    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=pick(metric.name.as_dict(), lang)))
-    st.dataframe(
-        table.drop(columns=["area_code"]),
-        hide_index=True,
-        width="stretch",
-        column_config={tr("col_value"): st.column_config.NumberColumn(format=f"%.{metric.decimals}f")},
-    )
-    st.caption(tr("preview_caption", source=t("common.source_sotkanet", lang)))
-
-
 def _series_titles(series: Any) -> dict[str, str]:
-    """Series code -> title in the page language (Finnish where there is none)."""
+    """Series code -> title in the page language (Finnish with a marker where there is none)."""
     if series.empty:
         st.warning(tr("search.unavailable"))
         return {}
-    title_col = f"title_{lang}" if f"title_{lang}" in series.columns else "title_fi"
-    fallback = series["title_fi"] if "title_fi" in series.columns else series["code"]
-    return dict(zip(series["code"], series[title_col].fillna(fallback), strict=False))
+    label = support.series_labeller(series)
+    return {code: label(code, lang) for code in series["code"]}
 
 
 def start_block(catalog: Any) -> None:
@@ -250,12 +220,14 @@ def texts_section(opened: OpenedMetric | None) -> None:
     st.subheader(tr("section.texts"))
     st.caption(tr("draft_translations"))
     text_triplet("name")
-    suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
+    suggestion = suggest_id(st.session_state.get(f"{P}name_fi", ""), set(ctx.catalog.metrics))
     # The help text stays constant: a changing `help` would give the widget a new identity on
     # every keystroke in the name field, and the browser would briefly show two id inputs.
     st.text_input(tr("field.metric_id"), key=f"{P}metric_id", help=tr("id_help"), disabled=opened is not None)
-    if opened is None:
-        st.caption(tr("id_suggestion", suggestion=suggestion))
+    if opened is None and suggestion and suggestion != st.session_state.get(f"{P}metric_id"):
+        st.caption(tr("id_suggestion", suggestion=suggestion))  # only once there is a name to suggest from
+        st.button(t("workshop.sentence.use_suggestion", lang), key=f"{P}use_id",
+                  on_click=lambda: st.session_state.update({f"{P}metric_id": suggestion}))
     text_triplet("description", area=True)
     enum_select("theme", [th.value for th in Theme], "metrics.theme")  # the one name of each theme
 
@@ -320,12 +292,12 @@ def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, res
     if result.metric is not None:
         text = render_yaml(result.metric)
         st.subheader(tr("yaml_heading"))
-        st.code(text, language="yaml")
+        st.code(text, language="yaml", wrap_lines=True)
         if opened is not None:
             st.subheader(tr("diff_heading"))
             diff = unified_diff(opened.text, text)
             if diff:
-                st.code(diff, language="diff")
+                st.code(diff, language="diff", wrap_lines=True)
             else:
                 st.caption(tr("diff_none"))
     else:
@@ -358,7 +330,63 @@ def metric_tab() -> None:
     with right:
         checks_column(store, form, opened, result, context)
     if result.metric is not None:
-        preview_block(result.metric, catalog)
+        preview_block(result.metric, catalog, lang, ctx.area, f"{P}pv_")
+
+
+def sentence_tab() -> None:
+    """The quick path: a sentence, its checks and file, saving, and the preview that answers."""
+    if st.session_state.pop(f"{sentence.K}reset", False):
+        sentence.reset()
+    flash = st.session_state.pop(f"{sentence.K}flash", None)
+    if flash:
+        st.success(flash)
+    catalog = ctx.catalog
+    series = support.series_catalogue()
+    label = support.series_labeller(series)
+    settings = get_settings()
+    population = population_series(catalog.metrics, settings.population_metric, settings.coverage_weight_series)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        chosen = sentence.sentence_inputs(series, label, lang, set(catalog.metrics))
+    form = sentence_form(chosen, population=population, label=label, taken=set(catalog.metrics))
+    context = support.authoring_context(catalog, series, is_new=True)
+    result = build_metric(form, context)
+    with right:
+        action = sentence.checks_panel(result, chosen, lang, support.series_title_map(series))
+    if action == "save":
+        _save_sentence(form, context)
+    elif action == "to_full":
+        st.session_state[f"{P}pending_form"] = asdict(form)
+        _set_opened(None)
+        _flash("info", t("workshop.sentence.moved", lang))
+        st.rerun()
+    if result.metric is not None:
+        preview_block(result.metric, catalog, lang, ctx.area, f"{sentence.K}pv_")
+
+
+def _save_sentence(form: MetricForm, context: Any) -> None:
+    """Save the quick path's metric as a draft; it then opens in the full form (review, history)."""
+    store = support.metric_store()
+    try:
+        saved = save_metric(store, form, store.new(form.metric_id.strip()), context)
+    except AuthoringError as exc:
+        st.error(tr("not_saved"))
+        for message in exc.messages:
+            st.error(sentence.message_text(message, st.session_state.get(f"{sentence.K}template", ""), lang))
+        return
+    except StoreError as exc:
+        st.error(t(exc.key, lang, **exc.params))
+        return
+    except OSError as exc:
+        logger.exception("saving %s failed", form.metric_id)
+        st.error(tr("failed", reason=exc.strerror or type(exc).__name__))
+        return
+    opened = store.open(saved.metric_id)
+    _set_opened(opened)
+    st.session_state[f"{P}pending_form"] = asdict(form_from_metric(parse_yaml(opened.text, saved.metric_id)))
+    st.session_state[f"{sentence.K}reset"] = True
+    st.session_state[f"{sentence.K}flash"] = t("workshop.sentence.saved", lang, metric_id=saved.metric_id)
+    st.rerun()
 
 
 def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
@@ -381,25 +409,56 @@ def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any
     st.rerun()
 
 
+def _approval_right() -> ApprovalRight:
+    """The one rule (`metrics.approval`): a signed-in reviewer, or workshop mode, or nobody."""
+    source = getattr(user, "source", None) if user is not None else None
+    roles = getattr(user, "roles", ()) if user is not None else ()
+    return approval_right(source, roles, workshop_mode=get_settings().workshop_mode)
+
+
 def approve_block(store: Any, opened: OpenedMetric) -> None:
     st.subheader(tr("approve_heading"))
-    is_reviewer = user is not None and user.has_role("reviewer")
-    if not is_reviewer:
-        st.caption(tr("approve_role"))
+    metric = parse_yaml(opened.text, opened.metric_id)
+    if awaits_reviewer(metric):
+        record = metric.workshop_approval
+        by = t("workshop.mode.by", lang, by=record.by) if record and record.by else ""
+        st.info(t("workshop.mode.awaiting", lang, date=record.date.isoformat() if record else "", by=by))
+    right = _approval_right()
+    if right is ApprovalRight.NONE:
+        signin_off = get_settings().auth_mode == "none"
+        st.caption(t("workshop.mode.signin_off", lang) if signin_off else tr("approve_role"))
         return
-    if st.button(tr("approve_button"), key=f"{P}approve"):
-        try:
-            saved = approve_metric(store, opened.metric_id, opened.fingerprint, getattr(user, "email", "") or "")
-        except AuthoringError as exc:
-            render_messages(exc.messages)
-            return
-        except StoreError as exc:
-            st.error(t(exc.key, lang, **exc.params))
-            return
-        _set_opened(store.open(saved.metric_id))
+    if right is ApprovalRight.WORKSHOP:
+        if metric.status is MetricStatus.DRAFT and not awaits_reviewer(metric):
+            _approve_button(store, opened, workshop=True)
+        return
+    _approve_button(store, opened, workshop=False, confirm=awaits_reviewer(metric))
+
+
+def _approve_button(store: Any, opened: OpenedMetric, *, workshop: bool, confirm: bool = False) -> None:
+    """A reviewer's approval (publishes), or a workshop approval (recorded on the draft only)."""
+    label = t("workshop.mode.approve_button", lang) if workshop else (
+        t("workshop.mode.confirm_button", lang) if confirm else tr("approve_button"))
+    if not st.button(label, key=f"{P}workshop_approve" if workshop else f"{P}approve"):
+        return
+    by = getattr(user, "email", "") or ""
+    try:
+        if workshop:
+            saved = workshop_approve(store, opened.metric_id, opened.fingerprint, by)
+        else:
+            saved = approve_metric(store, opened.metric_id, opened.fingerprint, by)
+    except AuthoringError as exc:
+        render_messages(exc.messages)
+        return
+    except StoreError as exc:
+        st.error(t(exc.key, lang, **exc.params))
+        return
+    _set_opened(store.open(saved.metric_id))
+    if not workshop:
         st.session_state[f"{P}status"] = MetricStatus.APPROVED.value
-        _flash("success", tr("approved", metric_id=saved.metric_id))
-        st.rerun()
+    _flash("success", t("workshop.mode.approved", lang, metric_id=saved.metric_id) if workshop
+           else tr("approved", metric_id=saved.metric_id))
+    st.rerun()
 
 
 def history_block(store: Any, opened: OpenedMetric) -> None:
@@ -432,7 +491,10 @@ def history_block(store: Any, opened: OpenedMetric) -> None:
 
 st.title(tr("title"))
 st.write(tr("intro"))
-metric_tab_, own_tab = st.tabs([tr("tab_metric"), tr("tab_own_data")])
+sentence_tab_, metric_tab_, own_tab = st.tabs([t("workshop.tab_sentence", lang), t("workshop.tab_full", lang),
+                                               tr("tab_own_data")])
+with sentence_tab_, guarded(ctx):
+    sentence_tab()
 with metric_tab_, guarded(ctx):
     metric_tab()
 with own_tab, guarded(ctx):
