@@ -21,13 +21,11 @@ import streamlit as st
 
 from kuntamittari.i18n import pick, t
 from kuntamittari.settings import get_settings
-from metrics.approval import ApprovalRight, approval_right, awaits_reviewer, workshop_approve
 from metrics.authoring import (
     KINDS,
     AuthoringError,
     MetricForm,
     OpenedMetric,
-    approve_metric,
     build_metric,
     copy_form,
     form_from_metric,
@@ -45,6 +43,7 @@ from metrics.templates import population_series, sentence_form, suggest_id
 from ui import authoring_sentence as sentence
 from ui import authoring_support as support
 from ui.authoring_preview import preview_block
+from ui.authoring_review import review_block
 from ui.frame import guarded, page_frame
 
 logger = logging.getLogger(__name__)
@@ -305,7 +304,7 @@ def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, res
     if st.button(tr("save_button"), key=f"{P}save", type="primary"):
         save(store, form, opened, context)
     if opened is not None:
-        approve_block(store, opened)
+        review_block(store, opened, user, lang, lambda saved, message, real: _approved(store, saved, message, real))
         history_block(store, opened)
 
 
@@ -409,55 +408,12 @@ def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any
     st.rerun()
 
 
-def _approval_right() -> ApprovalRight:
-    """The one rule (`metrics.approval`): a signed-in reviewer, or workshop mode, or nobody."""
-    source = getattr(user, "source", None) if user is not None else None
-    roles = getattr(user, "roles", ()) if user is not None else ()
-    return approval_right(source, roles, workshop_mode=get_settings().workshop_mode)
-
-
-def approve_block(store: Any, opened: OpenedMetric) -> None:
-    st.subheader(tr("approve_heading"))
-    metric = parse_yaml(opened.text, opened.metric_id)
-    if awaits_reviewer(metric):
-        record = metric.workshop_approval
-        by = t("workshop.mode.by", lang, by=record.by) if record and record.by else ""
-        st.info(t("workshop.mode.awaiting", lang, date=record.date.isoformat() if record else "", by=by))
-    right = _approval_right()
-    if right is ApprovalRight.NONE:
-        signin_off = get_settings().auth_mode == "none"
-        st.caption(t("workshop.mode.signin_off", lang) if signin_off else tr("approve_role"))
-        return
-    if right is ApprovalRight.WORKSHOP:
-        if metric.status is MetricStatus.DRAFT and not awaits_reviewer(metric):
-            _approve_button(store, opened, workshop=True)
-        return
-    _approve_button(store, opened, workshop=False, confirm=awaits_reviewer(metric))
-
-
-def _approve_button(store: Any, opened: OpenedMetric, *, workshop: bool, confirm: bool = False) -> None:
-    """A reviewer's approval (publishes), or a workshop approval (recorded on the draft only)."""
-    label = t("workshop.mode.approve_button", lang) if workshop else (
-        t("workshop.mode.confirm_button", lang) if confirm else tr("approve_button"))
-    if not st.button(label, key=f"{P}workshop_approve" if workshop else f"{P}approve"):
-        return
-    by = getattr(user, "email", "") or ""
-    try:
-        if workshop:
-            saved = workshop_approve(store, opened.metric_id, opened.fingerprint, by)
-        else:
-            saved = approve_metric(store, opened.metric_id, opened.fingerprint, by)
-    except AuthoringError as exc:
-        render_messages(exc.messages)
-        return
-    except StoreError as exc:
-        st.error(t(exc.key, lang, **exc.params))
-        return
+def _approved(store: Any, saved: Any, message: str, for_real: bool) -> None:
+    """After an approval: reopen the saved file, say what happened, draw again."""
     _set_opened(store.open(saved.metric_id))
-    if not workshop:
+    if for_real:
         st.session_state[f"{P}status"] = MetricStatus.APPROVED.value
-    _flash("success", t("workshop.mode.approved", lang, metric_id=saved.metric_id) if workshop
-           else tr("approved", metric_id=saved.metric_id))
+    _flash("success", message)
     st.rerun()
 
 

@@ -28,6 +28,10 @@ def _tr(key: str, lang: str, **params: Any) -> str:
     return t(f"workshop.preview.{key}", lang, **params)
 
 
+#: Groups that are not areas of the area dimension: their names are the metric layer's words.
+_GROUP_NAMES = {"pilot": "metrics.area.pilot", "similar": "metrics.area.similar", "SSS": "metrics.area.finland"}
+
+
 def _is_group(code: str) -> bool:
     """Municipalities have three-digit codes; everything else (pilot, region...) is an aggregate."""
     return not (len(code) == 3 and code.isdigit())
@@ -41,7 +45,8 @@ def area_labels(rows: pd.DataFrame, lang: str) -> dict[str, str]:
     fallback = dict(zip(rows["area_code"], rows["area_name"], strict=False))
     labels = {}
     for code in sorted(seen, key=lambda c: 2 if not _is_group(c) else (0 if c == "pilot" else 1)):
-        name = names.get(code) or fallback.get(code) or code
+        named_group = _GROUP_NAMES.get(code.split(":")[0])
+        name = t(named_group, lang) if named_group else (names.get(code) or fallback.get(code) or code)
         labels[code] = _tr("group", lang, name=name) if _is_group(code) else name
     return labels
 
@@ -127,6 +132,7 @@ def preview_block(metric: AnyMetric, catalog: Catalog, lang: str, home: str | No
     labels = area_labels(rows, lang)
     unit = pick(metric.unit.as_dict(), lang)
     st.markdown(f"**{_tr('answer_heading', lang, year=year)}**")
-    st.table(answer_table(rows, labels, year, base, lang=lang, decimals=metric.decimals, unit=unit))
+    table = answer_table(rows, labels, year, base, lang=lang, decimals=metric.decimals, unit=unit)
+    st.table(table.style.set_properties(**{"text-align": "right"}))  # numbers line up by their decimals
     _chart(metric, rows, labels, year, key, lang, home)
     st.caption(t("authoring.preview_caption", lang, source=t("common.source_sotkanet", lang)))

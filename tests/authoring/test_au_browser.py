@@ -1,8 +1,8 @@
 """The authoring path in a real browser (Debian Chromium via Playwright), through app.py.
 
 Starts `streamlit run app.py` (the shared `streamlit_server` fixture) with a temporary copy of the metric directory and of
-the bundled database (open access: KUNTAMITTARI_AUTH_MODE=none), opens the "Uusi mittari" page,
-defines the ratio in-migrants / population x 1000 by typing and picking from the searched series
+the bundled database (open access: KUNTAMITTARI_AUTH_MODE=none), opens the "Uusi mittari" page and its
+full form ("Kaikki kentät"), defines the ratio in-migrants / population x 1000 by typing and picking from the searched series
 lists, waits for the live file and the preview chart, saves, and checks the draft file on disk.
 The deep link is the server's first request, so Streamlit runs the page alone first: this also
 guards the fix that keeps typed values and the default metric kind across that first rerun.
@@ -43,9 +43,14 @@ def browser(chromium: object) -> object:
     return chromium
 
 
+def _panel(page: object) -> object:
+    """The tab on show (a tab visited before stays in the page, hidden)."""
+    return page.locator('[role="tabpanel"]:visible')  # type: ignore[attr-defined]
+
+
 def _type(page: object, label: str, text: str) -> None:
     """Fill a text input or area and leave it, so Streamlit commits the value."""
-    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+    box = _panel(page).get_by_label(label, exact=True)
     box.fill(text)
     box.press("Tab")
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
@@ -53,7 +58,7 @@ def _type(page: object, label: str, text: str) -> None:
 
 def _choose(page: object, label: str, option_text: str) -> None:
     """Open a selectbox by its label and click the option containing `option_text`."""
-    page.get_by_label(label, exact=True).click()  # type: ignore[attr-defined]
+    _panel(page).get_by_label(label, exact=True).click()
     page.get_by_role("option").filter(has_text=option_text).first.click()  # type: ignore[attr-defined]
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
@@ -66,6 +71,8 @@ def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path],
     try:
         page.goto(f"{url}/authoring?lang=fi")
         page.get_by_role("heading", name="Uusi mittari").first.wait_for()
+        page.get_by_role("tab", name="Kaikki kentät").click()  # the full form, for advanced use
+        _panel(page).get_by_label("Nimi (suomeksi)", exact=True).wait_for()
         _type(page, "Nimi (suomeksi)", "Tulomuuttajat tuhatta asukasta kohti")
         _type(page, "Tunnus", "tulomuutto_1000")
         _type(page, "Kuvaus (suomeksi)", "Kuntaan muuttaneet suhteessa väestöön.")
