@@ -13,7 +13,7 @@ someone else's newer save (`metrics.authoring`, `metrics.authoring_store`); who 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 import pandas as pd
@@ -347,6 +347,7 @@ def sentence_tab() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         chosen = sentence.sentence_inputs(series, label, lang, set(catalog.metrics))
+    chosen = replace(chosen, owner=getattr(user, "email", "") or "")  # the signed-in author owns it
     form = sentence_form(chosen, population=population, label=label, taken=set(catalog.metrics))
     context = support.authoring_context(catalog, series, is_new=True)
     result = build_metric(form, context)

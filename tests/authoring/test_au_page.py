@@ -135,7 +135,7 @@ def test_own_data_upload_loads_finnish_file_with_provenance(env_own_db: Path) ->
 
     counts = t("workshop.upload.counts", "fi", lines=5, loaded=1, missing=1, refused=0, other=3)
     assert counts in [i.value for i in at.info], [i.value for i in at.info]
-    assert any("merkistö Latin-1 (ISO-8859-1), erotin puolipiste (;), desimaalimerkki pilkku (,)" in m.value
+    assert any("merkistö Latin-1 / Windows-1252 (Excelin CSV), erotin puolipiste (;), desimaalimerkki pilkku (,)" in m.value
                for m in at.markdown), [m.value for m in at.markdown]
     assert any(c.value.endswith("rivi 5.") for c in at.caption), [c.value for c in at.caption]
     assert not [s.value for s in at.success if "Kaikki" in s.value]  # no "all rows valid" for a dropped row

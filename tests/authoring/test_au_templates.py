@@ -235,7 +235,7 @@ def test_upload_report_counts_every_row_and_says_how_it_was_read() -> None:
     data = (PROJECT_ROOT / "training_material" / "data" / "kalajoki_kirjasto_2007_2011.csv").read_bytes()
     report = _report(data, mapping={"area": "Kuntakoodi", "period": "Vuosi", "value": "Käyntikerrat"})
     fi = describe_upload(report, "fi")
-    assert fi.read_as == ("Tiedosto luettiin näin: merkistö Latin-1 (ISO-8859-1), erotin puolipiste (;), "
+    assert fi.read_as == ("Tiedosto luettiin näin: merkistö Latin-1 / Windows-1252 (Excelin CSV), erotin puolipiste (;), "
                           "desimaalimerkki ei desimaalilukuja, sarakeotsikot rivillä 1.")
     assert fi.counts == ("Rivejä tiedostossa: 6. Ladataan: 4. Ilman arvoa, ei ladata: 1. Hylätään: 0. "
                          "Otsikko-, tyhjiä ja muita rivejä: 1.")
