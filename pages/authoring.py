@@ -367,19 +367,10 @@ def sentence_tab() -> None:
 def _save_sentence(form: MetricForm, context: Any) -> None:
     """Save the quick path's metric as a draft; it then opens in the full form (review, history)."""
     store = support.metric_store()
-    try:
-        saved = save_metric(store, form, store.new(form.metric_id.strip()), context)
-    except AuthoringError as exc:
-        st.error(tr("not_saved"))
-        for message in exc.messages:
-            st.error(sentence.message_text(message, st.session_state.get(f"{sentence.K}template", ""), lang))
-        return
-    except StoreError as exc:
-        st.error(t(exc.key, lang, **exc.params))
-        return
-    except OSError as exc:
-        logger.exception("saving %s failed", form.metric_id)
-        st.error(tr("failed", reason=exc.strerror or type(exc).__name__))
+    template = st.session_state.get(f"{sentence.K}template", "")
+    saved = _try_save(store, form, None, context,
+                      lambda messages: [st.error(sentence.message_text(m, template, lang)) for m in messages])
+    if saved is None:
         return
     opened = store.open(saved.metric_id)
     _set_opened(opened)
@@ -389,20 +380,25 @@ def _save_sentence(form: MetricForm, context: Any) -> None:
     st.rerun()
 
 
-def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
+def _try_save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any, show: Any) -> Any | None:
+    """Save through the store; every refusal becomes a plain message and None (nothing written)."""
     try:
         token = opened if opened is not None else store.new(form.metric_id.strip())
-        saved = save_metric(store, form, token, context)
+        return save_metric(store, form, token, context)
     except AuthoringError as exc:
         st.error(tr("not_saved"))
-        render_messages(exc.messages)
-        return
+        show(exc.messages)
     except StoreError as exc:  # ConflictError, AlreadyExistsError, InvalidIdError, ...
         st.error(t(exc.key, lang, **exc.params))
-        return
     except OSError as exc:
         logger.exception("saving %s failed", form.metric_id)
         st.error(tr("failed", reason=exc.strerror or type(exc).__name__))
+    return None
+
+
+def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
+    saved = _try_save(store, form, opened, context, render_messages)
+    if saved is None:
         return
     _set_opened(store.open(saved.metric_id))
     _flash("success", tr("saved", path=saved.path.name))

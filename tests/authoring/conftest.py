@@ -50,3 +50,21 @@ def env_own_db(tmp_path: Path, bundled_engine: Engine, monkeypatch: pytest.Monke
     _configure(monkeypatch, metrics, db)
     yield metrics
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def authoring_server(streamlit_server, bundled_engine: Engine,  # type: ignore[no-untyped-def]
+                     tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """A Streamlit server (`app.py`, sign-in off) on fresh copies of the metric directory and the
+    database, one per test module; (base url, metrics directory)."""
+    tmp = tmp_path_factory.mktemp("authoring-server")
+    metrics = tmp / "metrics" / "definitions"
+    shutil.copytree(ROOT / "metrics" / "definitions", metrics)
+    db = tmp / "db.sqlite"
+    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
+    url = streamlit_server("app.py", env={
+        "KUNTAMITTARI_DATABASE_URL": f"sqlite:///{db}",
+        "KUNTAMITTARI_METRICS_DIR": str(metrics),
+        "KUNTAMITTARI_AUTH_MODE": "none",
+    })
+    return url, metrics

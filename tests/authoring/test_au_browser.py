@@ -10,11 +10,9 @@ guards the fix that keeps typed values and the default metric kind across that f
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("authoring_browser")]
 
@@ -23,19 +21,8 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def server(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
-    """A fresh Streamlit server on copies of the metric directory and the database; (url, metrics dir)."""
-    tmp = tmp_path_factory.mktemp("authoring-server")
-    metrics = tmp / "metrics" / "definitions"
-    shutil.copytree(ROOT / "metrics" / "definitions", metrics)
-    db = tmp / "db.sqlite"
-    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
-    url = streamlit_server("app.py", env={
-        "KUNTAMITTARI_DATABASE_URL": f"sqlite:///{db}",
-        "KUNTAMITTARI_METRICS_DIR": str(metrics),
-        "KUNTAMITTARI_AUTH_MODE": "none",
-    })
-    return url, metrics
+def server(authoring_server: tuple[str, Path]) -> tuple[str, Path]:
+    return authoring_server
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,10 @@ by tests/training). Prints the action count and the time taken; fails over the b
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from kuntamittari.i18n import t
 
@@ -28,18 +26,8 @@ BUDGET = 25  # actions a newcomer may need for the exercise (the workshop target
 
 
 @pytest.fixture(scope="module")
-def server(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("workshop-server")
-    metrics = tmp / "metrics" / "definitions"
-    shutil.copytree(ROOT / "metrics" / "definitions", metrics)
-    db = tmp / "db.sqlite"
-    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
-    url = streamlit_server("app.py", env={
-        "KUNTAMITTARI_DATABASE_URL": f"sqlite:///{db}",
-        "KUNTAMITTARI_METRICS_DIR": str(metrics),
-        "KUNTAMITTARI_AUTH_MODE": "none",
-    })
-    return url, metrics
+def server(authoring_server: tuple[str, Path]) -> tuple[str, Path]:
+    return authoring_server
 
 
 class Participant:
