@@ -1,1 +1,2 @@
-"""Accounts: users, roles and password hashes (no Streamlit; see `accounts.users`)."""
+"""Accounts (no Streamlit): users, roles and password hashes (`users`), sign-in sessions
+(`sessions`) and failed-sign-in throttling (`throttle`), the last two kept in the warehouse."""

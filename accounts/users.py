@@ -17,6 +17,7 @@ import secrets
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -233,6 +234,15 @@ def authenticate(email: str, password: str, settings: Settings) -> User | None:
         return None
     users = load_users(users_path(settings))
     record = users.get(address)
-    if record is None or not verify_password(password, record.password_hash):
+    if record is None:
+        verify_password(password, _dummy_hash())  # as slow as a real check: timing tells no account apart
+        return None
+    if not verify_password(password, record.password_hash):
         return None
     return User(email=address, roles=roles_for(address, settings, users), source="local")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password, checked against when the email is unknown."""
+    return hash_password(secrets.token_urlsafe(16))

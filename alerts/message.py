@@ -1,13 +1,16 @@
 """Compose an alert from digest items: an e-mail (plain text + HTML) or a webhook JSON body.
 
-The sentences are the digest's own (`digest.text.item_sentence`) in the subscriber's language;
-every item links back to the metric page of its municipality (`public_base_url`).
+The sentences are the digest's own (`readout.digest.item_sentence`) in the subscriber's language;
+every item links back to the metric page of its municipality (`public_base_url`). An e-mail may
+carry attachments (the municipality's monthly report as PDF, made by `reports`, which the caller
+passes in: this package never imports the surfaces).
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -18,11 +21,20 @@ from sqlalchemy import Engine
 
 from alerts.subscriptions import Subscription
 from digest.store import DigestRecord
-from digest.text import digest_title, item_sentence
+from readout.digest import digest_title, item_sentence
 from kuntamittari.i18n import pick, t
 from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog
 from metrics.service import list_areas
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to an alert e-mail."""
+
+    filename: str
+    content: bytes
+    mime: str = "application/pdf"
 
 
 def area_names(engine: Engine) -> dict[str, dict[str, str]]:
@@ -49,8 +61,10 @@ def _by_area(records: Sequence[DigestRecord]) -> dict[str, list[DigestRecord]]:
 
 
 def compose_email(sub: Subscription, records: Sequence[DigestRecord], catalog: Catalog,
-                  names: Mapping[str, Mapping[str, str]], sender: str) -> EmailMessage:
-    """A multipart/alternative message: plain text first, then the same content as HTML."""
+                  names: Mapping[str, Mapping[str, str]], sender: str,
+                  attachments: Sequence[Attachment] = ()) -> EmailMessage:
+    """A multipart/alternative message: plain text first, then the same content as HTML (inside
+    multipart/mixed with the attachments, when there are any)."""
     lang = sub.language
     groups = _by_area(records)
     area_list = ", ".join(pick(dict(names.get(a, {"fi": a})), lang) for a in groups)
@@ -81,6 +95,9 @@ def compose_email(sub: Subscription, records: Sequence[DigestRecord], catalog: C
     msg.set_content("\n".join(plain))
     msg.add_alternative(f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>{"".join(body)}</body></html>',
                         subtype="html")
+    for item in attachments:
+        maintype, _, subtype = item.mime.partition("/")
+        msg.add_attachment(item.content, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename)
     return msg
 
 

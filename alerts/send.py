@@ -3,7 +3,9 @@
 For each active subscription, the batches with digest items that were loaded after it was
 created and not yet delivered to it are pending. Their items for the subscription's areas and
 themes go out as one e-mail (SMTP: `smtp_*` settings) or one webhook POST (JSON, signed with
-HMAC-SHA256 in `X-Kuntamittari-Signature` when the subscription has a secret). Every pending
+HMAC-SHA256 in `X-Kuntamittari-Signature` when the subscription has a secret); an e-mail carries
+what the optional `attachments` provider gives for its municipalities (the CLI passes the
+monthly report PDF; a provider that fails never stops the alert). Every pending
 batch then gets a row in `alert_delivery` (`sent`, or `empty` when none of its items concern the
 subscriber), so running the send again sends nothing; a `failed` delivery is tried again.
 """
@@ -16,7 +18,7 @@ import json
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -26,7 +28,7 @@ import httpx
 from sqlalchemy import Engine, delete, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from alerts.message import area_names, compose_email, webhook_body
+from alerts.message import Attachment, area_names, compose_email, webhook_body
 from alerts.subscriptions import Subscription, list_subscriptions
 from datamodel.schema import alert_delivery
 from digest.store import batches_with_items, digest_for_batches
@@ -35,6 +37,8 @@ from metrics.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Kuntamittari-Signature"
+#: Files for one e-mail: called with the subscription and the municipalities its items concern.
+AttachmentProvider = Callable[[Subscription, Sequence[str]], Sequence[Attachment]]
 
 
 class DeliveryError(Exception):
@@ -141,9 +145,22 @@ def _record(engine: Engine, sub: Subscription, batch_ids: list[int], status: str
              "attempted_at": datetime.now(UTC), "error": error} for b in batch_ids])
 
 
+def _attachments(provider: AttachmentProvider | None, sub: Subscription, records: Sequence[object]) -> Sequence[Attachment]:
+    """The provider's files for the areas of `records`; none (and a warning) when it fails."""
+    if provider is None:
+        return ()
+    areas = sorted({str(getattr(r, "area_code")) for r in records})
+    try:
+        return tuple(provider(sub, areas))
+    except Exception as exc:  # noqa: BLE001 - a report that cannot be made must not stop the alert
+        logger.warning("alert to %s goes without attachments: %s", sub.address, exc)
+        return ()
+
+
 def send_alerts(engine: Engine, catalog: Catalog, *, mailer: Mailer | None = None,
                 webhook_transport: httpx.BaseTransport | None = None,
-                on_sent: Callable[[Subscription, int], None] | None = None) -> AlertReport:
+                on_sent: Callable[[Subscription, int], None] | None = None,
+                attachments: AttachmentProvider | None = None) -> AlertReport:
     """Deliver every pending batch to every active subscription (see the module docstring)."""
     report = AlertReport()
     batches = batches_with_items(engine)
@@ -163,7 +180,9 @@ def send_alerts(engine: Engine, catalog: Catalog, *, mailer: Mailer | None = Non
             continue
         try:
             if sub.channel == "email":
-                mailer.send(compose_email(sub, records, catalog, names, get_settings().smtp_sender or "kuntamittari@localhost"))
+                files = _attachments(attachments, sub, records)
+                mailer.send(compose_email(sub, records, catalog, names, get_settings().smtp_sender or "kuntamittari@localhost",
+                                          files))
             else:
                 post_webhook(sub.address, webhook_body(sub, records, catalog, names), sub.secret, transport=webhook_transport)
         except DeliveryError as exc:

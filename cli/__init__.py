@@ -1,6 +1,6 @@
 """The `kuntamittari` command: a surface on top of every layer, like the pages.
 
 `cli.main` composes the commands of each part (`cli.datamodel`, `cli.metrics`, `cli.serve`,
-`cli.readout`, and the forecasting commands), so the library works from the command line
+`cli.readout`, `cli.refresh`, `cli.forecast`), so the library works from the command line
 before any page uses it. Nothing below this package imports it.
 """

@@ -1,7 +1,7 @@
 """The `kuntamittari` command: one Typer app composed of each layer's own commands.
 
 Each part registers its commands (`cli.datamodel`, `cli.metrics`, `cli.readout`, `cli.refresh`,
-`cli.serve` and `forecasting.cli`), so the library works from the command line before any page uses it.
+`cli.serve`, `cli.report` and `cli.forecast`), so the library works from the command line before any page uses it.
 Exit codes: 0 ok, 1 validation/data errors found, 2 usage or configuration error.
 """
 
@@ -12,11 +12,12 @@ import logging
 import typer
 
 from cli import datamodel as datamodel_cli
+from cli import forecast as forecast_cli
 from cli import metrics as metrics_cli
 from cli import readout as readout_cli
 from cli import refresh as refresh_cli
+from cli import report as report_cli
 from cli import serve as serve_cli
-from forecasting import cli as forecasting_cli
 
 app = typer.Typer(
     name="kuntamittari",
@@ -27,10 +28,11 @@ app = typer.Typer(
 
 datamodel_cli.register(app)
 metrics_cli.register(app)
-forecasting_cli.register(app)
+forecast_cli.register(app)
 readout_cli.register(app)
 serve_cli.register(app)
 refresh_cli.register(app)
+report_cli.register(app)
 
 
 def main() -> None:

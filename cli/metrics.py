@@ -16,7 +16,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
+from readout.text import text_plain
 from kuntamittari.settings import get_settings
 from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 
@@ -144,7 +145,7 @@ def list_metrics(
             continue
         _say(out, t(f"metrics.theme.{theme.value}", lang))
         for metric in shown:
-            _say(out, f"  {metric.id:<36} {metric.kind:<8} {metric.status.value:<9} {pick(metric.name.as_dict(), lang)}")
+            _say(out, f"  {metric.id:<36} {metric.kind:<8} {metric.status.value:<9} {text_plain(metric.name, lang)}")
     if catalog.errors:
         _say(err, t("metrics.cli.valid", lang, count=len(catalog.metrics), errors=len(catalog.errors), warnings=0))
 
@@ -168,8 +169,8 @@ def explain_metric(
         raise typer.Exit(2)
     catalog = _catalog(directory)
     metric = catalog.get(metric_id)
-    names = {k: pick(m.name.as_dict(), lang) for k, m in catalog.metrics.items()}
-    _say(out, f"{metric.id}: {pick(metric.name.as_dict(), lang)}")
+    names = {k: text_plain(m.name, lang) for k, m in catalog.metrics.items()}
+    _say(out, f"{metric.id}: {text_plain(metric.name, lang)}")
     _say(out, f"= {describe_formula(metric, lang, metric_names=names)}")
     _say(out, describe_aggregation(metric, lang))
     # Placeholder area ids: the real ones are looked up at run time from dim_area.

@@ -24,36 +24,16 @@ def _lang() -> str:
 
 
 def _print_report(report, verbose: bool, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The report in the readout's words (the data-status page shows the same lines)."""
+    from readout.refresh_report import QUIET, run_lines, series_line, source_line
+
     for src in report.sources:
-        name = t(f"refresh.source.{src.source}", lang)
-        n_new = sum(s.new_values for s in src.series)
-        n_rev = sum(s.revised_values for s in src.series)
-        if not src.series:
-            line = t("refresh.cli.source_empty", lang, source=name)
-        elif src.status == "failed":
-            line = t("refresh.cli.source_failed", lang, source=name, message=src.message or "")
-        elif src.status == "ok":
-            line = t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id, series=len(src.series),
-                     new=n_new, revised=n_rev, requests=src.requests)
-        else:
-            line = t("refresh.cli.source_nothing", lang, source=name, series=len(src.series), requests=src.requests)
-        (err if src.status == "failed" else out).print(line, highlight=False, markup=False)
+        (err if src.status == "failed" else out).print(source_line(src, lang), highlight=False, markup=False)
         for s in src.series:
-            if not verbose and s.status in ("unchanged", "skipped", "not_loaded"):
-                continue
-            detail = ""
-            if s.new_periods:
-                detail += t("refresh.cli.new_periods", lang, periods=", ".join(s.new_periods))
-            if s.status in ("new", "revised", "unchanged"):
-                detail += t("refresh.cli.values", lang, new=s.new_values, revised=s.revised_values, unchanged=s.unchanged_values)
-            if s.reason:
-                detail += t("refresh.cli.reason", lang, reason=s.reason)
-            out.print(t("refresh.cli.series_line", lang, code=s.code, status=t(f"refresh.status.{s.status}", lang),
-                        detail=detail), highlight=False, markup=False)
-    if report.digest_items:
-        out.print(t("refresh.cli.digest", lang, items=report.digest_items), highlight=False)
-    if any(report.alerts.values()):
-        out.print(t("refresh.cli.alerts", lang, **report.alerts), highlight=False)
+            if verbose or s.status not in QUIET:
+                out.print(series_line(s, lang), highlight=False, markup=False)
+    for line in run_lines(report, lang):
+        out.print(line, highlight=False)
 
 
 @_guard
@@ -61,6 +41,8 @@ def refresh(
     db: DbOpt = None,
     if_due: Annotated[bool, typer.Option("--if-due", help="Do nothing when the last refresh is newer than the interval.")] = False,
     no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the digest but send no e-mail or webhook.")] = False,
+    attach_report: Annotated[bool, typer.Option("--attach-report/--no-attach-report",
+                                                help="Attach the monthly report PDF to alert e-mails.")] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every series, unchanged ones too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -76,7 +58,8 @@ def refresh(
                         next=format_datetime(status.next_due, lang)), highlight=False)
             return
     try:
-        report = run_refresh(engine, trigger="schedule" if if_due else "cli", send=not no_alerts)
+        report = run_refresh(engine, trigger="schedule" if if_due else "cli", send=not no_alerts,
+                             attachments=_report_attachments(engine) if attach_report else None)
     except RefreshBusy:
         err.print(t("refresh.cli.busy", lang), highlight=False)
         raise typer.Exit(1) from None
@@ -115,7 +98,7 @@ def digest(
 ) -> None:
     """Print a municipality's change digest ("Mitä uutta"), newest first."""
     from digest import digest_for_area
-    from digest.text import digest_title, item_sentence
+    from readout.digest import digest_title, item_sentence
     from metrics.catalog import load_catalog
 
     lang = lang or _lang()
@@ -173,13 +156,23 @@ def subscriptions(db: DbOpt = None) -> None:
                   f"\t{'signed' if s.secret else ''}", highlight=False, markup=False)
 
 
+def _report_attachments(engine, catalog=None):  # type: ignore[no-untyped-def]
+    """The monthly report PDF of each municipality of an alert e-mail."""
+    from metrics.catalog import load_catalog
+    from reports.monthly import alert_attachments
+
+    return alert_attachments(engine, catalog or load_catalog())
+
+
 @_guard
-def send_alerts(db: DbOpt = None) -> None:
+def send_alerts(db: DbOpt = None, attach_report: Annotated[bool, typer.Option(
+        "--attach-report/--no-attach-report", help="Attach the monthly report PDF to alert e-mails.")] = True) -> None:
     """Send pending digest alerts (those of batches not yet delivered, or that failed before)."""
     from alerts.send import send_alerts as send
     from metrics.catalog import load_catalog
 
-    report = send(_engine(db), load_catalog())
+    engine, catalog = _engine(db), load_catalog()
+    report = send(engine, catalog, attachments=_report_attachments(engine, catalog) if attach_report else None)
     out.print(t("alerts.cli.sent", _lang(), **report.as_dict()), highlight=False)
     for line in report.errors:
         err.print(line, highlight=False, markup=False)

@@ -427,6 +427,46 @@ class AlertDelivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class AuthSession(Base):
+    """A sign-in session that outlives one browser tab (`accounts.sessions`).
+
+    Why in the warehouse: every app replica on the database honours a session made through
+    another one. The browser's cookie holds a random id and its HMAC; this table holds only the
+    id's SHA-256 (`session_hash`), so a copy of the table gives no usable cookie.
+    """
+
+    __tablename__ = "auth_session"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    roles: Mapped[list] = mapped_column(JSON)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuthThrottle(Base):
+    """Counted sign-in attempts and lockouts per user or client (`accounts.throttle`).
+
+    `key_hash` is the SHA-256 of `user:<email>` or `client:<address>`: what someone typed into the
+    sign-in form is never stored. `failures` counts attempts in the window that began at
+    `window_start`; `lockouts` how many lockouts in a row (each one twice as long).
+    """
+
+    __tablename__ = "auth_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 @event.listens_for(Base.metadata, "after_create")
 def _area_version_triggers(target: object, connection: object, tables: list | None = None, **_: object) -> None:
     """After every table exists (the triggers refer to dim_area), when create_all made the counter."""
@@ -452,3 +492,5 @@ refresh_series_state = RefreshSeriesState.__table__
 digest_item = DigestItem.__table__
 alert_subscription = AlertSubscription.__table__
 alert_delivery = AlertDelivery.__table__
+auth_session = AuthSession.__table__
+auth_throttle = AuthThrottle.__table__

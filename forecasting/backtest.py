@@ -95,18 +95,6 @@ class BacktestResult:
                 out.setdefault(e.fold, []).append(abs(e.error))
         return {fold: float(np.mean(v)) for fold, v in out.items()}
 
-    def wins(self, model: str, against: str = "naive") -> tuple[int, int]:
-        """(folds where `model` was strictly closer than `against`, folds where both predicted)."""
-        a, b = self.fold_mae(model), self.fold_mae(against)
-        common = sorted(set(a) & set(b))
-        return sum(1 for f in common if a[f] < b[f]), len(common)
-
-    def beats(self, model: str, against: str = "naive") -> bool | None:
-        """Whether `model` has a lower MAE than `against` (None when either has no score)."""
-        sa, sb = self.score(model), self.score(against)
-        if sa is None or sb is None or sa.folds == 0 or sb.folds == 0:
-            return None
-        return sa.mae < sb.mae
 
     @property
     def n_folds(self) -> int:

@@ -4,7 +4,10 @@
   cent, a floor of 0 for counts, rates, euros and indices, none for a difference (net migration
   can be negative);
 - `published_history`: the metric's values by area with everything hidden by disclosure control
-  dropped *before* fitting;
+  dropped *before* fitting, and every value without enough coverage to be the area's figure
+  (status `insufficient`) left out as a gap, never fitted as if it were real;
+- `history_notes`: which history values are partial (fitted and marked) or withheld, with their
+  coverage, so the explanation, the JSON and the CSV say what the cards and the public summary say;
 - `target_for`: the metric's own target as a target-path scenario;
 - `forecast_metric` / `forecast_frame`: read (or take) the metric's values and forecast each area.
 """
@@ -13,14 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from forecasting.base import ForecastSettings, period_year
 from forecasting.pool import ExecutorKind
-from forecasting.results import MetricForecast, SeriesForecast
+from forecasting.results import HistoryNote, MetricForecast, SeriesForecast
 from forecasting.scenarios import DriverScenario, Scenario, TargetScenario
 from forecasting.service import OnResult, Progress, forecast_many
 
@@ -86,25 +89,43 @@ def published_history(frame: pd.DataFrame, min_count: int) -> tuple[dict[str, pd
     """Split a metric frame by area into published (period, value) histories and dropped counts.
 
     Rows with status 'suppressed', or a numerator below `min_count` (metrics.disclosure's rule),
-    are dropped before anything is fitted, and their values never leave this function.
+    are dropped before anything is fitted, and their values never leave this function. A value
+    with status 'insufficient' (too little coverage to be the area's figure) is left out as a gap
+    and not counted as hidden by disclosure control (`history_notes` reports it).
     """
     from metrics.disclosure import apply_disclosure, visible
 
     if frame.empty:
         return {}, {}
     df = frame.copy()
-    status_suppressed = df["status"].astype(str).str.lower().eq("suppressed") if "status" in df.columns else False
-    df["suppressed"] = pd.Series(status_suppressed, index=df.index).astype(bool)
+    status = df["status"].astype(str).str.lower() if "status" in df.columns else pd.Series("ok", index=df.index)
+    df["suppressed"] = status.eq("suppressed").astype(bool)
+    df = df[~status.eq("insufficient")]
     keys = [c for c in ("area_code", "period") if c in df.columns]
     shown = visible(apply_disclosure(df.drop(columns=["group_code"], errors="ignore"), min_count, key_columns=keys))
     shown = shown[pd.to_numeric(shown["value"], errors="coerce").notna()]
     histories: dict[str, pd.DataFrame] = {}
     dropped: dict[str, int] = {}
-    for area, group in df.groupby("area_code", sort=False):
-        pub = shown[shown["area_code"] == area]
+    for area in frame["area_code"].drop_duplicates():
+        group, pub = df[df["area_code"] == area], shown[shown["area_code"] == area]
         histories[str(area)] = pub[["period", "value"]].reset_index(drop=True)
         dropped[str(area)] = max(0, int((group["value"].notna() | group["suppressed"]).sum()) - len(pub))
     return histories, dropped
+
+
+def history_notes(frame: pd.DataFrame) -> dict[str, tuple[HistoryNote, ...]]:
+    """Per area, the history values that are not plain figures: partial ones (kept, marked with
+    their coverage) and insufficient ones (left out), by period. Empty without a status column."""
+    if frame.empty or "status" not in frame.columns:
+        return {}
+    status = frame["status"].astype(str).str.lower()
+    marked = frame[status.isin(("partial", "insufficient"))]
+    coverage = marked["coverage"] if "coverage" in marked.columns else pd.Series(float("nan"), index=marked.index)
+    notes: dict[str, list[HistoryNote]] = {}
+    for area, period, state, share in zip(marked["area_code"], marked["period"], status[marked.index], coverage, strict=True):
+        share = None if pd.isna(share) else float(share)
+        notes.setdefault(str(area), []).append(HistoryNote(str(period), str(state), share))
+    return {area: tuple(sorted(items, key=lambda n: n.period)) for area, items in notes.items()}
 
 
 def last_year(frame: pd.DataFrame) -> int | None:
@@ -152,6 +173,10 @@ def forecast_frame(frame: pd.DataFrame, metric: Any, areas: Sequence[str], until
     """
     settings = settings_for_metric(metric, settings)
     histories, dropped = published_history(frame, int(getattr(metric, "min_count", 5)))
+    notes = history_notes(frame)
+    noted = _noting(notes)
+    if on_result is not None:
+        on_result = _with_notes(on_result, noted)
     histories = {a: histories.get(a, pd.DataFrame({"period": [], "value": []})) for a in areas}
     drivers = _driver_histories(areas, driver_frames or {}, driver_min_counts or {})
     groups: dict[tuple[Scenario, ...], list[str]] = {}
@@ -169,11 +194,28 @@ def forecast_frame(frame: pd.DataFrame, metric: Any, areas: Sequence[str], until
         res, fail = forecast_many({a: histories[a] for a in group_areas}, until, settings, scen,
                                   {a: drivers[a] for a in group_areas}, dropped=dropped, executor=executor,
                                   progress=_progress, on_result=on_result, with_backtest=with_backtest)
-        results.update(res)
+        results.update({a: noted(r) for a, r in res.items()})
         failures.update(fail)
         done_before += len(group_areas)
     ordered = tuple(results[a] for a in areas if a in results)
     return MetricForecast(str(getattr(metric, "id", "metric")), until, ordered, failures)
+
+
+def _noting(notes: Mapping[str, tuple[HistoryNote, ...]]) -> Callable[[SeriesForecast], SeriesForecast]:
+    """A result with its area's history notes (a copy: cached results are shared, never changed)."""
+
+    def noted(result: SeriesForecast) -> SeriesForecast:
+        found = notes.get(result.area_code, ())
+        return dataclasses.replace(result, notes=found) if found != result.notes else result
+
+    return noted
+
+
+def _with_notes(on_result: OnResult, noted: Callable[[SeriesForecast], SeriesForecast]) -> OnResult:
+    def callback(result: SeriesForecast) -> None:
+        on_result(noted(result))
+
+    return callback
 
 
 def _driver_histories(areas: Sequence[str], driver_frames: Mapping[str, pd.DataFrame],

@@ -30,8 +30,6 @@ COMBINATION_MEMBERS: tuple[str, ...] = ("ets", "theta")
 KNOWN_MODELS: tuple[str, ...] = ("ets", "theta", COMBINATION, "prophet", "drift", "naive", "seasonal_naive")
 #: shown before this series' backtest is in: the best model on average over the pilot backtest
 PROVISIONAL_MODEL = COMBINATION
-#: the models worth a thread of their own in the benchmark's direct-call comparison
-FITTED_MODELS: tuple[str, ...] = ("ets", "theta", "prophet", "drift", "naive")
 
 ModelFactory = Callable[[], Forecaster]
 

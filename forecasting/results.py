@@ -24,7 +24,8 @@ from forecasting.choice import Recommendation
 logger = logging.getLogger(__name__)
 
 CSV_COLUMNS: tuple[str, ...] = ("area", "kind", "model", "period", "value", "lower", "upper", "recommended",
-                                "coverage_inside", "coverage_checked", "backtest_mae", "backtest_mape", "backtest_folds")
+                                "coverage_inside", "coverage_checked", "backtest_mae", "backtest_mape", "backtest_folds",
+                                "status", "data_coverage")
 
 
 def num(value: Any) -> float | None:
@@ -64,6 +65,20 @@ class ScenarioOutcome:
             "required_change_per_year": num(self.required_change_per_year),
             "effect_per_unit": num(self.effect_per_unit), "error": self.error,
         }
+
+
+@dataclass(frozen=True)
+class HistoryNote:
+    """A history value that is not a plain figure: `partial` (computed from part of an area's
+    members, used in the fit and marked) or `insufficient` (too little coverage: never fitted,
+    never shown as the area's value). `coverage` is the share (0-1) of the aggregation weight."""
+
+    period: str
+    status: str
+    coverage: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.period, "status": self.status, "coverage": num(self.coverage)}
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,17 @@ class SeriesForecast:
     gaps: tuple[str, ...] = ()  # periods missing inside the history
     breaks: tuple[str, ...] = ()  # periods with an unusually large jump from the previous one
     fit_seconds: dict[str, float] = field(default_factory=dict)
+    notes: tuple[HistoryNote, ...] = ()  # partial values in the history, insufficient ones left out of it
+
+    @property
+    def partial(self) -> tuple[HistoryNote, ...]:
+        """History values computed from part of the members (fitted, and marked wherever shown)."""
+        return tuple(n for n in self.notes if n.status == "partial")
+
+    @property
+    def withheld(self) -> tuple[HistoryNote, ...]:
+        """Periods whose value had too little coverage to be the area's figure: not in the history."""
+        return tuple(n for n in self.notes if n.status == "insufficient")
 
     @property
     def model(self) -> str:
@@ -134,12 +160,6 @@ class SeriesForecast:
         return self.shown.forecast
 
     @property
-    def baselines(self) -> pd.DataFrame:
-        """The other models' forecasts, one frame."""
-        frames = [m.forecast for m in self.models if m.name != self.model and not m.forecast.empty]
-        return pd.concat(frames, ignore_index=True) if frames else self.forecast.iloc[0:0]
-
-    @property
     def last_period(self) -> str | None:
         return None if self.history.empty else str(self.history["period"].iloc[-1])
 
@@ -153,7 +173,8 @@ class SeriesForecast:
             "area": self.area_code,
             "model": self.model,
             "recommendation": self.recommendation.to_dict(),
-            "history": [{"period": p, "value": num(v)} for p, v in zip(self.history["period"], self.history["value"], strict=True)],
+            "history": self._history_records(),
+            "withheld": [n.to_dict() for n in self.withheld],
             "forecast": records(self.forecast),
             "models": {m.name: m.to_dict() for m in self.models},
             "backtest": [] if self.backtest is None else self.backtest.to_records(),
@@ -164,6 +185,17 @@ class SeriesForecast:
             "gaps": list(self.gaps),
             "breaks": list(self.breaks),
         }
+
+    def _history_records(self) -> list[dict[str, Any]]:
+        """The fitted history; a partial value carries its status and coverage."""
+        partial = {n.period: n for n in self.partial}
+        out = []
+        for p, v in zip(self.history["period"], self.history["value"], strict=True):
+            record: dict[str, Any] = {"period": p, "value": num(v)}
+            if p in partial:
+                record.update(status="partial", coverage=num(partial[p].coverage))
+            out.append(record)
+        return out
 
     def scenario_records(self) -> list[dict[str, Any]]:
         out = []
@@ -176,8 +208,16 @@ class SeriesForecast:
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: history, every model's forecast (with coverage and backtest errors), scenarios."""
-        parts = [pd.DataFrame({"area": self.area_code, "kind": "history", "model": "", "period": self.history["period"],
-                               "value": self.history["value"]})]
+        notes = {n.period: n for n in self.notes}
+        history = pd.DataFrame({"area": self.area_code, "kind": "history", "model": "", "period": self.history["period"],
+                                "value": self.history["value"]})
+        withheld = pd.DataFrame({"area": self.area_code, "kind": "history", "model": "",
+                                 "period": [n.period for n in self.withheld], "value": np.nan})
+        history = pd.concat([h for h in (history, withheld) if not h.empty] or [history], ignore_index=True)
+        history = history.sort_values("period", kind="stable", ignore_index=True)
+        history["status"] = [notes[p].status if p in notes else "ok" for p in history["period"]]
+        history["data_coverage"] = [notes[p].coverage if p in notes else None for p in history["period"]]
+        parts = [history]
         for m in self.models:
             cal, score = m.calibration, m.score
             parts.append(pd.DataFrame({

@@ -34,7 +34,6 @@ from forecasting.base import (
     PERIODS_PER_YEAR,
     ForecastError,
     ForecastSettings,
-    NotEnoughDataError,
     parse_period,
     period_ordinal,
     prepare_history,
@@ -239,12 +238,6 @@ def driver_forecast(history: pd.DataFrame, driver_history: pd.DataFrame, periods
     unchanged = model.predict(periods, {"driver": base})
     changed = model.predict(periods, {"driver": shifted})
     return DriverResult(unchanged, changed, model.regressor_effect("driver"), last, len(joined))
-
-
-def ensure_points(n: int, minimum: int, what: str) -> None:
-    """Raise NotEnoughDataError when fewer than `minimum` points are left."""
-    if n < minimum:
-        raise NotEnoughDataError(f"{what}: {n} observed periods, at least {minimum} needed")
 
 
 #: Driver series worth offering first for a metric (a plausible mechanism, data in the bundle).

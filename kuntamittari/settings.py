@@ -112,6 +112,18 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
 
+    # Sign-in sessions and throttling (docs/public.md, "Sign-in"): kept in the warehouse, so
+    # every app replica on one database shares them; replicas need the same session_secret.
+    session_secret: SecretStr = Field(default=SecretStr(""), description="HMAC key of session cookies; empty: generated once into <data_dir>/session_secret")
+    session_idle_minutes: int = Field(default=120, ge=1, description="A session ends after this long without a page run")
+    session_absolute_hours: float = Field(default=12.0, gt=0, description="A session ends this long after sign-in, used or not")
+    trusted_proxies: int = Field(default=0, ge=0, description="Reverse proxies in front of the app that append X-Forwarded-For; 0: the connection's own address")
+    signin_max_failures: int = Field(default=5, ge=1, description="Attempts per user in one window before a lockout")
+    signin_client_max_failures: int = Field(default=50, ge=1, description="Attempts per client address in one window before a lockout")
+    signin_window_seconds: int = Field(default=900, ge=1, description="The window attempts are counted in")
+    signin_lockout_seconds: int = Field(default=60, ge=1, description="The first lockout; each further one doubles")
+    signin_lockout_max_seconds: int = Field(default=3600, ge=1, description="The longest lockout")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -125,7 +125,8 @@ def _disclosure_rule(accepted: dict[Path, ParsedFile], rejected: set[Path], dire
         return rule_disclosure_links(accepted, _display_path, rejected)
     except Exception as exc:  # noqa: BLE001 - a crashing rule must become an issue, not a traceback
         logger.exception("rule disclosure links crashed")
-        return [Issue("error", "rule-crashed", str(directory), None, None, f"check 'disclosure links' failed: {exc}")], set()
+        return [make_issue("error", "rule-crashed", str(directory), None, None, "rule_crashed",
+                           {"name": "disclosure links", "detail": str(exc)})], set()
 
 
 def load_catalog(directory: Path | None = None, engine: Engine | None = None) -> Catalog:

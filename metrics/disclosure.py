@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -227,9 +227,3 @@ def visible(df: pd.DataFrame) -> pd.DataFrame:
         raise DisclosureError("apply_disclosure() has not been run on this frame")
     return df[~df["suppressed"].astype(bool)].copy()
 
-
-def suppress_values(
-    values: Iterable[tuple[Any, Any]], min_count: int = DEFAULT_MIN_COUNT
-) -> list[Any]:
-    """For (value, count) pairs, the value or None when its count is too small (sparklines)."""
-    return [None if is_below(count, min_count) else value for value, count in values]

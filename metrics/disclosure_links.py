@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from metrics.expr import BinOp, Neg, Node, Num, Ref, parse_expression
-from metrics.issues import Issue
+from metrics.issues import Issue, hint, issue
 from metrics.model import Aggregation, AnyMetric, DerivedMetric, RatioMetric, SimpleMetric, SumMetric
 from metrics.yaml_io import ParsedFile
 
@@ -203,21 +203,24 @@ def rule_disclosure_links(files: Mapping[Path, ParsedFile], show: Callable[[Path
         graph[metric.id] = inherits_from(metric)
         if metric.disclosure is None:
             continue
+        line = parsed.line_of("disclosure")
         for ref in metric.disclosure.references():
-            problem = None
+            found = None
             if ref == metric.id:
-                problem = ("disclosure-self", f"the declaration names the metric itself ('{ref}')", "name the metrics it is computed from")
+                found = issue("error", "disclosure-self", show(path), line, "disclosure", "disclosure_self", {"ref": ref},
+                              hint("name_inputs"))
             elif ref not in by_id:
                 close = difflib.get_close_matches(ref, list(by_id), n=1)
-                problem = ("unknown-metric", f"unknown metric '{ref}'", f"did you mean '{close[0]}'?" if close else "refer to the id of a valid metric")
-            if problem is not None:
-                issues.append(Issue("error", problem[0], show(path), parsed.line_of("disclosure"), "disclosure", problem[1], problem[2]))
+                found = issue("error", "unknown-metric", show(path), line, "disclosure", "unknown_metric", {"ref": ref},
+                              hint("did_you_mean", suggestion=close[0]) if close else hint("refer_valid"))
+            if found is not None:
+                issues.append(found)
                 rejected.add(path)
     for mid in _on_circles(graph):
         path = by_id[mid]
         if path not in rejected and files[path].metric is not None and files[path].metric.disclosure is not None:  # type: ignore[union-attr]
-            issues.append(Issue("error", "disclosure-cycle", show(path), files[path].line_of("disclosure"), "disclosure",
-                                f"'{mid}' is declared as computed from metrics that are computed from it", "break the circle"))
+            issues.append(issue("error", "disclosure-cycle", show(path), files[path].line_of("disclosure"), "disclosure",
+                                "disclosure_cycle", {"id": mid}, hint("break_cycle")))
             rejected.add(path)
     return issues, rejected
 

@@ -25,12 +25,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from datamodel.schema import area, fact, group, load_batch, series
+from datamodel.schema import fact, group, series
 from metrics.disclosure_forms import AreaHierarchy
 from metrics.disclosure_links import families, is_count, metric_terms
 from metrics.disclosure_table import DisclosureContext, decisions, disclose_table
+from metrics.freshness import data_version
 from metrics.model import AnyMetric, RatioMetric, Selection
 
 logger = logging.getLogger(__name__)
@@ -142,11 +143,9 @@ def _catalogue_key(catalog: Any) -> str:
     return digest.hexdigest()
 
 
-def _data_version(engine: Engine) -> tuple:
-    with engine.connect() as conn:
-        batches = conn.execute(select(func.max(load_batch.c.batch_id), func.count())).one()
-        areas = conn.execute(select(func.max(area.c.area_id), func.count()).select_from(area)).one()
-    return (*batches, *areas)
+def _data_version(engine: Engine) -> str:
+    """The warehouse's data version (`metrics.freshness`): a new load or area edit is a new key."""
+    return data_version(engine)
 
 
 def build_publication_context(engine: Engine, catalog: Any) -> DisclosureContext:

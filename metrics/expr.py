@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
+from metrics.errors import RuleViolation
+
 #: Longest formula text accepted (characters); real formulas are a few dozen.
 MAX_EXPRESSION_CHARS = 2_000
 #: Most operands (metric ids and numbers) in one formula.
@@ -27,8 +29,19 @@ MAX_EXPRESSION_DEPTH = 20
 _OPERAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+")
 
 
-class ExpressionError(ValueError):
-    """The expression is not valid; the message says what and where (column in the expression)."""
+#: Longest piece of a refused formula quoted back in a message.
+_QUOTED_CHARS = 60
+
+
+class ExpressionError(RuleViolation):
+    """The expression is not valid: `code` (`bad-expression`, `formula-too-long`,
+    `formula-too-deep`), a message key and its parameters (what and where), worded in the
+    reader's language by the validator."""
+
+
+def _quoted(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _QUOTED_CHARS else text[: _QUOTED_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -140,20 +153,16 @@ def check_expression_size(text: str) -> None:
     calls it first.
     """
     if len(text) > MAX_EXPRESSION_CHARS:
-        raise ExpressionError(
-            f"formula-too-long: the formula has {len(text)} characters, at most {MAX_EXPRESSION_CHARS} are allowed"
-        )
+        raise ExpressionError("formula-too-long", "formula_too_long_chars", hint="split_formula",
+                              count=len(text), max=MAX_EXPRESSION_CHARS)
     terms = len(_OPERAND.findall(text))
     if terms > MAX_EXPRESSION_TERMS:
-        raise ExpressionError(
-            f"formula-too-long: the formula has {terms} terms, at most {MAX_EXPRESSION_TERMS} are allowed; "
-            "build it from smaller derived metrics"
-        )
+        raise ExpressionError("formula-too-long", "formula_too_long_terms", hint="split_formula",
+                              count=terms, max=MAX_EXPRESSION_TERMS)
     operators = sum(text.count(op) for op in "+-*/")
     if operators > 2 * MAX_EXPRESSION_TERMS:
-        raise ExpressionError(
-            f"formula-too-long: the formula has {operators} operators, at most {2 * MAX_EXPRESSION_TERMS} are allowed"
-        )
+        raise ExpressionError("formula-too-long", "formula_too_long_operators", hint="split_formula",
+                              count=operators, max=2 * MAX_EXPRESSION_TERMS)
     depth = deepest = 0
     for char in text:
         if char == "(":
@@ -162,9 +171,8 @@ def check_expression_size(text: str) -> None:
         elif char == ")":
             depth -= 1
     if deepest > MAX_EXPRESSION_DEPTH:
-        raise ExpressionError(
-            f"formula-too-deep: the formula nests parentheses {deepest} levels deep, at most {MAX_EXPRESSION_DEPTH} are allowed"
-        )
+        raise ExpressionError("formula-too-deep", "formula_too_deep", hint="split_formula",
+                              depth=deepest, max=MAX_EXPRESSION_DEPTH)
 
 
 def parse_expression(text: str) -> Expression:
@@ -173,8 +181,10 @@ def parse_expression(text: str) -> Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        col = f" at column {exc.offset}" if exc.offset else ""
-        raise ExpressionError(f"bad-expression: cannot read expression '{text}'{col}") from None
+        if exc.offset:
+            raise ExpressionError("bad-expression", "bad_expression_at", hint="expression_form",
+                                  text=_quoted(text), column=exc.offset) from None
+        raise ExpressionError("bad-expression", "bad_expression_syntax", hint="expression_form", text=_quoted(text)) from None
 
     def conv(node: ast.AST) -> Node:
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
@@ -187,8 +197,6 @@ def parse_expression(text: str) -> Expression:
         if isinstance(node, ast.Name):
             return Ref(node.id)
         snippet = ast.get_source_segment(text.strip(), node) or type(node).__name__
-        raise ExpressionError(
-            f"bad-expression: '{snippet}' is not allowed; use metric ids, numbers, + - * / and parentheses"
-        )
+        raise ExpressionError("bad-expression", "bad_expression_part", hint="expression_form", part=_quoted(snippet))
 
     return Expression(text=text, root=conv(tree.body))

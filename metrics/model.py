@@ -16,6 +16,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from metrics.errors import RuleViolation
+
 SCHEMA_VERSION = 1
 
 MetricId = Annotated[
@@ -173,7 +175,7 @@ class DisclosureLinks(BaseModel):
     @model_validator(mode="after")
     def _something_declared(self) -> DisclosureLinks:
         if self.relation is None and not self.linked_to:
-            raise ValueError("empty-disclosure: give a 'relation' formula or a 'linked_to' list of metric ids")
+            raise RuleViolation("empty-disclosure", "empty_disclosure")
         return self
 
     def references(self) -> tuple[str, ...]:
@@ -241,8 +243,7 @@ class MetricBase(BaseModel):
     @model_validator(mode="after")
     def _workshop_approval_on_draft(self) -> MetricBase:
         if self.workshop_approval is not None and self.status is not MetricStatus.DRAFT:
-            raise ValueError("workshop-approval-not-draft: a workshop approval is only recorded on a draft; "
-                             "a reviewer's approval removes it")
+            raise RuleViolation("workshop-approval-not-draft", "workshop_approval_not_draft")
         return self
 
     def input_series(self) -> tuple[str, ...]:
@@ -263,7 +264,7 @@ class SimpleMetric(MetricBase):
     @model_validator(mode="after")
     def _weight_needed(self) -> SimpleMetric:
         if self.aggregation is Aggregation.WEIGHTED_MEAN and self.weight is None:
-            raise ValueError("weight-required: aggregation 'weighted_mean' needs a 'weight' series (e.g. sotkanet:127)")
+            raise RuleViolation("weight-required", "weight_required")
         return self
 
     def input_series(self) -> tuple[str, ...]:
@@ -281,7 +282,7 @@ class RatioMetric(MetricBase):
     @model_validator(mode="after")
     def _different(self) -> RatioMetric:
         if self.numerator == self.denominator:
-            raise ValueError("same-series: numerator and denominator are the same series")
+            raise RuleViolation("same-series", "same_series")
         return self
 
     def input_series(self) -> tuple[str, ...]:
@@ -301,7 +302,7 @@ class SumMetric(MetricBase):
     @model_validator(mode="after")
     def _weight_needed(self) -> SumMetric:
         if self.aggregation is Aggregation.WEIGHTED_MEAN and self.weight is None:
-            raise ValueError("weight-required: aggregation 'weighted_mean' needs a 'weight' series (e.g. sotkanet:127)")
+            raise RuleViolation("weight-required", "weight_required")
         return self
 
     def input_series(self) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from yaml.error import MarkedYAMLError, YAMLError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from metrics.checks import file_checks
+from metrics.errors import RuleViolation
 from metrics.issues import Hint, Issue, hint
 from metrics.issues import issue as make_issue
 from metrics.model import METRIC_CLASSES, SCHEMA_VERSION, AnyMetric, MetricBase, Texts
@@ -240,14 +241,12 @@ def _translate(err: dict[str, Any], cls: type[BaseModel], data: dict[str, Any]) 
     if etype in ("too_short", "string_too_short"):
         return "invalid-value", loc, "too_short", {}, None
     if etype == "value_error":
-        message = str(ctx.get("error", err.get("msg", "")))
-        match = re.match(r"^([a-z\-]+): (.*)$", message)
-        if match:
-            code = match.group(1)
-            if not loc and code in _RULE_FIELDS:
-                loc = (_RULE_FIELDS[code],)
-            return code, loc, code.replace("-", "_"), {"detail": match.group(2)}, None
-        return "invalid-value", loc, "invalid", {"detail": message}, None
+        error = ctx.get("error")
+        if isinstance(error, RuleViolation):  # the model's own rules: a code and a message key
+            if not loc and error.code in _RULE_FIELDS:
+                loc = (_RULE_FIELDS[error.code],)
+            return error.code, loc, error.key, dict(error.params), hint(error.hint) if error.hint else None
+        return "invalid-value", loc, "invalid", {"detail": str(error or err.get("msg", ""))}, None
     return "invalid-value", loc, "invalid", {"detail": str(err.get("msg", etype))}, None
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.authoring import (
     KINDS,
@@ -40,6 +40,7 @@ from metrics.authoring_store import StoreError
 from metrics.errors import MetricsError
 from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
 from metrics.templates import population_series, sentence_form, suggest_id
+from readout.text import escape_markdown, text_plain
 from ui import authoring_sentence as sentence
 from ui import authoring_support as support
 from ui.authoring_preview import preview_block
@@ -183,7 +184,7 @@ def enum_select(field_name: str, values: list[str], label_prefix: str, allow_emp
 
 def render_messages(messages: Any) -> None:
     for message in messages:
-        text = message.render(lang)
+        text = escape_markdown(message.render(lang))  # a message quotes what was typed: never markup
         if message.level == "error":
             st.error(text, icon=":material/error:")
         else:
@@ -211,7 +212,7 @@ def start_block(catalog: Any) -> None:
                 st.info(tr("start.none"))
             else:
                 chosen = st.selectbox(tr("start.metric"), ids, key=f"{P}start_metric",
-                                      format_func=lambda i: f"{pick(catalog.metrics[i].name.as_dict(), lang)} ({i})")
+                                      format_func=lambda i: f"{text_plain(catalog.metrics[i].name, lang)} ({i})")
         st.button(tr("start.button"), key=f"{P}start_button", on_click=_start, args=(mode, chosen))
 
 
@@ -329,7 +330,7 @@ def metric_tab() -> None:
     with right:
         checks_column(store, form, opened, result, context)
     if result.metric is not None:
-        preview_block(result.metric, catalog, lang, ctx.area, f"{P}pv_")
+        preview_block(result.metric, ctx, f"{P}pv_")
 
 
 def sentence_tab() -> None:
@@ -361,7 +362,7 @@ def sentence_tab() -> None:
         _flash("info", t("workshop.sentence.moved", lang))
         st.rerun()
     if result.metric is not None:
-        preview_block(result.metric, catalog, lang, ctx.area, f"{sentence.K}pv_")
+        preview_block(result.metric, ctx, f"{sentence.K}pv_")
 
 
 def _save_sentence(form: MetricForm, context: Any) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from readout.formatting import format_integer, format_period
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from readout.sources import sources_of_batches
+from readout.text import escape_markdown, plain_text, text_plain
 from ui import data, render, views
 from ui.frame import guarded, normalise_area_param, page_frame
+from ui.vintage import draw_metric_vintage, draw_refresh_line
 
 MAX_CHOSEN = 12
 
@@ -25,6 +27,7 @@ with guarded(ctx):
     left, right = st.columns([1, 2])
     metric = ctx.choose_metric(ctx.catalog.metrics.values(), t("detail.metric", lang), container=left)
     metric_id = metric.id
+    draw_metric_vintage(ctx, metric_id)
     munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
     names = {c: ctx.area_label(c, fi, sv) for c, fi, sv in zip(munis["code"], munis["name_fi"], munis["name_sv"], strict=True)}
     pilot = list(get_settings().pilot_group)
@@ -40,21 +43,21 @@ with guarded(ctx):
 
     view = views.compare_view(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id, ctx.period,
                               tuple(chosen), ctx.area, lang)
-    name = pick(metric.name.as_dict(), lang)
-    unit = pick(metric.unit.as_dict(), lang)
+    name = text_plain(metric.name, lang)  # plain words: escaped wherever Markdown shows them
+    unit = text_plain(metric.unit, lang)
     sources = sources_of_batches(data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric_id))
-    source = ", ".join(s.name for s in sources) or metric.source or t("readout.source.none", lang)
+    source = ", ".join(s.name for s in sources) or plain_text(metric.source) or t("readout.source.none", lang)
     if view.year is None or view.ranking is None and view.distribution is None:
         wanted = ctx.period or t("app.sidebar.latest", lang).lower()
-        st.info(t("compare.no_data", lang, source=source, year=wanted, metric=name))
+        st.info(escape_markdown(t("compare.no_data", lang, source=source, year=wanted, metric=name)))
     else:
         if ctx.period and view.period != ctx.period:
             st.info(t("compare.period_fallback", lang, year=ctx.period, shown=format_period(view.period, lang)))
-        st.subheader(t("compare.ranking", lang, metric=name, period=format_period(view.period, lang)))
+        st.subheader(escape_markdown(t("compare.ranking", lang, metric=name, period=format_period(view.period, lang))))
         if view.rules:
-            st.caption(t("compare.rules", lang) + " " + " · ".join(f"{label} {value}" for label, value in view.rules))
+            st.caption(escape_markdown(t("compare.rules", lang) + " " + " · ".join(f"{label} {value}" for label, value in view.rules)))
         for code in view.missing:
-            st.caption(t("compare.missing", lang, source=source, year=view.period, area=names.get(code, code)))
+            st.caption(escape_markdown(t("compare.missing", lang, source=source, year=view.period, area=names.get(code, code))))
         if not chosen:
             st.info(t("compare.choose", lang))
         if view.ranking:
@@ -80,3 +83,4 @@ with guarded(ctx):
                 render.vega(view.map_spec, lang, t("compare.map_alt", lang, metric=name, period=view.period, unit=unit))
                 st.caption(t("compare.map_layer", lang, layer=view.map_layer) + " " + view.map_attribution)
     ctx.attribution(sources)
+    draw_refresh_line(ctx.engine, lang)

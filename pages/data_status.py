@@ -1,5 +1,6 @@
-"""Tietojen tila / Datastatus / Data status: what is loaded, from where and when; stale or missing
-data; catalogue validation errors in plain language."""
+"""Tietojen tila / Datastatus / Data status: how new the data is and when it was refreshed (with
+the refresh button for administrators), what changed ("Mitä uutta"), what is loaded, from where
+and when; stale or missing data; broken catalogue files and validation errors in plain language."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from readout.formatting import format_date, format_datetime, format_integer, format_period
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
+from readout.text import escape_markdown, text_plain
 from metrics import service as quality_service
+from readout.sources import sources_of_batches
+from readout.vintage import freshness_label, status_vintage
 from ui import data
+from ui.digest_view import draw_status_digest
 from ui.frame import guarded, page_frame
+from ui.refresh_panel import draw_refresh_panel
+from ui.vintage import draw_vintage
 
 ctx = page_frame("data_status")
 lang = ctx.lang
@@ -18,6 +25,12 @@ st.title(t("status.title", lang))
 
 with guarded(ctx):
     batches = data.batches(ctx.engine, ctx.db)
+    status = data.status(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key)
+    vintage = status_vintage(status, ctx.catalog, sources_of_batches(batches))
+    words = draw_vintage(vintage, lang, ctx.user)
+    draw_refresh_panel(ctx)
+    draw_status_digest(ctx)
+
     st.subheader(t("status.loads", lang))
     if batches.empty:
         st.info(t("status.no_loads", lang))
@@ -39,18 +52,20 @@ with guarded(ctx):
         st.dataframe(shown, hide_index=True, width="stretch")
 
     st.subheader(t("status.metrics", lang))
-    status = data.status(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key)
     if status.empty:
         st.info(t("status.no_metrics", lang))
     else:
-        names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        names = {m.id: text_plain(m.name, lang) for m in ctx.catalog.metrics.values()}
         missing = status[status["missing_series"].map(len) > 0]
-        stale = status[status["stale"] & (status["missing_series"].map(len) == 0)]
-        ok = len(status) - len(missing) - len(stale)
-        st.markdown(t("status.metrics_summary", lang, ok=ok, stale=len(stale), missing=len(missing)))
+        stale_ids = {m.metric_id for m in vintage.stale}  # the readout's one freshness rule
+        stale = status[status["metric_id"].isin(stale_ids) & (status["missing_series"].map(len) == 0)]
+        complete = status[status["missing_series"].map(len) == 0]["metric_id"]
+        verdicts = [vintage.metric(m).freshness.verdict if vintage.metric(m) else "no_data" for m in complete]
+        st.markdown(t("status.metrics_summary", lang, ok=verdicts.count("current"), stale=len(stale),
+                      not_judged=len(verdicts) - verdicts.count("current") - len(stale), missing=len(missing)))
         for row in missing.itertuples():
-            st.error(t("status.missing_line", lang, metric=names.get(row.metric_id, row.metric_id),
-                       series=", ".join(row.missing_series)), icon=":material/error:")
+            st.error(escape_markdown(t("status.missing_line", lang, metric=names.get(row.metric_id, row.metric_id),
+                                       series=", ".join(row.missing_series))), icon=":material/error:")
         table = pd.DataFrame({
             t("status.col.metric", lang): [names.get(m, m) for m in status["metric_id"]],
             t("status.col.id", lang): status["metric_id"].to_numpy(),
@@ -58,11 +73,11 @@ with guarded(ctx):
             t("status.col.latest", lang): [format_period(p, lang) if isinstance(p, str) else t("status.none", lang)
                                             for p in status["latest_period"]],
             t("status.col.fresh", lang): [
-                t("status.missing", lang) if len(ms) else (t("status.stale", lang) if s else t("status.fresh", lang))
-                for s, ms in zip(status["stale"], status["missing_series"], strict=True)],
+                t("status.missing", lang) if len(ms) else freshness_label(vintage.metric(m), lang)
+                for m, ms in zip(status["metric_id"], status["missing_series"], strict=True)],
             t("status.col.series", lang): [", ".join(s) for s in status["series"]],
         })
-        st.caption(t("status.stale_rule", lang))
+        st.caption(words.rule)
         st.dataframe(table, hide_index=True, width="stretch")
 
     # Data quality and municipal divisions (zeros stored as missing, re-based series, mixed divisions).
@@ -72,7 +87,7 @@ with guarded(ctx):
         st.info(t("quality.none", lang))
     else:
         st.caption(t("quality.intro", lang))
-        metric_names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
+        metric_names = {m.id: text_plain(m.name, lang) for m in ctx.catalog.metrics.values()}
         st.dataframe(pd.DataFrame({
             t("quality.col.kind", lang): [t(f"quality.kind.{k}", lang) for k in notes["kind"]],
             t("quality.col.batch", lang): ["" if pd.isna(b) else str(int(b)) for b in notes["batch_id"]],
@@ -80,6 +95,23 @@ with guarded(ctx):
                                             for m, s in zip(notes["metric_id"], notes["series_code"], strict=True)],
             t("quality.col.areas", lang): [", ".join(n) for n in notes[f"area_names_{lang}"]],
             t("quality.col.periods", lang): [", ".join(p) for p in notes["periods"]],
+        }), hide_index=True, width="stretch")
+
+    # Metric files left out of the catalogue (a broken draft): file and first error, in the page language.
+    st.subheader(t("catalogue_files.heading", lang))
+    broken = ctx.catalog.broken_files()
+    if not broken:
+        st.info(t("catalogue_files.none", lang))
+    else:
+        st.caption(t("catalogue_files.intro", lang, count=len(broken)))
+        first = {}
+        for issue in ctx.catalog.errors:
+            first.setdefault(issue.file, issue)
+        st.dataframe(pd.DataFrame({
+            t("catalogue_files.col.file", lang): [b.file for b in broken],
+            t("catalogue_files.col.codes", lang): [", ".join(b.codes) for b in broken],
+            t("catalogue_files.col.message", lang): [first[b.file].render(lang) if b.file in first else b.message
+                                                      for b in broken],
         }), hide_index=True, width="stretch")
 
     st.subheader(t("status.catalogue", lang))
@@ -92,5 +124,5 @@ with guarded(ctx):
                       count=len(ctx.catalog.metrics)))
         for issue in issues:
             box = st.error if issue.level == "error" else st.warning
-            box(issue.render(lang), icon=":material/error:" if issue.level == "error" else ":material/warning:")
+            box(escape_markdown(issue.render(lang)), icon=":material/error:" if issue.level == "error" else ":material/warning:")
     ctx.attribution()

@@ -21,7 +21,6 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.base import period_timestamp
-from forecasting.explain import explain, fmt_number, model_label
 from forecasting.scenarios import (
     BaselineScenario,
     DriverScenario,
@@ -34,10 +33,13 @@ from forecasting.horizon import DEFAULT_YEARS_AHEAD, default_until, is_long, unt
 from forecasting.metric_adapter import forecast_frame, last_year
 from forecasting.results import ScenarioOutcome, SeriesForecast
 from forecasting.service import MIN_POINTS
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
+from readout.forecast import explain, fmt_number, model_label
+from readout.text import escape_markdown, text_plain
 from ui import data, render
 from charts.specs import AXIS
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_metric_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +52,17 @@ lang = ctx.lang
 st.title(t("forecasting.page.title", lang))
 st.caption(t("forecasting.page.intro", lang))
 
-metrics = sorted(ctx.catalog.approved() or ctx.catalog.metrics.values(), key=lambda m: pick(m.name.as_dict(), lang).lower())
+metrics = sorted(ctx.catalog.approved() or ctx.catalog.metrics.values(), key=lambda m: text_plain(m.name, lang).lower())
 metric = ctx.choose_metric(metrics, t("forecasting.page.metric", lang))
 if metric is None:
     st.info(t("forecasting.page.no_metrics", lang))
     st.stop()
 by_id = {m.id: m for m in metrics}
 metric_id = metric.id
-name = pick(metric.name.as_dict(), lang)
-unit = pick(metric.unit.as_dict(), lang)
+name = text_plain(metric.name, lang)
+unit = text_plain(metric.unit, lang)
+with guarded(ctx):
+    draw_metric_vintage(ctx, metric_id)  # the year the history is about, the sources' dates, stale notice
 
 munis = ctx.areas[ctx.areas["area_type"] == "kunta"].drop_duplicates("code", keep="last")
 codes = sorted(munis["code"], key=lambda c: ctx.area_label(c))
@@ -97,7 +101,7 @@ with st.expander(t("forecasting.page.scenarios", lang), expanded=True):
     with c3:
         drivers = suggested_drivers(metric_id, list(by_id))
         driver = st.selectbox(t("forecasting.page.driver_metric", lang), [NO_DRIVER, *drivers], key="fc_driver",
-                              format_func=lambda i: "–" if i == NO_DRIVER else pick(by_id[i].name.as_dict(), lang))
+                              format_func=lambda i: "–" if i == NO_DRIVER else text_plain(by_id[i].name, lang))
         if driver != NO_DRIVER:
             change = st.number_input(t("forecasting.page.driver_amount", lang), value=1.0, step=0.5, key="fc_dr_amount")
             year = st.number_input(t("forecasting.page.from_year", lang), 2012, 2040, 2015, key="fc_dr_year")
@@ -121,7 +125,7 @@ def scenario_label(outcome: ScenarioOutcome) -> str:
         per_year = t("forecasting.page.per_year", lang)
         return f"{label} {fmt_number(p['per_year'], d, lang, signed=True)}{per_year} ({p['from_year']}–)"
     if outcome.kind == "driver":
-        driver_name = pick(by_id[p["driver"]].name.as_dict(), lang) if p["driver"] in by_id else p["driver"]
+        driver_name = text_plain(by_id[p["driver"]].name, lang) if p["driver"] in by_id else p["driver"]
         return f"{label}: {driver_name} {fmt_number(p['amount'], 1, lang, signed=True)} ({p['from_year']}–)"
     return label
 
@@ -250,12 +254,12 @@ with guarded(ctx):
     st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader(t("forecasting.page.explanation", lang))
-    driver_names = {d: pick(by_id[d].name.as_dict(), lang).lower() for d in driver_frames}
+    driver_names = {d: text_plain(by_id[d].name, lang).lower() for d in driver_frames}
     for a in result.areas:
         if len(result.areas) > 1:
-            st.markdown(f"**{ctx.area_label(a.area_code)}**")
+            st.markdown(f"**{escape_markdown(ctx.area_label(a.area_code))}**")
         for paragraph in explain(a, lang, unit=unit, decimals=metric.decimals, driver_names=driver_names):
-            st.markdown(paragraph)
+            st.markdown(escape_markdown(paragraph))
 
     download = result.to_frame()
     st.download_button(t("forecasting.page.download", lang), render.csv_bytes(download, lang),

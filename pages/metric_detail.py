@@ -5,15 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from readout.build import metric_info
 from readout.formatting import format_datetime
 from readout.localise import source_text
 from readout.sources import source_of_batch, sources_of_batches
 from readout.tables import area_label_column, values_table
-from kuntamittari.i18n import pick, t
+from readout.text import escape_markdown, labelled_markdown, plain_text, text_markdown, text_plain
+from kuntamittari.i18n import t
 from readout.formula import describe_formula
 from charts import specs as charts
 from ui import data, render
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_metric_vintage, draw_refresh_line
 
 ctx = page_frame("metric_detail")
 lang = ctx.lang
@@ -23,24 +26,26 @@ if metric is None:
     st.title(t("app.page.metric_detail", lang))
     st.info(t("detail.no_metrics", lang))
     st.stop()
-name = pick(metric.name.as_dict(), lang)
-unit = pick(metric.unit.as_dict(), lang)
-st.title(name)
+name = text_plain(metric.name, lang)
+unit = text_plain(metric.unit, lang)
+approximation_note = metric_info(metric).approximation_note
+st.title(escape_markdown(name))
 
 with guarded(ctx):
+    draw_metric_vintage(ctx, metric.id)
     definition, provenance_col = st.columns([3, 2])
     with definition:
         st.subheader(t("detail.definition", lang))
-        st.markdown(pick(metric.description.as_dict(), lang))
-        if metric.why_it_matters:
-            st.markdown(f"**{t('detail.why', lang)}** {pick(metric.why_it_matters.as_dict(), lang)}")
-        if metric.caveats:
-            st.markdown(f"**{t('detail.caveats', lang)}** {pick(metric.caveats.as_dict(), lang)}")
+        st.markdown(text_markdown(metric.description, lang))
+        for label, texts in (("detail.why", metric.why_it_matters), ("detail.caveats", metric.caveats),
+                             ("detail.approximation", approximation_note)):
+            if texts:
+                st.markdown(labelled_markdown(t(label, lang), text_markdown(texts, lang)))
         prov = data.provenance(ctx.engine, ctx.catalog, ctx.db, ctx.catalog_key, metric.id)
         titles = {r["series_code"]: {k: r.get(f"title_{k}") for k in ("fi", "sv", "en")} for r in prov.to_dict("records")}
-        names = {m.id: pick(m.name.as_dict(), lang) for m in ctx.catalog.metrics.values()}
-        st.markdown(f"**{t('detail.formula', lang)}** {describe_formula(metric, lang, titles, names)}")
-        st.markdown(f"**{t('detail.unit', lang)}** {unit} · **{t('detail.direction', lang)}** "
+        names = {m.id: text_plain(m.name, lang) for m in ctx.catalog.metrics.values()}
+        st.markdown(f"**{t('detail.formula', lang)}** {escape_markdown(describe_formula(metric, lang, titles, names))}")
+        st.markdown(f"**{t('detail.unit', lang)}** {escape_markdown(unit)} · **{t('detail.direction', lang)}** "
                     f"{t('metrics.direction.' + metric.direction.value, lang)} · "
                     f"**{t('detail.status_label', lang)}** {t('metrics.status.' + metric.status.value, lang)}")
     with provenance_col:
@@ -92,8 +97,8 @@ with guarded(ctx):
     plot = plot.assign(flag=(plot["status"].astype(str) != "ok") | (plot["basis"].astype(str) != "source"))
 
     if plot.dropna(subset=["value"]).empty:
-        st.info(t("detail.no_data", lang, source=", ".join(s.name for s in sources) or metric.source
-                   or t("readout.source.none", lang), area=ctx.area_name))
+        st.info(escape_markdown(t("detail.no_data", lang, source=", ".join(s.name for s in sources) or plain_text(metric.source)
+                                  or t("readout.source.none", lang), area=ctx.area_name)))
     else:
         spec = charts.series_chart(plot, value_title=unit, decimals=metric.decimals, colour_field=colour,
                                    colour_title=t(f"detail.by.{breakdown}", lang), flagged_field="flag",
@@ -102,10 +107,12 @@ with guarded(ctx):
         render.vega(spec, lang, t("detail.chart_alt", lang, metric=name, area=ctx.area_name, first=first, last=last))
         if plot["flag"].any():
             st.caption(t("detail.flag_legend", lang))
-        table = values_table(shown[shown["value"].notna() | shown["status"].astype(str).isin(("insufficient", "incomplete"))], lang, metric.decimals, names=data.area_names(ctx.engine, ctx.db, lang),
-                             with_gender=breakdown == "gender", with_age=breakdown == "age_band")
+        table = values_table(shown[shown["value"].notna() | shown["status"].astype(str).eq("insufficient")], lang, metric.decimals,
+                             names=data.area_names(ctx.engine, ctx.db, lang), with_gender=breakdown == "gender",
+                             with_age=breakdown == "age_band", approximation_note=approximation_note)
         st.subheader(t("detail.table", lang))
         st.dataframe(table, hide_index=True, width="stretch")
         render.downloads(table, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),
                          t("detail.download_excel", lang), key="detail_dl")
     ctx.attribution(sources)
+    draw_refresh_line(ctx.engine, lang)

@@ -8,8 +8,11 @@ from kuntamittari.i18n import t
 from readout.localise import localise
 from readout.rank import SORTS, arrange, group_by_theme, themes_in_order
 from ui import data
+from readout.vintage import card_note, readout_vintage
 from ui.cards import card_view, draw_card
+from ui.digest_view import draw_overview_digest
 from ui.frame import guarded, page_frame
+from ui.vintage import draw_refresh_line, draw_vintage
 
 ctx = page_frame("overview")
 lang = ctx.lang
@@ -25,6 +28,9 @@ with guarded(ctx):
     texts = {m.metric_id: m for m in localise(readout, lang).metrics}
     items = list(readout.metrics)
     themes = themes_in_order(items)
+    vintage = readout_vintage(readout)
+    draw_vintage(vintage, lang, ctx.user)
+    draw_overview_digest(ctx)
 
     left, middle, right = st.columns([2, 2, 1.4], vertical_alignment="bottom")
     sort = ctx.select(t("overview.sort", lang), "sort", list(SORTS), "theme",
@@ -52,5 +58,7 @@ with guarded(ctx):
             with columns[i % 3].container(border=True):
                 draw_card(item, text, card_view(item, text, lang, ctx.area_name, ctx.period), lang,
                           draft=item.info.status == "draft",
+                          stale_note=card_note(vintage.metric(item.metric_id), lang),
                           link_params={"metric": item.metric_id, "lang": lang, "area": ctx.area, "cmp": ctx.compare_with})
     ctx.attribution(readout.sources)
+    draw_refresh_line(ctx.engine, lang)

@@ -58,4 +58,11 @@ def choose_theme(themes: list[str]) -> str:
     )
 
 
-public.render_summary(readout, words, lang, print_mode=print_mode, choose_theme=choose_theme)
+def summary_pdf() -> bytes:
+    """The council summary PDF of the shown municipality, made when the button is pressed."""
+    from reports.summary import summary_pdf as make_pdf
+
+    return make_pdf(ctx.engine, ctx.catalog, readout.area.code, lang)
+
+
+public.render_summary(readout, words, lang, print_mode=print_mode, choose_theme=choose_theme, pdf=summary_pdf, user=ctx.user)

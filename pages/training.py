@@ -17,7 +17,8 @@ import logging
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
+from kuntamittari.i18n import LANGUAGE_NAMES, t
+from readout.text import text_inline
 from kuntamittari.settings import get_settings
 import workshop as tc
 from ui.auth import may_view
@@ -61,7 +62,7 @@ def _exercise_box(exercise: tc.Exercise) -> None:
         with st.expander(tr("expected_answer")):
             expected = exercise.expected
             metric = metrics.get(expected.metric) if expected is not None else None
-            unit = pick(metric.unit.as_dict(), lang) if metric is not None else ""
+            unit = text_inline(metric.unit, lang) if metric is not None else ""
             st.markdown(tr("answer_text", answer=exercise.answer, unit=f"({unit})" if unit else "").strip())
             if expected is not None:
                 area = tr("group_pilot") if expected.area == "pilot" else ctx.area_label(expected.area)

@@ -49,7 +49,7 @@ __all__ = [
 PUBLIC_COMPARISONS: tuple[str, ...] = ("region", "county", "finland")
 
 #: The metric layer's statuses as the readout names them (unknown ones keep their row's meaning).
-_STATUS = {"ok": "ok", "partial": "partial", "insufficient": "insufficient", "incomplete": "insufficient",
+_STATUS = {"ok": "ok", "partial": "partial", "insufficient": "insufficient",
            "provisional": "provisional", "suppressed": "suppressed", "missing": "missing"}
 _HIDDEN = ("insufficient", "suppressed", "too_few")
 
@@ -96,8 +96,10 @@ def metric_info(metric: AnyMetric) -> MetricInfo:
         unit=texts(metric.unit.as_dict()), description=texts(metric.description.as_dict()),
         why=texts(metric.why_it_matters.as_dict() if metric.why_it_matters else None),
         caveats=texts(metric.caveats.as_dict() if metric.caveats else None),
+        approximation_note=texts(note.as_dict() if (note := getattr(metric, "approximation_note", None)) else None),
         direction=metric.direction.value, decimals=int(metric.decimals), is_count=is_count(metric),
         status=metric.status.value, min_count=int(metric.min_count), declared_source=metric.source,
+        update_frequency=metric.update_frequency.value,
     )
 
 

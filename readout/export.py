@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from kuntamittari.i18n import t
-from readout.localise import LocalisedReadout, area_name, localise, pick_text, source_text, value_text
+from readout.localise import LocalisedReadout, area_name, localise, source_text, value_notes, value_text
 from readout.model import AreaReadout
-
+from readout.text import text_plain
 
 
 def summary_rows(readout: AreaReadout, lang: str, text: LocalisedReadout | None = None) -> list[dict[str, str]]:
@@ -36,27 +36,27 @@ def summary_rows(readout: AreaReadout, lang: str, text: LocalisedReadout | None 
         }
         for comp in words.comparisons:
             row[comp.area] = comp.value
+            row[f"{comp.area}: {t('public.col_status', lang)}"] = comp.notes
             row[f"{comp.area}: {t('readout.comparison_column', lang)}"] = comp.label
         rows.append(row)
     return rows
 
 
 def series_rows(readout: AreaReadout, lang: str) -> list[dict[str, str]]:
-    """Every published figure: metric, area, period, value (hidden ones in words), long format."""
+    """Every published figure: metric, area, period, value (hidden ones in words) and its status
+    in the readout's words ('partial, coverage 97 %'; an approximation with the metric's note),
+    long format."""
     rows: list[dict[str, str]] = []
     for item in readout.metrics:
-        name = pick_text(item.info.name, lang)
-        for series in item.series:
+        name = text_plain(item.info.name, lang)
+        labelled = [(name, s) for s in item.series]
+        labelled += [(f"{name} ({t(f'public.gender.{part.gender}', lang)})", part) for part in item.parts]
+        for label, series in labelled:
             for point in series.points:
-                rows.append({t("public.col_metric", lang): name, t("public.col_area", lang): area_name(series.area, lang),
+                rows.append({t("public.col_metric", lang): label, t("public.col_area", lang): area_name(series.area, lang),
                              t("public.col_period", lang): point.period,
-                             t("public.col_value", lang): value_text(point, item.info.decimals, lang)})
-        for part in item.parts:
-            label = f"{name} ({t(f'public.gender.{part.gender}', lang)})"
-            for point in part.points:
-                rows.append({t("public.col_metric", lang): label, t("public.col_area", lang): area_name(part.area, lang),
-                             t("public.col_period", lang): point.period,
-                             t("public.col_value", lang): value_text(point, item.info.decimals, lang)})
+                             t("public.col_value", lang): value_text(point, item.info.decimals, lang),
+                             t("public.col_status", lang): value_notes(point, lang, item.info.approximation_note)})
     return rows
 
 

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from kuntamittari.i18n import normalise_language, t
 from readout.formatting import MISSING, format_change, format_date, format_number, format_percent, format_period, with_unit
 from readout.model import AreaReadout, AreaRef, Comparison, MetricReadout, Point, Source, Texts
+from readout.rules import TREND_SPAN
+from readout.text import pick_text, text_plain
 
 logger = logging.getLogger(__name__)
-
-
-def pick_text(values: Texts | dict[str, str], lang: str) -> str:
-    """The text in `lang`, else Finnish, else any (as the catalogue's own fallback)."""
-    mapping = dict(values)
-    return mapping.get(lang) or mapping.get("fi") or next(iter(mapping.values()), "")
 
 
 def area_name(area: AreaRef, lang: str) -> str:
@@ -53,6 +49,34 @@ def value_text(point: Point | None, decimals: int, lang: str) -> str:
     return format_number(point.value, lang, decimals)
 
 
+def basis_text(point: Point | None, lang: str, approximation_note: Texts = ()) -> str:
+    """How a shown figure was made, when it is not the source's own ('' for a source figure): a
+    value weighted by a stand-in for the rate's base carries the metric's approximation note."""
+    basis = point.basis if point is not None else None
+    if not basis or basis == "source":
+        return ""
+    if basis == "approximation" and approximation_note:
+        return t("readout.basis.approximation_note", lang, note=text_plain(approximation_note, lang))
+    return t(f"readout.basis.{basis}", lang)
+
+
+def value_notes(point: Point | None, lang: str, approximation_note: Texts = ()) -> str:
+    """What the reader must know beside a figure, in one phrase: its status ('partial, coverage
+    97 %') and, for an approximation, the metric's note; '' for a plain figure."""
+    notes = [status_text(point, lang) if point is not None else ""]
+    if point is not None and point.value is not None and point.basis == "approximation":
+        notes.append(basis_text(point, lang, approximation_note))
+    return "; ".join(n for n in notes if n)
+
+
+def cell_text(point: Point | None, decimals: int, lang: str, approximation_note: Texts = ()) -> str:
+    """A figure with its notes, as every table and line shows it: '9,1 (partial, coverage 97 %)';
+    a hidden value is its words ('not enough data (coverage 71 %)')."""
+    shown = value_text(point, decimals, lang)
+    notes = value_notes(point, lang, approximation_note)
+    return f"{shown} ({notes})" if notes and point is not None and point.value is not None else shown
+
+
 @dataclass(frozen=True)
 class ComparisonText:
     role: str
@@ -64,6 +88,8 @@ class ComparisonText:
     status: str  # '' or 'partial, coverage 97 %'
     basis: str  # '' or 'per 1 000 residents 41,9 / 61,9'
     value_basis: str  # how the comparison figure was made ('computed from ...'), '' for a source figure
+    notes: str  # the status and, for an approximation, the metric's note: what a table shows beside the figure
+    cell: str  # the figure with its notes: '9,1 (partial, coverage 97 %; approximation: ...)'
     sentence: str
     line: str  # 'North Ostrobothnia: 24,748 (▼ worse, per 1,000 residents 41.5 / 62.2)'
 
@@ -125,7 +151,7 @@ def _with_unit(point: Point | None, item: MetricReadout, lang: str) -> str:
     number = value_text(point, item.info.decimals, lang)
     if point is None or point.value is None:
         return number
-    return with_unit(number, pick_text(item.info.unit, lang), lang)
+    return with_unit(number, text_plain(item.info.unit, lang), lang)
 
 
 def _comparison_text(item: MetricReadout, comp: Comparison, name: str, lang: str) -> ComparisonText:
@@ -135,26 +161,24 @@ def _comparison_text(item: MetricReadout, comp: Comparison, name: str, lang: str
     if comp.basis == "per_1000_residents":
         basis = t("readout.basis.per_1000_residents", lang, own=format_number(comp.own_rate, lang, 1),
                   other=format_number(comp.other_rate, lang, 1))
-    value_basis = ""
-    if comp.point is not None and comp.point.basis and comp.point.basis != "source":
-        value_basis = t(f"readout.basis.{comp.point.basis}", lang)
+    note = item.info.approximation_note
+    value_basis = basis_text(comp.point, lang, note)
     sentence = ""
     own, other = _with_unit(item.latest, item, lang), _with_unit(comp.point, item, lang)
+    period = format_period(item.latest.period if item.latest is not None else None, lang)  # the year it is about
     if comp.verdict == "not_comparable":
-        sentence = t("readout.sentence.compare_not_comparable", lang, metric=name, other=other_name,
+        sentence = t("readout.sentence.compare_not_comparable", lang, metric=name, other=other_name, period=period,
                      other_value=other, reason=t(f"readout.reason.{comp.reason}", lang))
     elif comp.verdict != "unknown":
         sentence = t(f"readout.sentence.compare_{comp.verdict}", lang, metric=name, other=other_name, value=own,
-                     other_value=other)
+                     other_value=other, period=period)
         if value_basis:
             sentence = f"{sentence.removesuffix('.')} ({value_basis})."
         if comp.basis == "per_1000_residents":
             sentence = t("readout.sentence.compare_rate", lang, text=sentence,
                          own=format_number(comp.own_rate, lang, 1), other=format_number(comp.other_rate, lang, 1))
-    shown = value_text(comp.point, decimals, lang)
+    shown = cell_text(comp.point, decimals, lang, note)
     status = status_text(comp.point, lang) if comp.point else ""
-    if status and comp.point is not None and comp.point.value is not None:
-        shown = f"{shown} ({status})"
     verdict = f"{t(f'readout.comparison_symbol.{comp.verdict}', lang)} {t(f'readout.comparison.{comp.verdict}', lang)}".strip()
     if basis:
         verdict = f"{verdict}, {basis}"
@@ -165,7 +189,7 @@ def _comparison_text(item: MetricReadout, comp: Comparison, name: str, lang: str
         role=comp.area.role, area=other_name, verdict=comp.verdict, label=t(f"readout.comparison.{comp.verdict}", lang),
         symbol=t(f"readout.comparison_symbol.{comp.verdict}", lang),
         value=value_text(comp.point, decimals, lang), status=status,
-        basis=basis, value_basis=value_basis, sentence=sentence,
+        basis=basis, value_basis=value_basis, sentence=sentence, notes=value_notes(comp.point, lang, note), cell=shown,
     )
 
 
@@ -203,13 +227,13 @@ def localise_metric(item: MetricReadout, area: str, lang: str) -> MetricText:
     """Every string about one metric in `lang`."""
     lang = normalise_language(lang)
     info, latest = item.info, item.latest
-    name = pick_text(info.name, lang)
+    name = text_plain(info.name, lang)
     target_label = t(f"readout.target.{item.target.verdict}", lang)
     if item.target.value is not None:
         target_label += " " + t("readout.target.value", lang, value=format_number(item.target.value, lang, info.decimals))
     return MetricText(
         metric_id=info.metric_id, theme=info.theme, theme_name=t(f"metrics.theme.{info.theme}", lang), name=name,
-        unit=pick_text(info.unit, lang), value=value_text(latest, info.decimals, lang),
+        unit=text_plain(info.unit, lang), value=value_text(latest, info.decimals, lang),
         value_with_unit=_with_unit(latest, item, lang),
         period=format_period(latest.period, lang) if latest is not None else MISSING,
         status=item.status, status_text=status_text(latest, lang) if latest is not None else t("readout.status.missing", lang),
@@ -246,16 +270,18 @@ def sources_line(sources: Sequence[Source], lang: str) -> str:
     return t("readout.source.label", lang, sources="; ".join(source_text(s, lang) for s in sources))
 
 
-def _headline(items: Sequence[MetricText], area: str, lang: str) -> tuple[str, ...]:
+def _headline(items: Sequence[MetricText], area: str, data_period: str | None, lang: str) -> tuple[str, ...]:
     improving = sum(1 for i in items if i.trend == "improving")
     worsening = sum(1 for i in items if i.trend == "worsening")
-    lines = [t("readout.headline.counts", lang, area=area, improving=improving, worsening=worsening, total=len(items))
-             if improving or worsening else t("readout.headline.steady", lang, area=area)]
+    last = int(data_period[:4]) if data_period and data_period[:4].isdigit() else None
+    years = {"first": last - TREND_SPAN if last else MISSING, "last": last or MISSING}  # the years the lines are about
+    lines = [t("readout.headline.counts", lang, area=area, improving=improving, worsening=worsening, total=len(items),
+               **years) if improving or worsening else t("readout.headline.steady", lang, area=area, **years)]
     country = [i.comparison("finland") for i in items]
     better = sum(1 for c in country if c is not None and c.verdict == "better")
     worse = sum(1 for c in country if c is not None and c.verdict == "worse")
     if better or worse:
-        lines.append(t("readout.headline.vs_country", lang, area=area, better=better, worse=worse))
+        lines.append(t("readout.headline.vs_country", lang, area=area, better=better, worse=worse, **years))
     return tuple(lines)
 
 
@@ -267,7 +293,7 @@ def localise(readout: AreaReadout, lang: str) -> LocalisedReadout:
     levels = (("area", area), *((ref.role, area_name(ref, lang)) for ref in readout.comparison_areas))
     return LocalisedReadout(
         lang=lang, area_code=readout.area.code, area_name=area, data_period=readout.data_period, level_names=levels,
-        metrics=items, headline=_headline(items, area, lang),
+        metrics=items, headline=_headline(items, area, readout.data_period, lang),
         improving=tuple(i.name for i in items if i.trend == "improving"),
         worsening=tuple(i.name for i in items if i.trend == "worsening"),
         sources=tuple(source_text(s, lang) for s in readout.sources), source_line=sources_line(readout.sources, lang),

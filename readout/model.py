@@ -115,6 +115,7 @@ class Source:
     retrieved: datetime | None
     kind: Literal["fetched", "uploaded"] = "fetched"
     uploaded_by: str | None = None
+    origin: str | None = None  # the batch's source code ('sotkanet', 'statfin', 'own'): its publication lag
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,14 @@ class MetricInfo:
     description: Texts = ()
     why: Texts = ()
     caveats: Texts = ()
+    approximation_note: Texts = ()  # what an approximate weight stands in for, shown beside such values
     direction: Direction = "neutral"
     decimals: int = 1
     is_count: bool = False
     status: str = "approved"
     min_count: int = 5
     declared_source: str | None = None  # the metric file's own `source`, shown only when the data has none
+    update_frequency: str = "yearly"  # how often new figures are due ('yearly', 'quarterly', 'monthly', 'irregular')
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,12 @@ and are documented for readers in docs/readout.md; change a rule here and there 
   else the last); met when the value is at least as good as the target.
 * **Attention** ("worth a closer look"): worsening, off target or in the poor band, or worse than
   the comparison area; the reasons in that order of weight.
+* **Freshness** (is the newest figure as new as it should be?): a period is *expected* once its
+  last month plus the source's usual publication lag (`PUBLICATION_LAG_MONTHS`) has passed.
+  The data is **stale** when a period newer than the newest one shown is already expected, in
+  the grain of the metric's `update_frequency`: yearly Sotkanet data (lag 12 months) for 2024
+  is expected from January 2026, so in 2026 a newest year of 2023 or older is stale, i.e. more
+  than one year behind the current year plus the lag. Irregular metrics are not judged.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -38,6 +45,7 @@ ComparisonVerdict = Literal["better", "worse", "higher", "lower", "same", "unkno
 BandVerdict = Literal["good", "watch", "poor"]
 TargetVerdict = Literal["on_target", "off_target", "no_target"]
 AttentionReason = Literal["worsening", "off_target", "worse_than_comparison"]
+FreshnessVerdict = Literal["current", "stale", "not_judged", "no_data"]
 
 #: How many years before the latest one the trend looks back (the window is span + 1 years).
 TREND_SPAN = 5
@@ -49,6 +57,14 @@ TREND_TOLERANCE = 0.03
 COMPARISON_TOLERANCE = 0.05
 #: Counts are compared per this many residents.
 PER_RESIDENTS = 1000
+#: Months a period lasts, per `update_frequency` (irregular metrics have no due date).
+FREQUENCY_MONTHS = {"yearly": 12, "quarterly": 3, "monthly": 1}
+#: How long after a period ends its figures usually appear, per source (the batch's `source`).
+#: THL Sotkanet publishes most municipal yearly indicators during the following year; Statistics
+#: Finland publishes its tables within weeks to a few months; own data is due when it ends.
+PUBLICATION_LAG_MONTHS = {"sotkanet": 12, "statfin": 3, "own": 0}
+#: The lag of a source not listed above.
+DEFAULT_LAG_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -165,3 +181,61 @@ def attention_rank(trend: TrendVerdict, target: TargetVerdict, comparison: Compa
     """Sort key, most worth a look first: trend (worsening, unknown, stable, improving), then off
     target, then worse than the comparison area."""
     return (_TREND_RANK.get(trend, 1), 0 if target == "off_target" else 1, 0 if comparison == "worse" else 1)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Whether the newest period is as new as it should be, and the newest period expected by now
+    (None for irregular metrics and when there is no data)."""
+
+    verdict: FreshnessVerdict
+    expected: str | None = None
+
+
+def publication_lag(origins: Sequence[str]) -> int:
+    """The publication lag in months of data from these sources: the longest one (the metric is
+    not due before its slowest input)."""
+    return max((PUBLICATION_LAG_MONTHS.get(o, DEFAULT_LAG_MONTHS) for o in origins), default=DEFAULT_LAG_MONTHS)
+
+
+def period_end_month(period: str) -> int | None:
+    """The last month of a period code as a month count (year * 12 + month - 1); None if unreadable."""
+    code = str(period).strip().upper()
+    if len(code) == 4 and code.isdigit():
+        return int(code) * 12 + 11
+    if len(code) == 6 and code[4] == "Q" and code[:4].isdigit() and code[5] in "1234":
+        return int(code[:4]) * 12 + 3 * int(code[5]) - 1
+    if len(code) in (6, 7) and code[4] == "M" and code[:4].isdigit() and code[5:].isdigit() and 1 <= int(code[5:]) <= 12:
+        return int(code[:4]) * 12 + int(code[5:]) - 1
+    return None
+
+
+def _period_code(start_month: int, months: int) -> str:
+    year, month = divmod(start_month, 12)
+    if months == 12:
+        return str(year)
+    if months == 3:
+        return f"{year}Q{month // 3 + 1}"
+    return f"{year}M{month + 1:02d}"
+
+
+def expected_period(frequency: str, lag_months: int, today: date) -> str | None:
+    """The newest period of `frequency` whose figures should be published by `today`: its last
+    month plus `lag_months` lies wholly before today's month."""
+    months = FREQUENCY_MONTHS.get(frequency)
+    if months is None:
+        return None
+    last_allowed = today.year * 12 + today.month - 1 - lag_months - 1
+    start = (last_allowed - months + 1) // months * months
+    return _period_code(start, months)
+
+
+def judge_freshness(period: str | None, frequency: str, lag_months: int, today: date) -> Freshness:
+    """The freshness of a metric whose newest figure is for `period` (see the module docstring)."""
+    if not period or period_end_month(period) is None:
+        return Freshness("no_data", expected_period(frequency, lag_months, today))
+    expected = expected_period(frequency, lag_months, today)
+    if expected is None:
+        return Freshness("not_judged")
+    stale = period_end_month(period) < period_end_month(expected)  # type: ignore[operator]
+    return Freshness("stale" if stale else "current", expected)

@@ -45,10 +45,11 @@ def source_of_batch(batch: dict[str, Any]) -> Source:
     name = _text(batch.get("source_name")) or _LABEL.sub("", _text(batch.get("attribution")) or "") \
         or _text(batch.get("source")) or "?"
     licence = _text(batch.get("licence"))
+    origin = _text(batch.get("source"))
     if own:
         return Source(name, licence, _stamp(batch.get("uploaded_at"), batch.get("loaded_at")), "uploaded",
-                      _text(batch.get("uploaded_by")))
-    return Source(name, licence, _stamp(batch.get("fetched_at"), batch.get("loaded_at")), "fetched")
+                      _text(batch.get("uploaded_by")), origin or "own")
+    return Source(name, licence, _stamp(batch.get("fetched_at"), batch.get("loaded_at")), "fetched", origin=origin)
 
 
 def merge_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
@@ -68,13 +69,6 @@ def sources_of_batches(batches: pd.DataFrame, batch_ids: Iterable[int] | None = 
         return ()
     rows = batches if batch_ids is None else batches[batches["batch_id"].isin(set(batch_ids))]
     return merge_sources(source_of_batch(r) for r in rows.to_dict("records"))
-
-
-def metric_sources(frame: pd.DataFrame, batches: pd.DataFrame) -> tuple[Source, ...]:
-    """The sources of the values in one metric's frame."""
-    if frame.empty or "batch_id" not in frame:
-        return ()
-    return sources_of_batches(batches, (int(b) for b in frame["batch_id"].dropna()))
 
 
 def readout_sources(items: Sequence[MetricReadout]) -> tuple[Source, ...]:

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from kuntamittari.i18n import t
-from readout.formatting import format_number, format_period
-from readout.localise import LocalisedReadout, area_name, pick_text, value_text
-from readout.model import AreaReadout, MetricReadout, Point
+from readout.formatting import format_period
+from readout.localise import LocalisedReadout, area_name, basis_text, cell_text, status_text, value_text
+from readout.model import AreaReadout, MetricReadout, Point, Texts
+from readout.text import text_plain
 
 LEVEL_ROLES: tuple[str, ...] = ("region", "county", "finland")
 
@@ -34,12 +35,14 @@ def level_frame(item: MetricReadout, lang: str) -> pd.DataFrame:
 
 
 def _period_table_html(caption: str, columns: Sequence[tuple[str, dict[str, Point]]], periods: Sequence[str],
-                       decimals: int, lang: str) -> str:
-    """An accessible table: a row per period, a column per `(header, period -> point)`."""
+                       item: MetricReadout, lang: str) -> str:
+    """An accessible table: a row per period, a column per `(header, period -> point)`; each cell
+    is the figure with its notes (partial, coverage; approximation), or the words for a hidden one."""
+    decimals, note = item.info.decimals, item.info.approximation_note
     head = "".join(f'<th scope="col">{html.escape(header)}</th>' for header, _ in columns)
     rows = []
     for period in periods:
-        cells = "".join(f'<td class="num">{html.escape(value_text(points.get(period), decimals, lang))}</td>'
+        cells = "".join(f'<td class="num">{html.escape(cell_text(points.get(period), decimals, lang, note))}</td>'
                         for _header, points in columns)
         rows.append(f'<tr><th scope="row">{html.escape(format_period(period, lang))}</th>{cells}</tr>')
     return (
@@ -58,8 +61,8 @@ def values_table_html(item: MetricReadout, lang: str, years: int | None = None) 
     """The chart's figures: years as rows, the area and its comparison areas as columns."""
     periods = _last_periods([s.points for s in item.series], years)
     columns = [(area_name(s.area, lang), {p.period: p for p in s.points}) for s in item.series]
-    caption = t("public.table_caption", lang, metric=pick_text(item.info.name, lang))
-    return _period_table_html(caption, columns, periods, item.info.decimals, lang)
+    caption = t("public.table_caption", lang, metric=text_plain(item.info.name, lang))
+    return _period_table_html(caption, columns, periods, item, lang)
 
 
 def parts_table_html(item: MetricReadout, lang: str, years: int | None = None) -> str:
@@ -70,8 +73,8 @@ def parts_table_html(item: MetricReadout, lang: str, years: int | None = None) -
     periods = _last_periods([s.points for s in item.parts], years)
     columns = [(t("public.gender.total", lang), {p.period: p for p in item.own.points})]
     columns += [(t(f"public.gender.{s.gender}", lang), {p.period: p for p in s.points}) for s in item.parts]
-    caption = t("public.parts_caption", lang, metric=pick_text(item.info.name, lang))
-    return _period_table_html(caption, columns, periods, item.info.decimals, lang)
+    caption = t("public.parts_caption", lang, metric=text_plain(item.info.name, lang))
+    return _period_table_html(caption, columns, periods, item, lang)
 
 
 def overview_table_html(readout: AreaReadout, text: LocalisedReadout, lang: str) -> str:
@@ -82,12 +85,14 @@ def overview_table_html(readout: AreaReadout, text: LocalisedReadout, lang: str)
     heads += [names.get(role, t(f"readout.group.{role}", lang))
               + (f" ({t('common.computed', lang)})" if role in computed else "") for role in LEVEL_ROLES]
     rows = []
-    for item, words in zip(readout.metrics, text.metrics, strict=True):
-        latest = f"{words.value_with_unit} ({words.period})" if words.has_value else words.status_text
+    for words in text.metrics:
+        latest = words.status_text
+        if words.has_value:
+            latest = f"{words.value_with_unit} ({words.period}" + (f"; {words.status_text})" if words.status_text else ")")
         cells = [latest, f"{words.trend_symbol} {words.trend_label}"]
         for role in LEVEL_ROLES:
             comp = words.comparison(role)
-            cells.append("" if comp is None else f"{comp.value}" + (f" ({comp.status})" if comp.status else ""))
+            cells.append("" if comp is None else comp.cell)
         body = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
         rows.append(f'<tr><th scope="row">{html.escape(words.name)}</th>{body}</tr>')
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in heads)
@@ -111,11 +116,12 @@ def area_label_column(frame: pd.DataFrame, lang: str, names: dict[str, str] | No
 
 
 def values_table(frame: pd.DataFrame, lang: str, decimals: int, *, with_gender: bool = False,
-                 with_age: bool = False, names: dict[str, str] | None = None) -> pd.DataFrame:
+                 with_age: bool = False, names: dict[str, str] | None = None,
+                 approximation_note: Texts = ()) -> pd.DataFrame:
     """The metric page's table (and its download): area, period, [gender], [age band], value as
-    text (hidden values in words, partial ones marked with their coverage), basis, status."""
+    text (hidden values in words), basis (an approximation with the metric's note), status (the
+    readout's words: partial ones with their coverage)."""
     from readout.build import point_from_row
-    from readout.localise import status_text
 
     if frame.empty:
         return pd.DataFrame(columns=[t("detail.col.area", lang), t("detail.col.period", lang), t("detail.col.value", lang)])
@@ -129,13 +135,18 @@ def values_table(frame: pd.DataFrame, lang: str, decimals: int, *, with_gender: 
         out[t("detail.col.age_band", lang)] = frame["age_band"].astype(str).to_numpy()
     points = [point_from_row(r) for r in frame.to_dict("records")]
     out[t("detail.col.value", lang)] = [value_text(p, decimals, lang) for p in points]
-    out[t("detail.col.basis", lang)] = [t(f"metrics.basis.{b}", lang) if isinstance(b, str) and b else "" for b in frame["basis"]]
+    out[t("detail.col.basis", lang)] = [basis_text(p, lang, approximation_note) if p.basis else "" for p in points]
     out[t("detail.col.status", lang)] = [status_text(p, lang) or t("detail.status.ok", lang) for p in points]
     return out
 
 
-def rules_line(frame: pd.DataFrame, lang: str, decimals: int, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """(area name, formatted value) of the comparison areas drawn as rules on a ranking."""
+def rules_line(frame: pd.DataFrame, lang: str, decimals: int, names: dict[str, str] | None = None,
+               approximation_note: Texts = ()) -> list[tuple[str, str]]:
+    """(area name, figure with its notes) of the comparison areas drawn as rules on a ranking: a
+    partial or approximate region value says so beside the figure, as on every other surface."""
+    from readout.build import point_from_row
+
     shown = frame.dropna(subset=["value"])
     labels = area_label_column(shown, lang, names) if not shown.empty else []
-    return [(str(label), format_number(v, lang, decimals)) for label, v in zip(labels, shown["value"], strict=True)]
+    points = [point_from_row(r) for r in shown.to_dict("records")]
+    return [(str(label), cell_text(p, decimals, lang, approximation_note)) for label, p in zip(labels, points, strict=True)]

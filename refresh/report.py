@@ -40,9 +40,6 @@ class SourceOutcome:
     requests: int = 0
     series: list[SeriesOutcome] = field(default_factory=list)
 
-    def failed_series(self) -> list[SeriesOutcome]:
-        return [s for s in self.series if s.status == "failed"]
-
 
 @dataclass
 class RefreshReport:
@@ -55,7 +52,6 @@ class RefreshReport:
     sources: list[SourceOutcome] = field(default_factory=list)
     digest_items: int = 0
     alerts: dict[str, int] = field(default_factory=dict)
-    skipped_not_due: bool = False
 
     @property
     def batch_ids(self) -> list[int]:

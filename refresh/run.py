@@ -152,8 +152,10 @@ def _status(outcomes: list[SourceOutcome]) -> str:
 
 def run_refresh(engine: Engine, catalog: Catalog | None = None, *, trigger: str = "cli",
                 on_progress: ProgressCallback | None = None, sotkanet: SotkanetClient | None = None,
-                statfin: StatFinClient | None = None, send: bool = True, mailer: object | None = None) -> RefreshReport:
-    """Refresh every series the catalogue uses; see the module docstring. Raises `RefreshBusy`."""
+                statfin: StatFinClient | None = None, send: bool = True, mailer: object | None = None,
+                attachments: object | None = None) -> RefreshReport:
+    """Refresh every series the catalogue uses; see the module docstring. Raises `RefreshBusy`.
+    `attachments` (an `alerts.send.AttachmentProvider`) adds files to the alert e-mails."""
     progress = on_progress or _noop
     catalog = catalog or load_catalog()
     if refresh_status(engine).running:
@@ -183,7 +185,7 @@ def run_refresh(engine: Engine, catalog: Catalog | None = None, *, trigger: str 
             progress(Progress("alerts", 0, 1, ""))
             from alerts.send import send_alerts
 
-            alerts = send_alerts(engine, catalog, mailer=mailer)  # type: ignore[arg-type]
+            alerts = send_alerts(engine, catalog, mailer=mailer, attachments=attachments)  # type: ignore[arg-type]
             report.alerts = alerts.as_dict()
             progress(Progress("alerts", 1, 1, ""))
     except BaseException:

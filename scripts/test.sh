@@ -25,5 +25,7 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== import-layer contracts (lint-imports)"
 lint-imports
+echo "== undefined and unused names (ruff)"
+ruff check --quiet .
 echo "== pytest"
 exec python -m pytest -n 2 --dist loadgroup "$@"

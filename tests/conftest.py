@@ -135,6 +135,25 @@ def db_engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Point the settings at test values for one test (an AppTest page reads them when it runs):
+    `settings_env(DATABASE_URL=url, AUTH_MODE="none", PUBLIC_ONLY=None)` sets `KUNTAMITTARI_*`
+    variables (None removes one); all are restored and the settings re-read afterwards."""
+    from kuntamittari.settings import get_settings
+
+    def use(**values: object) -> None:
+        for key, value in values.items():
+            if value is None:
+                monkeypatch.delenv(f"KUNTAMITTARI_{key}", raising=False)
+            else:
+                monkeypatch.setenv(f"KUNTAMITTARI_{key}", str(value))
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database with no tables at all (migration tests)."""

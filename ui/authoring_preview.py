@@ -16,12 +16,16 @@ import pandas as pd
 import streamlit as st
 
 from charts.lines import MAX_LINES, labelled_lines
-from kuntamittari.i18n import pick, t
-from metrics.catalog import Catalog
+from kuntamittari.i18n import t
 from metrics.model import AnyMetric
 from readout.formatting import format_change, format_number
+from readout.text import text_plain
+from readout.vintage import frame_vintage
 from ui import authoring_support as support
+from ui import data
+from ui.frame import PageContext
 from ui.render import vega
+from ui.vintage import draw_vintage
 
 
 def _tr(key: str, lang: str, **params: Any) -> str:
@@ -109,16 +113,17 @@ def _chart(metric: AnyMetric, rows: pd.DataFrame, labels: dict[str, str], year: 
     if not chosen:
         return
     data = rows[rows["area_code"].isin(chosen)].assign(series=lambda f: f["area_code"].map(labels))
-    name, unit = pick(metric.name.as_dict(), lang), pick(metric.unit.as_dict(), lang)
+    name, unit = text_plain(metric.name, lang), text_plain(metric.unit, lang)
     spec = labelled_lines(data[["year", "value", "series"]], value_title=_tr("axis_title", lang, name=name, unit=unit),
                           decimals=metric.decimals, marked_year=year, order=[labels[c] for c in chosen])
     vega(spec, lang, _tr("chart_alt", lang, name=name, areas=", ".join(labels[c] for c in chosen)), key=f"{key}chart")
 
 
-def preview_block(metric: AnyMetric, catalog: Catalog, lang: str, home: str | None, key: str) -> None:
-    """The preview of an unsaved metric: the chosen year's answer table, then the chart."""
+def preview_block(metric: AnyMetric, ctx: PageContext, key: str) -> None:
+    """The preview of an unsaved metric: its vintage, the chosen year's answer table, then the chart."""
+    lang, home = ctx.lang, ctx.area
     st.subheader(t("authoring.preview_heading", lang))
-    result = support.preview(metric, catalog, lang, home)
+    result = support.preview(metric, ctx.catalog, lang, home)
     if result.error:
         st.warning(t("authoring.preview_failed", lang, reason=result.error))
         return
@@ -126,11 +131,14 @@ def preview_block(metric: AnyMetric, catalog: Catalog, lang: str, home: str | No
     if rows.empty:
         st.info(t("authoring.preview_empty", lang))
         return
+    # The years the preview is about and its sources' dates, by the same rule as every page.
+    draw_vintage(frame_vintage(result.rows, metric.id, metric.update_frequency.value, data.batches(ctx.engine, ctx.db)),
+                 lang, ctx.user)
     rows = rows.assign(year=rows["year"].astype(int))
     years = sorted(set(rows["year"]), reverse=True)
     year, base = _choose_year(years, key, lang)
     labels = area_labels(rows, lang)
-    unit = pick(metric.unit.as_dict(), lang)
+    unit = text_plain(metric.unit, lang)
     st.markdown(f"**{_tr('answer_heading', lang, year=year)}**")
     table = answer_table(rows, labels, year, base, lang=lang, decimals=metric.decimals, unit=unit)
     st.table(table.style.set_properties(**{"text-align": "right"}))  # numbers line up by their decimals

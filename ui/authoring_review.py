@@ -14,7 +14,8 @@ import streamlit as st
 
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
-from metrics.approval import ApprovalRight, approval_right, awaits_reviewer, workshop_approve
+from accounts.approval import ApprovalRight, approval_right
+from metrics.approval import awaits_reviewer, workshop_approve
 from metrics.authoring import AuthoringError, OpenedMetric, approve_metric, parse_yaml
 from metrics.authoring_store import SaveResult, StoreError
 from metrics.model import MetricStatus

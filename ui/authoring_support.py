@@ -65,8 +65,10 @@ def _series_frame(_engine: Engine, url: str) -> pd.DataFrame:
 def series_catalogue() -> pd.DataFrame:
     """Every series in the database (code, titles, unit, ...), for the name search; empty on error."""
     try:
+        from ui.data import db_key
+
         eng = engine()
-        return _series_frame(eng, str(eng.url))
+        return _series_frame(eng, db_key(eng))  # keyed by the data version: a new series shows after a load
     except Exception:  # noqa: BLE001 - the page explains an empty list; the log keeps the cause
         logger.exception("series list unavailable")
         return pd.DataFrame({"code": pd.Series(dtype=str), "title_fi": pd.Series(dtype=str)})

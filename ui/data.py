@@ -6,26 +6,35 @@ click) repeats no query. Rules (STYLE.md section 7): the engine and the catalogu
 the engine and catalogue passed as `_engine`/`_catalog` (not hashed) and identified by their
 URL and catalogue fingerprint instead. The catalogue fingerprint is the newest mtime of its
 YAML files, so a metric saved on the authoring page shows without a restart.
+
+Freshness: the database key (`db_key`) carries the warehouse's data version (newest load batch,
+number of batches, area counter: `metrics.freshness`), read once per page run. A load that
+commits, from the CLI, a refresh or another app replica, changes the key, so the next page run
+computes afresh instead of serving the old value until a time-to-live runs out; the TTL only
+bounds how long unused entries take memory.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
 from kuntamittari.settings import get_settings
-from metrics import service, warehouse
+from metrics import freshness, service, warehouse
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import Selection
 from readout.build import build_area_readout
 from readout.model import AreaReadout
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TTL = get_settings().cache_ttl_seconds
 SMALL = 64
@@ -42,9 +51,51 @@ def get_engine() -> Engine:
     return _engine_for(get_settings().resolved_database_url)
 
 
-def db_key(engine: Engine) -> str:
-    """The cache key that stands for `engine` (its URL without the password)."""
+def db_url_key(engine: Engine) -> str:
+    """`engine`'s URL without the password (what identifies the database itself)."""
     return engine.url.render_as_string(hide_password=True)
+
+
+_RUN_MEMO = "_kuntamittari_run_memo"
+
+
+def once_per_run(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()` once per page run and `key` (every call in one run gets the same answer).
+
+    Streamlit gives a run no id, but `ScriptRunContext.reset` gives every run a new `cursors`
+    dict: the memo is kept on the context and holds that dict (an identity check, never stale).
+    Outside a Streamlit run it just computes.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+    except Exception:  # noqa: BLE001 - outside a Streamlit run there is no context
+        ctx = None
+    run = getattr(ctx, "cursors", None)
+    if run is None:
+        return compute()
+    memo = getattr(ctx, _RUN_MEMO, None)
+    if memo is None or memo[0] is not run:
+        memo = (run, {})
+        try:
+            setattr(ctx, _RUN_MEMO, memo)
+        except AttributeError:  # a context that takes no new attributes: compute every time
+            return compute()
+    if key not in memo[1]:
+        memo[1][key] = compute()
+    return memo[1][key]
+
+
+def data_version(engine: Engine) -> str:
+    """The warehouse's data version, read once per page run (one query of ~0.1-0.2 ms), so every
+    cached call of one run agrees even if a load commits in the middle of it."""
+    return once_per_run(("data_version", db_url_key(engine)), lambda: freshness.data_version(engine))
+
+
+def db_key(engine: Engine) -> str:
+    """The cache key that stands for `engine`'s data: its URL (no password) and data version."""
+    return f"{db_url_key(engine)}#{data_version(engine)}"
 
 
 def metrics_dir() -> Path:
@@ -145,3 +196,11 @@ def area_names(_engine: Engine, db: str, lang: str) -> dict[str, str]:
 def clear_all() -> None:
     """Drop cached results (after a load or a catalogue change made outside the app)."""
     st.cache_data.clear()
+
+
+def clear_after_load() -> None:
+    """Drop cached results and the catalogue after a load from the app (a refresh): the
+    catalogue's validation knows which series the database has, so a metric whose series were
+    just loaded for the first time joins it."""
+    clear_all()
+    _catalog_for.clear()

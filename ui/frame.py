@@ -21,7 +21,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from kuntamittari.i18n import LANGUAGE_NAMES, pick, t
+from kuntamittari.i18n import LANGUAGE_NAMES, t
 from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.catalog import Catalog
 from metrics.service import normalise_area_code
@@ -29,6 +29,7 @@ from metrics.warehouse import fault_message
 from readout.localise import sources_line
 from readout.model import Source
 from readout.sources import sources_of_batches
+from readout.text import text_plain
 from ui import data, state
 from ui.navigation import PageSpec, spec_for
 
@@ -79,13 +80,13 @@ class PageContext:
     def choose_metric(self, metrics: Iterable[Any], label: str, *, container: Any = None) -> Any | None:
         """The page's metric choice (`metric=`), listed by name in the page language, defaulting to
         `DEFAULT_METRIC` when it is there; None when there is no metric to choose."""
-        ordered = sorted(metrics, key=lambda m: pick(m.name.as_dict(), self.lang).lower())
+        ordered = sorted(metrics, key=lambda m: text_plain(m.name, self.lang).lower())
         if not ordered:
             return None
         by_id = {m.id: m for m in ordered}
         default = DEFAULT_METRIC if DEFAULT_METRIC in by_id else ordered[0].id
         chosen = self.select(label, "metric", list(by_id), default, container=container,
-                             format_func=lambda i: pick(by_id[i].name.as_dict(), self.lang))
+                             format_func=lambda i: text_plain(by_id[i].name, self.lang))
         return by_id[chosen]
 
     def multiselect(self, label: str, param: str, options: Sequence[str], default: Sequence[str], *,

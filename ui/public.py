@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import altair as alt
@@ -29,11 +30,14 @@ from readout import rules
 from readout.build import PUBLIC_COMPARISONS, ReadoutError
 from readout.export import csv_bytes, readout_json, series_rows
 from readout.formatting import format_number
-from readout.localise import LocalisedReadout, MetricText, localise, pick_text
+from readout.localise import LocalisedReadout, MetricText, localise
 from readout.model import AreaReadout, MetricReadout
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
+from readout.text import escape_markdown, labelled_markdown, text_markdown, text_plain
+from readout.vintage import readout_vintage
 from ui import data
 from ui.frame import set_document_language
+from ui.vintage import draw_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +114,7 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None) -> al
         return None
     names = list(dict.fromkeys(table["area_name"]))
     series_title = t("public.col_area", lang)
-    value_title = pick_text(item.info.unit, lang) or t("public.col_value", lang)
+    value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
     encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
                               legend=alt.Legend(orient="bottom", labelLimit=320))
     base = alt.Chart(shown).encode(
@@ -143,16 +147,20 @@ def print_url(area_code: str, lang: str) -> str:
 
 
 def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, print_mode: bool = False,
-                   choose_theme: Callable[[list[str]], str] | None = None) -> None:
+                   choose_theme: Callable[[list[str]], str] | None = None, user: Any = None,
+                   pdf: Callable[[], bytes] | None = None) -> None:
     """Draw the whole summary. Headings: h1 title, h2 sections, h3 per metric.
 
     On screen the key-metric charts are shown one theme at a time (`choose_theme` draws the
     picker and returns the theme); the printable view lists every metric with its table and
-    no charts, so a council attachment stays a few A4 pages long.
+    no charts, so a council attachment stays a few A4 pages long. `pdf` makes the council
+    summary PDF (`reports.summary`) when its download button is pressed, not before.
     """
     set_document_language(lang)
     st.html(PRINT_CSS)
     _render_head(text, lang, print_mode)
+    # The newest year and the sources' dates; a stale notice (how to refresh: admins on screen only).
+    draw_vintage(readout_vintage(readout), lang, user, admin_hint=not print_mode)
     if not readout.metrics:
         st.info(t("public.no_metrics", lang))
         _render_sources(text, lang)
@@ -160,7 +168,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
 
     st.header(t("public.summary_heading", lang), anchor="summary")
     for line in text.headline:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {escape_markdown(line)}")
     st.subheader(t("public.improving_heading", lang), anchor="improving")
     _bullets([m for m in text.metrics if m.trend == "improving"], t("public.none_improving", lang))
     st.subheader(t("public.worsening_heading", lang), anchor="worsening")
@@ -199,6 +207,11 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
             mime="application/json",
             key="public_json",
         )
+        if pdf is not None:
+            from reports.summary import file_name
+
+            st.download_button(t("reports.summary.download", lang), data=pdf, file_name=file_name(readout.area.code, lang),
+                               mime="application/pdf", key="public_pdf", on_click="ignore")
     _render_sources(text, lang)
 
 
@@ -208,10 +221,8 @@ def _render_head(text: LocalisedReadout, lang: str, print_mode: bool) -> None:
         st.title(t("public.printed_heading", lang, area=text.area_name))
     else:
         st.title(t("public.title", lang))
-        st.markdown(f"**{t('public.subtitle', lang, area=text.area_name)}**")
+        st.markdown(f"**{escape_markdown(t('public.subtitle', lang, area=text.area_name))}**")
     st.markdown(t("public.intro", lang))
-    if text.data_period:
-        st.markdown(t("public.data_date_unknown", lang, period=text.data_period))
     if not print_mode:
         st.markdown(
             f'<p class="km-noprint"><a href="{print_url(text.area_code, lang)}" target="_self">'
@@ -231,20 +242,22 @@ def _bullets(items: Sequence[MetricText], empty: str) -> None:
     if not items:
         st.markdown(empty)
         return
-    st.markdown("\n".join(f"- **{m.name}** ({m.trend_symbol} {m.trend_label}): {m.trend_sentence}" for m in items))
+    st.markdown("\n".join(f"- **{escape_markdown(m.name)}** {escape_markdown(f'({m.trend_symbol} {m.trend_label}): {m.trend_sentence}')}"
+                           for m in items))
 
 
 def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang: str, print_mode: bool) -> None:
     with st.container(key=f"km_metric_{item.metric_id}"):
-        st.subheader(words.name, anchor=f"m-{item.metric_id}")
-        st.markdown(f"**{words.trend_symbol} {words.trend_label}.** {words.latest_sentence} {words.trend_sentence}")
+        st.subheader(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
+        st.markdown(f"**{escape_markdown(f'{words.trend_symbol} {words.trend_label}.')}** "
+                    + escape_markdown(f"{words.latest_sentence} {words.trend_sentence}"))
         sentences = [c.sentence for c in words.comparisons if c.sentence]
         if sentences:
-            st.markdown("\n".join(f"- {s}" for s in sentences))
+            st.markdown("\n".join(f"- {escape_markdown(s)}" for s in sentences))
         for label, texts in ((t("public.what_it_means", lang), item.info.description),
                              (t("public.why_it_matters", lang), item.info.why)):
             if texts:
-                st.markdown(f"**{label}:** {pick_text(texts, lang)}")
+                st.markdown(labelled_markdown(f"{label}:", text_markdown(texts, lang)))
         years = PRINT_YEARS if print_mode else SCREEN_YEARS
         chart = None if print_mode else metric_chart(item, lang, years=years)
         if chart is not None:
@@ -259,5 +272,5 @@ def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang:
 
 def _render_sources(text: LocalisedReadout, lang: str) -> None:
     st.header(t("public.sources_heading", lang), anchor="sources")
-    st.markdown("\n".join(f"- {line}" for line in text.sources) or t("readout.source.none", lang))
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in text.sources) or t("readout.source.none", lang))
     st.markdown(t("public.computed_note", lang))

@@ -15,12 +15,14 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import t
 from metrics import service
 from metrics.catalog import Catalog
 from metrics.model import Selection
+from readout.build import metric_info
 from readout.rank import rank_areas
 from readout.tables import area_label_column, rules_line, values_table
+from readout.text import text_plain
 from charts import maps
 from charts import specs as charts
 from ui.data import SMALL, TTL, area_names
@@ -55,7 +57,7 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
                  chosen: tuple[str, ...], area: str, lang: str) -> CompareView:
     metric = _catalog.get(metric_id)
     names = area_names(_engine, db, lang)
-    unit = pick(metric.unit.as_dict(), lang)
+    unit = text_plain(metric.unit, lang)
     decimals = metric.decimals
     everyone = service.metric_values_all_municipalities(_engine, _catalog, metric_id, period)
     everyone = everyone.dropna(subset=["value"])
@@ -71,7 +73,7 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
         rule_codes += service.comparison_areas(_engine, area, kind)[:1]
     rules = service.query_metric(_engine, _catalog, metric_id, Selection(areas=tuple(rule_codes), periods=(used_period,)))
     rules = _labelled(rules.dropna(subset=["value"]), lang, names)
-    view.rules = rules_line(rules, lang, decimals, names)
+    view.rules = rules_line(rules, lang, decimals, names, metric_info(metric).approximation_note)
 
     shown = everyone[everyone["area_code"].isin(chosen)]
     view.missing = [c for c in chosen if c not in set(shown["area_code"])]

@@ -53,7 +53,6 @@ def meta_from_indicator(doc: dict[str, Any]) -> SeriesMeta:
     except (KeyError, TypeError, ValueError) as exc:
         raise SourceFormatError(f"indicator metadata without id/title ({exc})") from exc
     value_type = doc.get("primaryValueType") or {}
-    org = (doc.get("organization") or {}).get("title") or {}
     return SeriesMeta(
         code=series_code(ind), source=SOURCE, source_id=str(ind),
         title_fi=_text(title, "fi") or f"Sotkanet-indikaattori {ind}",

@@ -68,3 +68,20 @@ def authoring_server(streamlit_server, bundled_engine: Engine,  # type: ignore[n
         "KUNTAMITTARI_AUTH_MODE": "none",
     })
     return url, metrics
+
+
+def _settle(page: object) -> None:
+    """Wait until the app has finished its rerun (three calm checks in a row, 0.3 s apart): a
+    browser step taken during a rerun can land on a widget the rerun is about to replace."""
+    calm = 0
+    while calm < 3:
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        state = page.evaluate(  # type: ignore[attr-defined]
+            "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')")
+        calm = calm + 1 if state == "notRunning" else 0
+
+
+@pytest.fixture()
+def settle() -> object:
+    """`settle(page)`: wait until the page's Streamlit rerun is over (for the browser tests)."""
+    return _settle

@@ -106,11 +106,11 @@ BAD_INPUTS: list[tuple[str, dict[str, object], str]] = [
     ("percent unit with x1000", {"unit_fi": "%"}, "unit_percent_scale"),
     ("sum with one series", {"kind": "sum", "sum_series": ("sotkanet:3196",)}, "too_short"),
     ("simple mean without weight", {"kind": "simple", "series": "sotkanet:181"}, "weight_required"),
-    ("derived bad expression", {"kind": "derived", "expression": "kuolleisuus +* 2"}, "bad_expression"),
+    ("derived bad expression", {"kind": "derived", "expression": "kuolleisuus +* 2"}, "bad_expression_at"),
     ("derived unknown metric", {"kind": "derived", "expression": "syntyvyys - kuolleisuus"}, "unknown_metric"),
     ("derived refers to itself", {"kind": "derived", "expression": "tulomuutto_1000 * 2"}, "expression_self"),
     ("derived empty", {"kind": "derived", "expression": ""}, "expression_missing"),
-    ("derived python", {"kind": "derived", "expression": "__import__('os').system('x')"}, "bad_expression"),
+    ("derived python", {"kind": "derived", "expression": "__import__('os').system('x')"}, "bad_expression_part"),
 ]
 
 

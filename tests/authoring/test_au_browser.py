@@ -10,6 +10,7 @@ guards the fix that keeps typed values and the default metric kind across that f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("authoring_browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
+Settle = Callable[[object], None]
 TIMEOUT_MS = 60_000
 
 
@@ -35,22 +37,22 @@ def _panel(page: object) -> object:
     return page.locator('[role="tabpanel"]:visible')  # type: ignore[attr-defined]
 
 
-def _type(page: object, label: str, text: str) -> None:
-    """Fill a text input or area and leave it, so Streamlit commits the value."""
+def _type(page: object, settle: Settle, label: str, text: str) -> None:
+    """Fill a text input or area and leave it, so Streamlit commits the value; wait for the rerun."""
     box = _panel(page).get_by_label(label, exact=True)
     box.fill(text)
     box.press("Tab")
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    settle(page)
 
 
-def _choose(page: object, label: str, option_text: str) -> None:
-    """Open a selectbox by its label and click the option containing `option_text`."""
+def _choose(page: object, settle: Settle, label: str, option_text: str) -> None:
+    """Open a selectbox by its label, click the option containing `option_text`, wait for the rerun."""
     _panel(page).get_by_label(label, exact=True).click()
     page.get_by_role("option").filter(has_text=option_text).first.click()  # type: ignore[attr-defined]
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    settle(page)
 
 
-def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path], browser: object) -> None:
+def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path], browser: object, settle: Settle) -> None:
     url, metrics = server
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")  # type: ignore[attr-defined]
     page = context.new_page()
@@ -60,17 +62,17 @@ def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path],
         page.get_by_role("heading", name="Uusi mittari").first.wait_for()
         page.get_by_role("tab", name="Kaikki kentät").click()  # the full form, for advanced use
         _panel(page).get_by_label("Nimi (suomeksi)", exact=True).wait_for()
-        _type(page, "Nimi (suomeksi)", "Tulomuuttajat tuhatta asukasta kohti")
-        _type(page, "Tunnus", "tulomuutto_1000")
-        _type(page, "Kuvaus (suomeksi)", "Kuntaan muuttaneet suhteessa väestöön.")
-        _choose(page, "Teema", "Elinympäristö ja turvallisuus")
-        _type(page, "Hae aikasarjaa nimellä: Osoittaja", "tulomuut")
-        _choose(page, "Osoittaja", "sotkanet:3196")
-        _type(page, "Hae aikasarjaa nimellä: Nimittäjä", "väestö 31")
-        _choose(page, "Nimittäjä", "sotkanet:127")
-        _type(page, "Kerroin", "1000")
-        _type(page, "Yksikkö (suomeksi)", "/ 1000 asukasta")
-        _choose(page, "Suunta", "suurempi on parempi")
+        _type(page, settle, "Nimi (suomeksi)", "Tulomuuttajat tuhatta asukasta kohti")
+        _type(page, settle, "Tunnus", "tulomuutto_1000")
+        _type(page, settle, "Kuvaus (suomeksi)", "Kuntaan muuttaneet suhteessa väestöön.")
+        _choose(page, settle, "Teema", "Elinympäristö ja turvallisuus")
+        _type(page, settle, "Hae aikasarjaa nimellä: Osoittaja", "tulomuut")
+        _choose(page, settle, "Osoittaja", "sotkanet:3196")
+        _type(page, settle, "Hae aikasarjaa nimellä: Nimittäjä", "väestö 31")
+        _choose(page, settle, "Nimittäjä", "sotkanet:127")
+        _type(page, settle, "Kerroin", "1000")
+        _type(page, settle, "Yksikkö (suomeksi)", "/ 1000 asukasta")
+        _choose(page, settle, "Suunta", "suurempi on parempi")
         page.get_by_text("Lomake on kunnossa ja mittarin voi tallentaa.").wait_for()
         page.get_by_text("numerator: sotkanet:3196").first.wait_for()
         page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()

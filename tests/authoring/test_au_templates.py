@@ -18,7 +18,8 @@ import pytest
 
 from kuntamittari.i18n import t
 from kuntamittari.settings import PROJECT_ROOT
-from metrics.approval import ApprovalRight, approval_right, awaits_reviewer, workshop_approve
+from accounts.approval import ApprovalRight, approval_right
+from metrics.approval import awaits_reviewer, workshop_approve
 from metrics.authoring import (
     AuthoringContext,
     AuthoringError,

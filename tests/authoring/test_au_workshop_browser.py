@@ -12,6 +12,7 @@ by tests/training). Prints the action count and the time taken; fails over the b
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,18 +34,14 @@ def server(authoring_server: tuple[str, Path]) -> tuple[str, Path]:
 class Participant:
     """Does what a participant does, and counts it: a click is one action, a field typed is one."""
 
-    def __init__(self, page: object) -> None:
+    def __init__(self, page: object, settle: Callable[[object], None]) -> None:
         self.page = page
         self.actions: list[str] = []
+        self._settle = settle
 
     def settle(self) -> None:
-        """Wait until the app has finished its rerun (three calm checks in a row)."""
-        calm = 0
-        while calm < 3:
-            self.page.wait_for_timeout(300)  # type: ignore[attr-defined]
-            state = self.page.evaluate(  # type: ignore[attr-defined]
-                "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')")
-            calm = calm + 1 if state == "notRunning" else 0
+        """Wait until the app has finished its rerun (waiting is not an action)."""
+        self._settle(self.page)
 
     def click(self, locator: object, what: str) -> None:
         locator.scroll_into_view_if_needed()  # type: ignore[attr-defined]
@@ -73,7 +70,8 @@ class Participant:
         self.settle()
 
 
-def test_module_1_exercise_2_within_the_action_budget(server: tuple[str, Path], chromium: object) -> None:
+def test_module_1_exercise_2_within_the_action_budget(server: tuple[str, Path], chromium: object,
+                                                      settle: Callable[[object], None]) -> None:
     import workshop as tc
 
     url, metrics = server
@@ -81,7 +79,7 @@ def test_module_1_exercise_2_within_the_action_budget(server: tuple[str, Path], 
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    who = Participant(page)
+    who = Participant(page, settle)
     try:
         page.goto(f"{url}/training?module=1&lang=fi")  # the facilitator's link: where the participant starts
         links = page.get_by_role("link", name=t("training.open_exercise", "fi"))

@@ -79,8 +79,9 @@ def test_backtest_straight_line() -> None:
     actuals = [10 + 0.5 * i for i in range(5, 10)]
     assert naive.mape == pytest.approx(float(np.mean([0.5 / a * 100 for a in actuals])))
     assert drift.mae == pytest.approx(0.0, abs=1e-12)
-    assert result.wins("drift", "naive") == (5, 5)
-    assert result.beats("drift", "naive") is True
+    drift_folds, naive_folds = result.fold_mae("drift"), result.fold_mae("naive")
+    assert sorted(drift_folds) == sorted(naive_folds) and len(drift_folds) == 5
+    assert all(drift_folds[f] < naive_folds[f] for f in drift_folds)  # drift is closer in every fold
 
 
 def test_backtest_step() -> None:
@@ -91,8 +92,9 @@ def test_backtest_step() -> None:
     assert result.score("naive").mape == pytest.approx(5 / 15 * 100 / 5)
     # drift: slope (last - first) / (n - 1): errors 0, 5, 5/6, 5/7, 5/8
     assert result.score("drift").mae == pytest.approx((5 + 5 / 6 + 5 / 7 + 5 / 8) / 5)
-    assert result.wins("naive", "drift") == (3, 5)
-    assert result.wins("drift", "naive") == (0, 5)
+    naive_folds, drift_folds = result.fold_mae("naive"), result.fold_mae("drift")
+    assert [naive_folds[f] for f in sorted(naive_folds)] == pytest.approx([0, 5, 0, 0, 0])
+    assert [drift_folds[f] for f in sorted(drift_folds)] == pytest.approx([0, 5, 5 / 6, 5 / 7, 5 / 8])
     assert [e.period for e in result.errors if e.model == "naive"] == ["2006", "2007", "2008", "2009", "2010"]
     assert result.to_records()[0] == {"model": "naive", "mae": 1.0, "mape": pytest.approx(6.666667), "folds": 5,
                                       "points": 5}

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from forecasting.explain import fmt_number, model_label
+from readout.forecast import fmt_number, model_label
 from forecasting.metric_adapter import settings_for_metric
 from forecasting.scenarios import BaselineScenario, TargetScenario
 from forecasting.service import forecast_series

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forecasting.base import ForecastSettings
-from forecasting.explain import explain, fmt_number
+from readout.forecast import explain, fmt_number
 from forecasting.scenarios import BaselineScenario, DriverScenario, LevelShiftScenario, TargetScenario, TrendChangeScenario
 from forecasting.metric_adapter import bounds_for_metric, forecast_metric, published_history, settings_for_metric
 from forecasting.models import KNOWN_MODELS
@@ -161,8 +161,11 @@ def test_parallel_equals_serial() -> None:
     # same numbers, same fold order, same dtypes as the serial run
     for other in (parallel, threaded):
         for code in histories:
-            for part in ("history", "forecast", "baselines", "scenarios"):
+            for part in ("history", "forecast", "scenarios"):
                 pd.testing.assert_frame_equal(getattr(serial[code], part), getattr(other[code], part))
+            for mine, theirs in zip(serial[code].models, other[code].models, strict=True):  # every model's forecast
+                assert mine.name == theirs.name
+                pd.testing.assert_frame_equal(mine.forecast, theirs.forecast)
             assert serial[code].backtest == other[code].backtest
             assert serial[code].backtest.n_folds == 3
             assert serial[code].recommendation == other[code].recommendation

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from metrics.disclosure import DisclosureError, apply_disclosure, is_below, suppress_values, visible
+from metrics.disclosure import DisclosureError, apply_disclosure, is_below, visible
 
 
 def _frame(rows: list[tuple[str, str, str, float, float | None, float | None]]) -> pd.DataFrame:
@@ -154,7 +154,6 @@ def test_bad_input_raises_typed_error() -> None:
 
 def test_scalar_helpers() -> None:
     assert is_below(4, 5) and not is_below(5, 5) and not is_below(None, 5) and not is_below(float("nan"), 5)
-    assert suppress_values([(1.0, 2), (2.0, 10), (3.0, None)], 5) == [None, 2.0, 3.0]
 
 
 def test_metric_layer_shape_gender_and_age_band_columns() -> None:

@@ -8,7 +8,7 @@ import hmac
 import json
 
 import pytest
-from conftest import release
+from rf_releases import release
 from sqlalchemy import select
 
 from alerts.send import SIGNATURE_HEADER, send_alerts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import release
+from rf_releases import release
 from sqlalchemy import select
 from typer.testing import CliRunner
 

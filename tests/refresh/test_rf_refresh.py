@@ -12,13 +12,13 @@ from email import policy
 
 import pandas as pd
 import pytest
-from conftest import CODES, INDICATORS, R1_LAST_YEAR, REVISIONS, STATFIN_REVISION, release
+from rf_releases import CODES, R1_LAST_YEAR, REVISIONS, release
 from sqlalchemy import func, select
 
 from alerts.subscriptions import add_subscription
 from datamodel.schema import digest_item, fact, fact_revision, load_batch
 from digest import digest_for_area
-from digest.text import item_sentence
+from readout.digest import item_sentence
 from refresh import refresh_status, run_refresh
 
 METRIC_OF = {181: "unemployment_rate", 127: "population"}

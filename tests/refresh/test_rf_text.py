@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from digest.compute import KINDS, DigestEntry
-from digest.text import item_sentence, kind_label
+from readout.digest import item_sentence, kind_label
 
 PAYLOADS = {
     "new_period": {"periods": ["2012", "2013"], "value": 9.44, "previous_period": "2011", "previous_value": 10.0},

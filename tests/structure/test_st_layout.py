@@ -13,18 +13,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("kuntamittari", "datamodel", "metrics", "forecasting", "readout", "charts", "workshop", "accounts",
-            "cli", "ui", "pages")
+            "cli", "ui", "pages", "refresh", "digest", "alerts")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 #: Known exceptions, each with the reason (kept short: the list should only shrink).
-EXEMPT_MODULES = {
-    "forecasting/service.py": "being split along its seams (planning, caches, pool) in the forecasting work",
-}
+EXEMPT_MODULES: dict[str, str] = {}
 EXEMPT_FUNCTIONS: dict[str, str] = {
     "datamodel/loaders/core.py::_write": "loader internals, reworked with the area-division work",
     "datamodel/loaders/own_data.py::parse_own_data": "loader internals, reworked with the own-data provenance work",
     "metrics/compiler.py::compile_inputs": "the compiler, reworked with the coverage work",
-    "datamodel/migrations/versions/0001_initial_star_schema.py::upgrade": "a migration is a record, not edited",
 }
 
 

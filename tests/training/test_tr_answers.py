@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from datamodel.engine import make_engine
 from datamodel.loaders.own_data import import_own_data
+from kuntamittari.i18n import t
 from metrics.catalog import Catalog, load_catalog
 from metrics.model import Selection
 from metrics.service import query_metric
@@ -138,3 +139,26 @@ def test_snippets_pass_the_catalogue_validator(own_data_engine: Engine, tmp_path
     catalog = load_catalog(directory, engine=own_data_engine)
     assert [i.render() for i in catalog.errors] == []
     assert set(written) <= set(catalog.metrics)
+
+
+def test_the_naive_forecast_exercise_is_the_line_the_forecast_page_draws(bundled_engine: Engine, catalog: Catalog) -> None:
+    """Module 3 asks for "same as last year" in 2012 beside the model the page recommends: the
+    answer is the naive model's 2012 value that the page draws with its every-model toggle, and
+    Prophet is among the models drawn."""
+    from forecasting.metric_adapter import forecast_frame
+
+    metric = catalog.get("population")
+    frame = query_metric(bundled_engine, catalog, "population", Selection(areas=("244",)))
+    result = forecast_frame(frame, metric, ["244"], 2016, with_backtest=False, executor="serial").get("244")
+    assert result is not None and result.get_model("prophet") is not None
+    naive = result.get_model("naive")
+    assert naive is not None
+    value = float(naive.forecast.set_index("period").loc["2012", "yhat"])
+    modules = [m for m in EVERY if m.number == 3]
+    assert {m.lang for m in modules} == {"fi", "en"}
+    for module in modules:
+        exercise = module.exercise("m3-e1")
+        assert tc.normalise_answer(tc.format_answer(value, metric, module.lang)) == tc.normalise_answer(exercise.answer)
+        body = " ".join(module.body.split())  # the exercise names the page's own controls
+        for key in ("forecasting.page.all_models", "forecasting.page.backtest_title"):
+            assert f"**{t(key, module.lang)}**" in body, (module.lang, key)

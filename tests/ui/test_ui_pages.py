@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +59,9 @@ def page(path: str, **params: str) -> AppTest:
 
 
 def markdowns(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown]
+    """The Markdown bodies as the reader sees their text: the readout's words reach Markdown
+    escaped (`readout.text.escape_markdown`), and a renderer drops the backslashes."""
+    return [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", m.value) for m in at.markdown]
 
 
 def card_value(at: AppTest, name: str) -> str:

@@ -1,33 +1,47 @@
-"""The words of the change digest: one sentence per stored item, in fi, sv or en.
+"""The words of the change digest ("Mitä uutta"): one sentence per stored item, in fi, sv or en.
 
-Every digest sentence is made here and only here (the page, the e-mail and the webhook call
-`item_sentence`), from the templates in `locales/<lang>/digest.yaml` and the project's number
-and period formats, so the same change reads the same everywhere. Band words are the metric
-layer's (`metrics.band.*`).
+Every digest sentence is made here and only here (the overview and data-status pages, the
+e-mail, the webhook and `kuntamittari digest` call `item_sentence`), from the templates in
+`locales/<lang>/digest.yaml` and the readout's number and period formats, so the same change
+reads the same everywhere. The readout sits below the `digest` package and never imports it: an
+item is any record with the fields of `digest.compute.DigestEntry` (`metric_id`, `kind`,
+`period`, `payload`), worded from those fields alone. Band words are the metric layer's
+(`metrics.band.*`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from readout.formatting import format_number, format_period
-from kuntamittari.i18n import pick, t
+from readout.formatting import format_date, format_number, format_period
+from kuntamittari.i18n import t
 from metrics.catalog import Catalog
+from readout.text import text_plain
+
+
+class DigestItem(Protocol):
+    """What the words need of a digest item (a stored `DigestRecord` or a computed `DigestEntry`)."""
+
+    metric_id: str
+    kind: str
+    period: str
+    payload: Mapping[str, Any] | None
 
 
 def _metric_words(catalog: Catalog, metric_id: str, lang: str) -> tuple[str, str, int]:
     metric = catalog.metrics.get(metric_id)
     if metric is None:
         return metric_id, "", 1
-    return pick(metric.name.as_dict(), lang), pick(metric.unit.as_dict(), lang), metric.decimals
+    return text_plain(metric.name, lang), text_plain(metric.unit, lang), metric.decimals
 
 
 def _periods(periods: Any, lang: str) -> str:
     return ", ".join(format_period(str(p), lang) for p in (periods or []))
 
 
-def item_sentence(item: Any, catalog: Catalog, lang: str) -> str:
+def item_sentence(item: DigestItem, catalog: Catalog, lang: str) -> str:
     """The sentence of one digest item (a `DigestRecord` or `DigestEntry`) in `lang`."""
     name, unit, decimals = _metric_words(catalog, item.metric_id, lang)
     p: Mapping[str, Any] = item.payload or {}
@@ -68,3 +82,13 @@ def kind_label(kind: str, lang: str) -> str:
 def digest_title(lang: str) -> str:
     """"Mitä uutta" / "Nytt" / "What's new"."""
     return t("digest.title", lang)
+
+
+def batch_heading(loaded_at: datetime | None, lang: str) -> str:
+    """The heading over one refresh's items: "Päivitetty 3.11.2026" / "Updated 3 Nov 2026"."""
+    return t("digest.loaded", lang, date=format_date(loaded_at, lang))
+
+
+def empty_text(lang: str) -> str:
+    """What the digest says when no refresh has changed anything yet."""
+    return t("digest.none_yet", lang)

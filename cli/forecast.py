@@ -1,4 +1,4 @@
-"""Command-line commands of the `forecasting` package (registered on the main `kuntamittari` app).
+"""`kuntamittari forecast`: the forecasting layer from the command line (registered on the main app).
 
 `kuntamittari forecast METRIC_ID --area CODE [--area CODE ...] [--until YEAR] [--json]` prints what
 the forecast page shows: history, the recommended model's forecast with its calibrated interval,
@@ -21,8 +21,9 @@ import typer
 
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
-from kuntamittari.i18n import normalise_language, pick, t
+from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
+from readout.text import text_plain
 
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,7 +76,7 @@ def _engine(url: str | None) -> Any:
 
 
 def _fmt(value: Any, decimals: int, lang: str) -> str:
-    from forecasting.explain import fmt_number
+    from readout.forecast import fmt_number
 
     return fmt_number(value, decimals, lang)
 
@@ -95,7 +96,7 @@ def forecast(
     metrics_dir: Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")] = None,
 ) -> None:
     """Forecast a metric for one or more areas: every model, backtest, calibrated intervals, scenarios."""
-    from forecasting.explain import explain
+    from readout.forecast import explain
     from forecasting.horizon import DEFAULT_YEARS_AHEAD, default_until, is_long
     from forecasting.metric_adapter import forecast_frame, last_year
     from metrics.catalog import load_catalog
@@ -120,8 +121,8 @@ def forecast(
     result = forecast_frame(frame, metric, area, until, scenarios=scenarios, with_target=target, executor="auto",
                             driver_frames=driver_frames,
                             driver_min_counts={d: int(catalog.get(d).min_count) for d in drivers})
-    unit = pick(metric.unit.as_dict(), language)
-    driver_names = {s.driver: pick(catalog.get(s.driver).name.as_dict(), language)
+    unit = text_plain(metric.unit, language)
+    driver_names = {s.driver: text_plain(catalog.get(s.driver).name, language)
                     for s in scenarios if s.kind == "driver" and s.driver in catalog.metrics}
     explanations = {a.area_code: explain(a, language, unit=unit, decimals=metric.decimals, driver_names=driver_names)
                     for a in result.areas}
@@ -139,10 +140,10 @@ def forecast(
 
 
 def _print_text(result: Any, explanations: dict[str, list[str]], metric: Any, lang: str) -> None:
-    from forecasting.explain import model_label
+    from readout.forecast import model_label
 
     d = metric.decimals
-    typer.echo(f"{pick(metric.name.as_dict(), lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
+    typer.echo(f"{text_plain(metric.name, lang)} ({result.metric_id}) — {t('common.source_sotkanet', lang)}")
     for a in result.areas:
         typer.echo("")
         typer.echo(f"== {a.area_code}")

@@ -1,4 +1,5 @@
-"""Metric texts (name, description, why it matters, caveats) as plain text with a small safe subset.
+"""Metric texts (name, unit, description, why it matters, caveats, approximation note) as plain
+text with a small safe subset, rendered the same way on every surface.
 
 Texts come from metric files that people write and the public reads, so they are never passed to
 a Markdown or HTML renderer as they are: `![x](http://host/x.png)` would make every visitor's
@@ -13,15 +14,23 @@ links to `https://` addresses; everything else is kept as the text it is:
 The same parse feeds three outputs, so every surface shows the same words: `render_html` (pages
 drawing HTML, printouts, a static site), `render_markdown` (a re-written Markdown that only
 contains the subset, with every other Markdown character escaped, for `st.markdown`) and
-`plain_text` (CSV, charts, alt texts, e-mail subjects). No Streamlit, no I/O.
+`plain_text` (CSV, JSON, charts, widget labels, alt texts, e-mail subjects). No Streamlit, no I/O.
+
+A metric's texts are picked in the reader's language and rendered in one call, so a surface never
+handles the raw catalogue text: `text_plain(metric.name, lang)` for a label or a download,
+`text_markdown(metric.description, lang)` for a paragraph drawn with `st.markdown`,
+`text_inline(metric.name, lang)` for a name inside a Markdown line (bold, a list item), and
+`render_html(pick_text(metric.caveats, lang))` for HTML. Words that the readout composed around a
+plain name (sentences, table cells) go into Markdown through `escape_markdown`.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -30,6 +39,7 @@ from markdown_it.token import Token
 MAX_TEXT_CHARS = 10_000
 _SAFE_SCHEME = "https://"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&^=])")
+_OPENS_NUMBERED = re.compile(r"^\d+\. ")
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +108,9 @@ def render_html(text: str | None) -> str:
     return "".join(out)
 
 
-def _escape_markdown(text: str) -> str:
+def escape_markdown(text: str) -> str:
+    """Plain text made literal for a Markdown renderer: every special character backslash-escaped
+    (no emphasis, link, image, HTML, heading, math or Streamlit directive can come from it)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
@@ -108,7 +120,7 @@ def _inline_markdown(children: Sequence[Token]) -> str:
     for token in children:
         kind = token.type
         if kind == "text":
-            out.append(_escape_markdown(token.content))
+            out.append(escape_markdown(token.content))
         elif kind == "softbreak":
             out.append("\n")
         elif kind == "hardbreak":
@@ -127,9 +139,9 @@ def _inline_markdown(children: Sequence[Token]) -> str:
             if href is not None:
                 out.append(f"](<{href.replace('<', '%3C').replace('>', '%3E').replace(' ', '%20')}>)")
         elif kind == "image":
-            out.append(_escape_markdown(token.content or "".join(c.content for c in token.children or [])))
+            out.append(escape_markdown(token.content or "".join(c.content for c in token.children or [])))
         else:
-            out.append(_escape_markdown(token.content))
+            out.append(escape_markdown(token.content))
     return "".join(out)
 
 
@@ -160,15 +172,69 @@ def render_markdown(text: str | None) -> str:
 
 
 def plain_text(text: str | None) -> str:
-    """The words only: no markup, links as their text, images as their description."""
+    """The words only: no markup, links as their text, images as their description; a list item
+    keeps its marker ("- ", "1. "), so "2013. vuonna ..." stays what it says."""
     parts: list[str] = []
+    markers: list[int | None] = []  # per open list: the next number, or None for bullets
     for token in _tokens(text):
-        if token.type == "inline":
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            markers.append(None if kind.startswith("bullet") else int(token.attrGet("start") or 1))
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            markers.pop()
+        elif kind == "inline":
             words = []
             for child in token.children or []:
                 if child.type in ("softbreak", "hardbreak"):
                     words.append(" ")
                 elif child.type in ("text", "image"):
                     words.append(child.content)
-            parts.append("".join(words).strip())
+            line = "".join(words).strip()
+            if markers:
+                number = markers[-1]
+                line = f"{'- ' if number is None else f'{number}. '}{line}"
+                if number is not None:
+                    markers[-1] = number + 1
+            parts.append(line)
     return "\n".join(p for p in parts if p)
+
+
+Localised = Mapping[str, str] | Sequence[tuple[str, str]] | str | None
+
+
+def pick_text(values: Localised | Any, lang: str) -> str:
+    """The raw text in `lang`, else Finnish, else any: from the catalogue's texts (anything with
+    `as_dict()`), the readout's `(lang, text)` tuples, a mapping, or one string."""
+    if values is None:
+        return ""
+    if isinstance(values, str):
+        return values
+    if hasattr(values, "as_dict"):
+        values = values.as_dict()
+    mapping = dict(values)
+    return mapping.get(lang) or mapping.get("fi") or next(iter(mapping.values()), "")
+
+
+def text_plain(values: Localised | Any, lang: str) -> str:
+    """A metric text in `lang` as plain words (labels, chart titles, CSV and JSON, alt texts)."""
+    return plain_text(pick_text(values, lang))
+
+
+def text_inline(values: Localised | Any, lang: str) -> str:
+    """A metric text in `lang` on one Markdown line (a name in bold, a unit beside a figure)."""
+    return escape_markdown(" ".join(plain_text(pick_text(values, lang)).split()))
+
+
+def text_markdown(values: Localised | Any, lang: str) -> str:
+    """A metric text in `lang` as safe Markdown blocks (a description drawn with `st.markdown`)."""
+    return render_markdown(pick_text(values, lang))
+
+
+def labelled_markdown(label: str, body: str) -> str:
+    """'**Label:** text' for a rendered metric text (`text_markdown`); a text that opens with a
+    list starts on its own line, so the list stays a list."""
+    head = f"**{escape_markdown(label)}**"
+    if not body:
+        return ""
+    opens_list = body.startswith("- ") or _OPENS_NUMBERED.match(body) is not None
+    return f"{head}\n\n{body}" if opens_list else f"{head} {body}"

@@ -5,8 +5,12 @@ trust it without knowing what Prophet is: which way the forecast goes and how fa
 interval is at the end and how often such a band held in past years, which model the backtest
 recommends (or that the models are equally good, and when "same as last year" is as good), what
 each scenario changes, and the caveats (few points, gaps, breaks, suppressed values, a horizon
-longer than the backtest checked). Every sentence is a template in
-`locales/<lang>/forecasting.yaml`, filled with numbers from `readout.formatting`.
+longer than the backtest checked, partial or withheld values with the readout's status words).
+Every sentence is a template in `locales/<lang>/forecasting.yaml`, filled with numbers from
+`readout.formatting`.
+
+The words live in the readout like every other sentence about a number; the readout reads the
+forecasting layer's result types (`forecasting.results`), never the other way round.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from typing import Any
 
 from forecasting.base import PERIODS_PER_YEAR, parse_period, period_ordinal, period_year
 from forecasting.horizon import is_long
-from forecasting.results import ScenarioOutcome, SeriesForecast
-from readout.formatting import format_number, format_period
+from forecasting.results import HistoryNote, ScenarioOutcome, SeriesForecast
 from kuntamittari.i18n import normalise_language, t
+from readout.formatting import format_number, format_period
+from readout.localise import status_text
+from readout.model import Point
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimal
         if math.isfinite(lower) and math.isfinite(upper):
             out.append(t("forecasting.explain.interval", lang, level=round(result.settings.interval_width * 100),
                          period=format_period(end_p, lang), lower=nu(lower), upper=nu(upper), width=nu(upper - lower, change=True))
-                       + " " + _coverage_text(result, lang))
+                       + " " + coverage_text(result, lang))
     out.append(_choice_text(result, lang, nu))
     for outcome in result.outcomes:
         text = _scenario_text(outcome, result, lang, nu, driver_names or {})
@@ -92,7 +98,7 @@ def explain(result: SeriesForecast, lang: str = "fi", *, unit: str = "", decimal
     return out
 
 
-def _coverage_text(result: SeriesForecast, lang: str) -> str:
+def coverage_text(result: SeriesForecast, lang: str) -> str:
     """How often a band built this way held in past years, or why it was not checked."""
     if result.pending:
         return t("forecasting.explain.coverage_pending", lang)
@@ -153,6 +159,13 @@ def _scenario_text(o: ScenarioOutcome, result: SeriesForecast, lang: str, nu: An
     return None
 
 
+def _noted_value(note: HistoryNote, lang: str) -> str:
+    """'2011: partial, coverage 97 %': the period with the readout's own status words."""
+    point = Point(period=note.period, year=period_year(note.period), value=None, status=note.status,  # type: ignore[arg-type]
+                  coverage=note.coverage)
+    return f"{format_period(note.period, lang)}: {status_text(point, lang)}"
+
+
 def _caveats(result: SeriesForecast, lang: str) -> list[str]:
     out: list[str] = []
     n_points = len(result.history)
@@ -170,6 +183,9 @@ def _caveats(result: SeriesForecast, lang: str) -> list[str]:
         out.append(t("forecasting.explain.breaks", lang, periods=", ".join(format_period(p, lang) for p in result.breaks[:8])))
     if result.dropped:
         out.append(t("forecasting.explain.suppressed", lang, n=result.dropped))
+    for key, notes in (("partial", result.partial), ("withheld", result.withheld)):
+        if notes:
+            out.append(t(f"forecasting.explain.{key}", lang, values="; ".join(_noted_value(n, lang) for n in notes)))
     bounds = result.settings.bounds
     if bounds is not None and math.isfinite(bounds[0]) and math.isfinite(bounds[1]):
         out.append(t("forecasting.explain.bounded", lang, floor=fmt_number(bounds[0], 0, lang),

@@ -1,4 +1,5 @@
-"""Metric texts: the safe subset renders, everything else stays text; an image makes no request."""
+"""Metric texts: the safe subset renders, everything else stays text; an image makes no request;
+a text picked in the reader's language reaches every output through the same parse."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from collections.abc import Iterator
 import pytest
 from markdown_it import MarkdownIt
 
-from metrics.text import plain_text, render_html, render_markdown
+from readout.text import (
+    escape_markdown,
+    labelled_markdown,
+    pick_text,
+    plain_text,
+    render_html,
+    render_markdown,
+    text_inline,
+    text_markdown,
+    text_plain,
+)
 
 HOSTILE = (
     "**Tärkeä** ja *kursiivi*. Lähde: [THL](https://thl.fi/x?a=1&b=2), [huijaus](http://evil.example/x) "
@@ -43,6 +54,42 @@ def test_markdown_output_holds_only_the_subset() -> None:
 def test_plain_text_keeps_the_words() -> None:
     assert plain_text("**Lihava** [linkki](https://a.fi) ja ![kuva](http://b/x.png)") == "Lihava linkki ja kuva"
     assert plain_text(None) == "" and render_html("") == ""
+    # a list keeps its markers, so a text opening with a year is not cut short
+    assert plain_text("2013. vuonna muuttui") == "2013. vuonna muuttui"
+    assert plain_text("Huom:\n\n- yksi\n- kaksi\n\n3. kolme") == "Huom:\n- yksi\n- kaksi\n3. kolme"
+
+
+def _commonmark(text: str) -> tuple[list, list]:
+    tokens = MarkdownIt("commonmark").parse(text)
+    return tokens, [c for t in tokens if t.type == "inline" for c in t.children or []]
+
+
+def test_a_metric_text_is_picked_and_rendered_in_the_readers_language() -> None:
+    class Catalogue:  # the catalogue's texts expose as_dict(), as metrics.model.Texts does
+        def as_dict(self) -> dict[str, str]:
+            return {"fi": "**Työttömät** ![x](http://127.0.0.1:1/x.png)", "en": "*Unemployed* <b>now</b>"}
+
+    texts = Catalogue()
+    assert text_plain(texts, "fi") == "Työttömät x" and text_plain(texts, "en") == "Unemployed <b>now</b>"
+    assert text_plain(texts, "sv") == "Työttömät x"  # Finnish where Swedish is missing
+    assert text_plain((("fi", "Nimi"),), "en") == "Nimi" and text_plain({"sv": "Namn"}, "sv") == "Namn"
+    assert render_html(pick_text(texts, "en")) == "<p><em>Unemployed</em> &lt;b&gt;now&lt;/b&gt;</p>"
+    assert text_markdown(texts, "fi") == "**Työttömät** x"
+    # a name inside a Markdown line: one line, every character literal, nothing rendered
+    inline = text_inline({"fi": "Nimi ![i](http://h/i.png) [js](javascript:alert(1)) <img src=x>\n\n- lista"}, "fi")
+    tokens, children = _commonmark(f"**{inline}**")
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    assert not [c for c in children if c.type in ("image", "link_open", "html_inline")]
+    assert escape_markdown("a.b") == "a\\.b"
+
+
+def test_a_label_before_a_text_keeps_its_list() -> None:
+    listed = labelled_markdown("Huomioitavaa:", text_markdown({"fi": "- yksi\n- kaksi"}, "fi"))
+    assert listed == "**Huomioitavaa\\:**\n\n- yksi\n\n- kaksi"
+    tokens, _ = _commonmark(listed)
+    assert [t.type for t in tokens if t.type.endswith("list_open")] == ["bullet_list_open"]
+    assert labelled_markdown("Miksi:", text_markdown({"fi": "Koska."}, "fi")) == "**Miksi\\:** Koska\\."
+    assert labelled_markdown("Miksi:", "") == ""
 
 
 @pytest.fixture

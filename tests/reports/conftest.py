@@ -1,0 +1,54 @@
+"""Fixtures of the report tests: the shipped catalogue on the bundled data (session-wide,
+read-only), and the small-count migration star of tests/disclosure for disclosure checks."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from datamodel.engine import make_engine
+from metrics.catalog import Catalog, load_catalog
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "disclosure"))
+
+from dc_star import DEFINITIONS, MIGRATION_METRICS, fill_migration_star  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shipped_catalog(bundled_engine: Engine) -> Catalog:
+    return load_catalog(None, bundled_engine)
+
+
+@pytest.fixture
+def star(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Engine, Catalog]]:
+    """The migration star (Sottunga 766 and its small counts) with the shipped migration metrics."""
+    path = tmp_path / "star.sqlite"
+    shutil.copyfile(_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    fill_migration_star(engine)
+    directory = tmp_path / "definitions" / "economy_services"
+    directory.mkdir(parents=True)
+    for name in MIGRATION_METRICS:
+        shutil.copyfile(DEFINITIONS / f"{name}.yaml", directory / f"{name}.yaml")
+    yield engine, load_catalog(tmp_path / "definitions", engine)
+    engine.dispose()
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    """The text of each page, spaces normalised (the formatter's narrow no-break spaces included)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return [re.sub(r"[ \u00a0\u202f\t]+", " ", page.extract_text() or "") for page in reader.pages]
+
+
+def flat(text: str) -> str:
+    """Text with every run of whitespace (line breaks of wrapped cells too) as one space."""
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
