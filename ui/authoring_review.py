@@ -1,4 +1,4 @@
-"""The authoring page's review block: who may approve (`metrics.approval`) and the buttons.
+"""The authoring page's review block: who may approve (`accounts.approval`) and the buttons.
 
 A reviewer signed in for real approves (or confirms a workshop approval); in workshop mode anyone
 else on the page gives a workshop approval that leaves the metric a draft; otherwise the block
@@ -12,13 +12,14 @@ from typing import Any
 
 import streamlit as st
 
+from accounts.approval import ApprovalRight, approval_right
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
-from accounts.approval import ApprovalRight, approval_right
 from metrics.approval import awaits_reviewer, workshop_approve
 from metrics.authoring import AuthoringError, OpenedMetric, approve_metric, parse_yaml
 from metrics.authoring_store import SaveResult, StoreError
 from metrics.model import MetricStatus
+from readout.text import escape_markdown
 
 Done = Callable[[SaveResult, str, bool], None]  # (saved, message, approved for real)
 
@@ -65,7 +66,7 @@ def _button(store: Any, opened: OpenedMetric, user: Any, lang: str, done: Done, 
             saved = approve_metric(store, opened.metric_id, opened.fingerprint, by)
     except AuthoringError as exc:
         for message in exc.messages:
-            st.error(message.render(lang), icon=":material/error:")
+            st.error(escape_markdown(message.render(lang)), icon=":material/error:")  # quotes the file: never markup
         return
     except StoreError as exc:
         st.error(t(exc.key, lang, **exc.params))

@@ -22,6 +22,7 @@ from metrics.authoring_input import LANGS, FormMessage
 from metrics.model import CompareKind, Direction, Theme
 from metrics.templates import DEFAULT_COMPARE, DEFAULT_TEMPLATE, SLOT_OF_FIELD, TEMPLATES, Sentence, suggest_id
 from readout.formula import describe_formula
+from readout.text import escape_markdown
 
 K = "au_fp_"  # widget key prefix of the quick path
 FIELDS = ("template", "x", "whole", "name_fi", "name_sv", "name_en", "metric_id", "theme", "direction", "compare_with")
@@ -98,7 +99,8 @@ def message_text(message: FormMessage, template: str, lang: str) -> str:
         label = _tr("sentence.id", lang)
     else:
         label = t(f"authoring.field.{message.field.split('.')[0]}", lang)
-    return f"{label}: {t(f'{message.domain}.{message.code}', lang, **dict(message.params))}"
+    # A message quotes what was typed: shown as literal text, never as Markdown.
+    return escape_markdown(f"{label}: {t(f'{message.domain}.{message.code}', lang, **dict(message.params))}")
 
 
 def checks_panel(result: Any, chosen: Sentence, lang: str, titles: Mapping[str, Mapping[str, str]]) -> str | None:

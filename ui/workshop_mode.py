@@ -1,6 +1,6 @@
 """The workshop-mode banner, shown on every page of the app while `settings.workshop_mode` is on.
 
-Workshop mode lets participants approve drafts as an exercise (`metrics.approval`); the banner
+Workshop mode lets participants approve drafts as an exercise (`accounts.approval`, `metrics.approval`); the banner
 says so on every page, so nobody mistakes an installation in workshop mode for a production one.
 The public app (`public_only`) never shows it: nothing approved in a workshop reaches it.
 """
