@@ -134,12 +134,8 @@ def test_saved_sentence_passes_kuntamittari_validate(tmp_path: Path) -> None:
 
     from cli.main import app
 
-    definitions = tmp_path / "definitions"
-    shutil.copytree(PROJECT_ROOT / "metrics" / "definitions", definitions)
-    store = MetricStore(definitions)
-    form = sentence_form(EXERCISE, population=POPULATION, label=label)
-    save_metric(store, form, store.new(form.metric_id), CTX)
-    out = CliRunner().invoke(app, ["validate", "--dir", str(definitions), "--json"])
+    _saved_exercise(tmp_path)
+    out = CliRunner().invoke(app, ["validate", "--dir", str(tmp_path / "definitions"), "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["errors"] == 0
 
