@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     malloc_arena_max: int = Field(default=2, ge=0, description="MALLOC_ARENA_MAX for the Streamlit server; 0: glibc default")
     public_only: bool = False
     auth_mode: Literal["none", "oidc", "local"] = "local"
+    # Workshop mode (docs/authoring.md): participants without the reviewer role may approve drafts
+    # as an exercise; such an approval is recorded on the draft and never publishes it.
+    workshop_mode: bool = False
     users_file: Path | None = None
     roles: dict[str, list[str]] = Field(default_factory=dict)
     # Aggregates computed from member municipalities: below this share of the aggregation weight

@@ -287,8 +287,10 @@ def save_metric(
 
 
 def _with_status(text: str, status: MetricStatus, metric_id: str) -> tuple[AnyMetric, str]:
+    """The metric of `text` with `status`; a workshop approval is dropped (a reviewer's approval
+    replaces it, and a restored version is reviewed again)."""
     metric = parse_yaml(text, metric_id)
-    updated = metric.model_copy(update={"status": status})
+    updated = metric.model_copy(update={"status": status, "workshop_approval": None})
     return updated, render_yaml(updated)
 
 

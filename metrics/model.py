@@ -9,6 +9,7 @@ is shared in `MetricBase`.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 from typing import Annotated, Literal, Union
@@ -188,6 +189,19 @@ class DisclosureLinks(BaseModel):
         return tuple(names)
 
 
+class WorkshopApproval(BaseModel):
+    """A workshop participant's approval of a draft (settings.workshop_mode), not a reviewer's.
+
+    It records that the draft was approved as a workshop exercise; the metric stays `draft`, so
+    no surface shows it as approved (dashboard default view, public summary, reports, API) until a
+    reviewer confirms, which sets `status: approved` and removes this record.
+    """
+
+    model_config = _FROZEN
+    date: dt.date = Field(description="Day of the workshop approval")
+    by: str | None = Field(default=None, description="Who approved (empty when sign-in is off)")
+
+
 class MetricBase(BaseModel):
     """Fields every metric has, whatever its kind."""
 
@@ -196,6 +210,9 @@ class MetricBase(BaseModel):
     schema_version: Literal[1] = Field(default=1, description="Version of this file format")
     id: MetricId
     status: MetricStatus = MetricStatus.DRAFT
+    workshop_approval: WorkshopApproval | None = Field(
+        default=None, description="Approved in a workshop, awaiting a reviewer: only on a draft"
+    )
     theme: Theme
     tags: tuple[str, ...] = ()
     name: Texts
@@ -222,6 +239,12 @@ class MetricBase(BaseModel):
         default=None, gt=0, le=1,
         description="Smallest share (0-1] of the aggregation weight members must cover for a computed area value to be shown; empty = the settings' default (0.95)",
     )
+
+    @model_validator(mode="after")
+    def _workshop_approval_on_draft(self) -> MetricBase:
+        if self.workshop_approval is not None and self.status is not MetricStatus.DRAFT:
+            raise RuleViolation("workshop-approval-not-draft", "workshop_approval_not_draft")
+        return self
 
     def input_series(self) -> tuple[str, ...]:
         """Series codes read directly by this metric (derived metrics read none)."""

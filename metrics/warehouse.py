@@ -8,6 +8,7 @@ figures) goes through these functions, so SQL stays below the metric layer's lin
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -19,12 +20,13 @@ from datamodel.errors import DataModelError, InputTooLarge, ValidationFailed
 from datamodel.faults import describe
 from datamodel.loaders.own_data import import_own_data, parse_own_data
 from datamodel.schema import area, group, period
+from kuntamittari.i18n import has, t
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "DataModelError", "InputTooLarge", "ValidationFailed", "age_bands", "area_names", "genders",
-    "import_upload", "open_database", "parse_upload", "years",
+    "DataModelError", "InputTooLarge", "UploadSummary", "ValidationFailed", "age_bands", "area_names",
+    "describe_upload", "genders", "import_upload", "open_database", "parse_upload", "years",
 ]
 
 
@@ -69,6 +71,51 @@ def parse_upload(engine: Engine, data: bytes, **options: Any) -> Any:
     with engine.connect() as conn:
         areas = AreaIndex.load(conn)
     return parse_own_data(data, areas=areas, **options)
+
+
+@dataclass(frozen=True)
+class UploadSummary:
+    """An upload's report in words: how the file was read, every row counted, rows left out."""
+
+    read_as: str
+    counts: str
+    loaded: int
+    missing_rows: tuple[int, ...]
+    refused_rows: tuple[int, ...]
+    missing_text: str | None
+
+
+_SEPARATORS = {";": "semicolon", ",": "comma", "\t": "tab"}
+_MARKS = {",": "comma", ".": "point", "mixed": "mixed", None: "none"}
+_SHOWN_ROWS = 30  # row numbers listed in a sentence; the counts always cover every row
+
+
+def _row_list(rows: tuple[int, ...]) -> str:
+    listed = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
+    return listed + (" …" if len(rows) > _SHOWN_ROWS else "")
+
+
+def describe_upload(report: Any, lang: str) -> UploadSummary:
+    """The parse report (`ParseReport`) in `lang`: the detected encoding, separator and decimal mark,
+    and every row of the file counted once (loaded, without a value, refused, titles/headers/empty)."""
+    counts = report.row_counts
+    encoding_key = f"workshop.upload.encoding.{report.encoding}"
+    encoding = t(encoding_key, lang) if has(encoding_key, lang) else report.encoding
+    separator_key = _SEPARATORS.get(report.delimiter)
+    separator = (t(f"workshop.upload.separator.{separator_key}", lang) if separator_key
+                 else t("workshop.upload.separator.other", lang, char=report.delimiter))
+    decimal = t(f"workshop.upload.decimal.{_MARKS.get(report.decimal_mark, 'mixed')}", lang)
+    key = "read_as_excel" if report.encoding == "xlsx" else "read_as"
+    read_as = t(f"workshop.upload.{key}", lang, encoding=encoding, separator=separator, decimal=decimal,
+                header_line=report.header_line)
+    other = counts["title"] + counts["header"] + counts["empty"] + counts["other-variable"]
+    loaded = len(report.observations)
+    text = t("workshop.upload.counts", lang, lines=len(report.outcomes), loaded=counts["valid"],
+             missing=counts["missing"], refused=counts["refused"], other=other)
+    missing = tuple(o.line for o in report.outcomes if o.status == "missing")
+    refused = tuple(o.line for o in report.outcomes if o.status == "refused")
+    missing_text = t("workshop.upload.missing_rows", lang, rows=_row_list(missing)) if missing else None
+    return UploadSummary(read_as, text, loaded, missing, refused, missing_text)
 
 
 def import_upload(engine: Engine, data: bytes, **options: Any) -> Any:

@@ -34,7 +34,7 @@ SCHEMA_HEADER = "# yaml-language-server: $schema=../../schema/metric.schema.json
 
 # Canonical key order of a metric file (the order a reviewer reads it in).
 KEY_ORDER: tuple[str, ...] = (
-    "schema_version", "id", "status", "theme", "tags", "name", "description", "why_it_matters",
+    "schema_version", "id", "status", "workshop_approval", "theme", "tags", "name", "description", "why_it_matters",
     "kind", "series", "numerator", "denominator", "scale", "expression", "aggregation", "weight",
     "weight_basis", "approximation_note", "min_coverage",
     "filters", "unit", "decimals", "direction", "targets", "thresholds", "compare_with",
@@ -43,6 +43,7 @@ KEY_ORDER: tuple[str, ...] = (
 # Which field a model-level rule is about (for its line number).
 _RULE_FIELDS = {
     "weight-required": "aggregation", "same-series": "denominator", "bad-expression": "expression",
+    "workshop-approval-not-draft": "workshop_approval",
     "formula-too-long": "expression", "formula-too-deep": "expression",
 }
 

@@ -1,30 +1,31 @@
 """Uusi mittari / Ny indikator / Define a metric: a guided form that writes a correct metric file.
 
-Workshop participants (role `author`) fill in a form; they never edit YAML. As they type, the page
-shows every problem in plain language, the exact file that will be saved and a preview computed
-by the same metric layer as the dashboard. Saving writes a draft atomically and refuses to
-overwrite someone else's newer save (`metrics.authoring`, `metrics.authoring_store`). The second
-tab loads a municipality's own figures (CSV/Excel) through `ui.authoring_support`.
+Workshop participants (role `author`) never edit YAML. The first tab defines a metric from a
+sentence ("X per 1 000 residents": `metrics.templates`, drawn by `ui.authoring_sentence`); the
+second has every field for advanced use. As they type, the page shows every problem in plain
+language, the exact file that will be saved and a preview computed by the same metric layer as
+the dashboard (`ui.authoring_preview`). Saving writes a draft atomically and refuses to overwrite
+someone else's newer save (`metrics.authoring`, `metrics.authoring_store`); who may approve is
+`metrics.approval`'s rule. The third tab loads a municipality's own figures (CSV/Excel) through
+`ui.authoring_support`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from kuntamittari.i18n import t
-from readout.text import escape_markdown, text_plain
+from kuntamittari.settings import get_settings
 from metrics.authoring import (
     KINDS,
     AuthoringError,
     MetricForm,
     OpenedMetric,
-    approve_metric,
     build_metric,
     copy_form,
     form_from_metric,
@@ -33,17 +34,18 @@ from metrics.authoring import (
     restore_version,
     save_metric,
     search_series,
-    slugify,
     unified_diff,
 )
 from metrics.authoring_store import StoreError
 from metrics.errors import MetricsError
 from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
-from readout.vintage import frame_vintage
+from metrics.templates import population_series, sentence_form, suggest_id
+from readout.text import escape_markdown, text_plain
+from ui import authoring_sentence as sentence
 from ui import authoring_support as support
-from ui import data
+from ui.authoring_preview import preview_block
+from ui.authoring_review import review_block
 from ui.frame import guarded, page_frame
-from ui.vintage import draw_vintage
 
 logger = logging.getLogger(__name__)
 
@@ -189,52 +191,13 @@ def render_messages(messages: Any) -> None:
             st.warning(text, icon=":material/info:")
 
 
-def preview_block(metric: Any, catalog: Any) -> None:
-    st.subheader(tr("preview_heading"))
-    result = support.preview(metric, catalog, lang, ctx.area)
-    if result.error:
-        st.warning(tr("preview_failed", reason=result.error))
-        return
-    rows = result.rows
-    if rows.empty or rows["value"].dropna().empty:
-        st.info(tr("preview_empty"))
-        return
-    # The year the preview is about and its sources' dates, by the same rule as every page.
-    draw_vintage(frame_vintage(rows, metric.id, metric.update_frequency.value, data.batches(ctx.engine, ctx.db)),
-                 lang, ctx.user)
-    table = rows.copy()
-    table = table[["area_code", "area_name", "period", "value"]].rename(
-        columns={"area_name": tr("col_area"), "period": tr("col_period"), "value": tr("col_value")}
-    )
-    chart = (
-        alt.Chart(table)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(f"{tr('col_period')}:O"),
-            y=alt.Y(f"{tr('col_value')}:Q"),
-            color=alt.Color(f"{tr('col_area')}:N"),
-            tooltip=[tr("col_area"), tr("col_period"), alt.Tooltip(f"{tr('col_value')}:Q", format=f".{metric.decimals}f")],
-        )
-        .configure_axis(labelColor="#333333", titleColor="#333333")
-    )
-    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=text_plain(metric.name, lang)))
-    st.dataframe(
-        table.drop(columns=["area_code"]),
-        hide_index=True,
-        width="stretch",
-        column_config={tr("col_value"): st.column_config.NumberColumn(format=f"%.{metric.decimals}f")},
-    )
-    st.caption(tr("preview_caption", source=t("common.source_sotkanet", lang)))
-
-
 def _series_titles(series: Any) -> dict[str, str]:
-    """Series code -> title in the page language (Finnish where there is none)."""
+    """Series code -> title in the page language (Finnish with a marker where there is none)."""
     if series.empty:
         st.warning(tr("search.unavailable"))
         return {}
-    title_col = f"title_{lang}" if f"title_{lang}" in series.columns else "title_fi"
-    fallback = series["title_fi"] if "title_fi" in series.columns else series["code"]
-    return dict(zip(series["code"], series[title_col].fillna(fallback), strict=False))
+    label = support.series_labeller(series)
+    return {code: label(code, lang) for code in series["code"]}
 
 
 def start_block(catalog: Any) -> None:
@@ -257,12 +220,14 @@ def texts_section(opened: OpenedMetric | None) -> None:
     st.subheader(tr("section.texts"))
     st.caption(tr("draft_translations"))
     text_triplet("name")
-    suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
+    suggestion = suggest_id(st.session_state.get(f"{P}name_fi", ""), set(ctx.catalog.metrics))
     # The help text stays constant: a changing `help` would give the widget a new identity on
     # every keystroke in the name field, and the browser would briefly show two id inputs.
     st.text_input(tr("field.metric_id"), key=f"{P}metric_id", help=tr("id_help"), disabled=opened is not None)
-    if opened is None:
-        st.caption(tr("id_suggestion", suggestion=suggestion))
+    if opened is None and suggestion and suggestion != st.session_state.get(f"{P}metric_id"):
+        st.caption(tr("id_suggestion", suggestion=suggestion))  # only once there is a name to suggest from
+        st.button(t("workshop.sentence.use_suggestion", lang), key=f"{P}use_id",
+                  on_click=lambda: st.session_state.update({f"{P}metric_id": suggestion}))
     text_triplet("description", area=True)
     enum_select("theme", [th.value for th in Theme], "metrics.theme")  # the one name of each theme
 
@@ -327,12 +292,12 @@ def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, res
     if result.metric is not None:
         text = render_yaml(result.metric)
         st.subheader(tr("yaml_heading"))
-        st.code(text, language="yaml")
+        st.code(text, language="yaml", wrap_lines=True)
         if opened is not None:
             st.subheader(tr("diff_heading"))
             diff = unified_diff(opened.text, text)
             if diff:
-                st.code(diff, language="diff")
+                st.code(diff, language="diff", wrap_lines=True)
             else:
                 st.caption(tr("diff_none"))
     else:
@@ -340,7 +305,7 @@ def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, res
     if st.button(tr("save_button"), key=f"{P}save", type="primary"):
         save(store, form, opened, context)
     if opened is not None:
-        approve_block(store, opened)
+        review_block(store, opened, user, lang, lambda saved, message, real: _approved(store, saved, message, real))
         history_block(store, opened)
 
 
@@ -365,52 +330,93 @@ def metric_tab() -> None:
     with right:
         checks_column(store, form, opened, result, context)
     if result.metric is not None:
-        preview_block(result.metric, catalog)
+        preview_block(result.metric, ctx, f"{P}pv_")
 
 
 def _author() -> str:
     return getattr(user, "email", "") or ""
 
 
-def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
+def sentence_tab() -> None:
+    """The quick path: a sentence, its checks and file, saving, and the preview that answers."""
+    if st.session_state.pop(f"{sentence.K}reset", False):
+        sentence.reset()
+    flash = st.session_state.pop(f"{sentence.K}flash", None)
+    if flash:
+        st.success(flash)
+    catalog = ctx.catalog
+    series = support.series_catalogue()
+    label = support.series_labeller(series)
+    settings = get_settings()
+    population = population_series(catalog.metrics, settings.population_metric, settings.coverage_weight_series)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        chosen = sentence.sentence_inputs(series, label, lang, set(catalog.metrics))
+    chosen = replace(chosen, owner=getattr(user, "email", "") or "")  # the signed-in author owns it
+    form = sentence_form(chosen, population=population, label=label, taken=set(catalog.metrics))
+    context = support.authoring_context(catalog, series, is_new=True)
+    result = build_metric(form, context)
+    with right:
+        action = sentence.checks_panel(result, chosen, lang, support.series_title_map(series))
+    if action == "save":
+        _save_sentence(form, context)
+    elif action == "to_full":
+        st.session_state[f"{P}pending_form"] = asdict(form)
+        _set_opened(None)
+        _flash("info", t("workshop.sentence.moved", lang))
+        st.rerun()
+    if result.metric is not None:
+        preview_block(result.metric, ctx, f"{sentence.K}pv_")
+
+
+def _save_sentence(form: MetricForm, context: Any) -> None:
+    """Save the quick path's metric as a draft; it then opens in the full form (review, history)."""
+    store = support.metric_store()
+    template = st.session_state.get(f"{sentence.K}template", "")
+    saved = _try_save(store, form, None, context,
+                      lambda messages: [st.error(sentence.message_text(m, template, lang)) for m in messages])
+    if saved is None:
+        return
+    opened = store.open(saved.metric_id)
+    _set_opened(opened)
+    st.session_state[f"{P}pending_form"] = asdict(form_from_metric(parse_yaml(opened.text, saved.metric_id)))
+    st.session_state[f"{sentence.K}reset"] = True
+    st.session_state[f"{sentence.K}flash"] = t("workshop.sentence.saved", lang, metric_id=saved.metric_id)
+    st.rerun()
+
+
+def _try_save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any, show: Any) -> Any | None:
+    """Save through the store; every refusal becomes a plain message and None (nothing written)."""
     try:
         token = opened if opened is not None else store.new(form.metric_id.strip())
-        saved = save_metric(store, form, token, context, author=_author())
+        return save_metric(store, form, token, context, author=_author())
     except AuthoringError as exc:
         st.error(tr("not_saved"))
-        render_messages(exc.messages)
-        return
+        show(exc.messages)
     except StoreError as exc:  # ConflictError, AlreadyExistsError, InvalidIdError, ...
         st.error(t(exc.key, lang, **exc.params))
-        return
     except OSError as exc:
         logger.exception("saving %s failed", form.metric_id)
         st.error(tr("failed", reason=exc.strerror or type(exc).__name__))
+    return None
+
+
+def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any) -> None:
+    saved = _try_save(store, form, opened, context, render_messages)
+    if saved is None:
         return
     _set_opened(store.open(saved.metric_id))
     _flash("success", tr("saved", path=saved.label))
     st.rerun()
 
 
-def approve_block(store: Any, opened: OpenedMetric) -> None:
-    st.subheader(tr("approve_heading"))
-    is_reviewer = user is not None and user.has_role("reviewer")
-    if not is_reviewer:
-        st.caption(tr("approve_role"))
-        return
-    if st.button(tr("approve_button"), key=f"{P}approve"):
-        try:
-            saved = approve_metric(store, opened.metric_id, opened.fingerprint, _author())
-        except AuthoringError as exc:
-            render_messages(exc.messages)
-            return
-        except StoreError as exc:
-            st.error(t(exc.key, lang, **exc.params))
-            return
-        _set_opened(store.open(saved.metric_id))
+def _approved(store: Any, saved: Any, message: str, for_real: bool) -> None:
+    """After an approval: reopen the saved file, say what happened, draw again."""
+    _set_opened(store.open(saved.metric_id))
+    if for_real:
         st.session_state[f"{P}status"] = MetricStatus.APPROVED.value
-        _flash("success", tr("approved", metric_id=saved.metric_id))
-        st.rerun()
+    _flash("success", message)
+    st.rerun()
 
 
 def _history_label(entry: Any) -> str:
@@ -453,7 +459,10 @@ def history_block(store: Any, opened: OpenedMetric) -> None:
 
 st.title(tr("title"))
 st.write(tr("intro"))
-metric_tab_, own_tab = st.tabs([tr("tab_metric"), tr("tab_own_data")])
+sentence_tab_, metric_tab_, own_tab = st.tabs([t("workshop.tab_sentence", lang), t("workshop.tab_full", lang),
+                                               tr("tab_own_data")])
+with sentence_tab_, guarded(ctx):
+    sentence_tab()
 with metric_tab_, guarded(ctx):
     metric_tab()
 with own_tab, guarded(ctx):

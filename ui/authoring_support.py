@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.authoring import AuthoringContext, slugify
 from metrics import warehouse
@@ -75,6 +77,24 @@ def series_catalogue() -> pd.DataFrame:
     except Exception:  # noqa: BLE001 - the page explains an empty list; the log keeps the cause
         logger.exception("series list unavailable")
         return pd.DataFrame({"code": pd.Series(dtype=str), "title_fi": pd.Series(dtype=str)})
+
+
+def series_title_map(series: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Series code -> its titles by language, only those the database has (for the readout's wording)."""
+    langs = [lang for lang in ("fi", "sv", "en") if f"title_{lang}" in series.columns]
+    return {
+        str(row["code"]): {lang: row[f"title_{lang}"] for lang in langs if isinstance(row[f"title_{lang}"], str) and row[f"title_{lang}"]}
+        for row in series.to_dict("records")
+    }
+
+
+def series_labeller(series: pd.DataFrame) -> Callable[[str, str], str]:
+    """(code, language) -> the series' title as the readout words it: in that language, else the
+    Finnish one with the "(in Finnish)" marker, else the code (`readout.formula.series_label`)."""
+    from readout.formula import series_label
+
+    titles = series_title_map(series)
+    return lambda code, lang: series_label(code, lang, titles)
 
 
 def authoring_context(catalog: Catalog, series: pd.DataFrame, *, is_new: bool) -> AuthoringContext:
@@ -197,9 +217,11 @@ def check_upload_size(size: int) -> None:
 
 
 def parse_upload(
-    data: bytes, filename: str, mapping: dict[str, str] | None = None, variable: str | None = None
+    data: bytes, filename: str, mapping: dict[str, str] | None = None, variable: str | None = None,
+    *, is_count: bool = False,
 ) -> Any:
     """Parse and validate an upload against the database's areas; nothing is written.
+    `is_count`: the user says the figures are counts (a negative one is refused here already).
 
     Returns the loader's `ParseReport`; raises `UploadProblem` for files that cannot be read.
     """
@@ -209,7 +231,7 @@ def parse_upload(
     try:
         return warehouse.parse_upload(
             engine(), data, filename=filename, series_code=PARSE_PLACEHOLDER, mapping=mapping or None,
-            variable=variable or None, max_bytes=upload_limit_bytes(),
+            variable=variable or None, max_bytes=upload_limit_bytes(), is_count=is_count,
         )
     except InputTooLarge as exc:
         raise UploadProblem(
@@ -279,8 +301,6 @@ def variable_choices(report: Any) -> list[str]:
 
 def rejected_rows_frame(report: Any, lang: str) -> pd.DataFrame:
     """Every problem of a report: row number, column, value and reason in `lang`."""
-    from kuntamittari.i18n import t
-
     rows = [
         {
             t("authoring.own.col_row", lang): issue.row,
@@ -295,8 +315,6 @@ def rejected_rows_frame(report: Any, lang: str) -> pd.DataFrame:
 
 
 def _tr(lang: str) -> Any:
-    from kuntamittari.i18n import t
-
     def tr(key: str, **params: Any) -> str:
         return t(f"authoring.own.{key}", lang, **params)
 
@@ -334,17 +352,26 @@ def _mapping_block(auto: Any, lang: str) -> dict[str, str] | None:
 
 
 def _report_block(report: Any, lang: str) -> None:
-    """What the validation found: file errors, rejected rows by number, and a preview."""
+    """What the validation found: how the file was read, every row counted, file errors, rejected
+    rows by number and reason, rows without a value, and a preview of what will be loaded."""
     tr = _tr(lang)
     st.subheader(tr("report_heading"))
+    summary = warehouse.describe_upload(report, lang)
+    st.markdown(summary.read_as)
     for issue in report.file_errors:
         st.error(issue.message(lang))
     accepted = len(report.observations)
     if report.rejected_rows:
-        st.warning(tr("report_summary", accepted=accepted, rejected=report.rejected_rows))
+        st.warning(summary.counts)
+        st.caption(t("workshop.upload.refused_rows", lang))
         st.dataframe(rejected_rows_frame(report, lang), hide_index=True, width="stretch")
+    elif summary.missing_rows:
+        st.info(summary.counts)
     elif not report.file_errors:
         st.success(tr("report_all_ok", accepted=accepted))
+        st.caption(summary.counts)
+    if summary.missing_text:
+        st.caption(summary.missing_text)
     if accepted:
         st.subheader(tr("preview_heading"))
         shown = report.observations.drop(columns=["series_code"], errors="ignore").head(200)
@@ -354,8 +381,6 @@ def _report_block(report: Any, lang: str) -> None:
 def _load_block(data: bytes, filename: str, mapping: dict[str, str], variable: str | None, report: Any,
                 lang: str, home: str | None) -> None:
     """Name, municipality, unit and the load button (one transaction)."""
-    from kuntamittari.i18n import t
-
     tr = _tr(lang)
     municipalities = municipality_options(lang)
     default_muni = home or get_settings().default_area
@@ -370,7 +395,7 @@ def _load_block(data: bytes, filename: str, mapping: dict[str, str], variable: s
                                     index=options.index(default_muni) if default_muni in options else 0,
                                     key=f"{OWN_KEY}municipality", format_func=lambda c: f"{municipalities.get(c, c)} ({c})")
         unit = st.text_input(tr("unit"), key=f"{OWN_KEY}unit")
-        is_count = st.checkbox(tr("is_count"), key=f"{OWN_KEY}is_count")
+        is_count = bool(st.session_state.get(f"{OWN_KEY}is_count", False))
     accept_partial = bool(report.rejected_rows) and st.checkbox(tr("accept_partial"), key=f"{OWN_KEY}accept_partial")
     if not st.button(tr("load_button"), key=f"{OWN_KEY}load", type="primary"):
         return
@@ -388,8 +413,6 @@ def _load_block(data: bytes, filename: str, mapping: dict[str, str], variable: s
 
 def render_own_data_tab(lang: str, home: str | None = None) -> None:
     """The own-data tab: upload, column mapping, validation report, preview, transactional load."""
-    from kuntamittari.i18n import t
-
     tr = _tr(lang)
     st.write(tr("intro"))
     upload = st.file_uploader(tr("upload"), type=["csv", "txt", "xlsx", "xlsm"], key=f"{OWN_KEY}file")
@@ -414,9 +437,10 @@ def render_own_data_tab(lang: str, home: str | None = None) -> None:
     choices = variable_choices(auto)
     if choices:
         variable = st.selectbox(tr("variable"), choices, key=f"{OWN_KEY}variable", help=tr("variable_help"))
+    is_count = st.checkbox(tr("is_count"), key=f"{OWN_KEY}is_count")
     try:
-        same = mapping == dict(auto.mapping) and variable is None
-        report = auto if same else parse_upload(data, upload.name, mapping, variable)
+        same = mapping == dict(auto.mapping) and variable is None and not is_count
+        report = auto if same else parse_upload(data, upload.name, mapping, variable, is_count=is_count)
     except UploadProblem as exc:
         st.error(t(exc.key, lang, **exc.params))
         return

@@ -154,10 +154,12 @@ def set_document_language(lang: str) -> None:
 def _access(spec: PageSpec, lang: str) -> Any:
     """The role gate of `ui.auth` (sign-in, roles, the public app)."""
     from ui.auth import render_dev_banner, render_user_box, require_access
+    from ui.workshop_mode import render_workshop_banner
 
     user = require_access(spec.audience, spec.required_role, lang)
     render_user_box(lang)
     render_dev_banner(lang)
+    render_workshop_banner(lang)
     return user
 
 

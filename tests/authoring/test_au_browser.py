@@ -1,8 +1,8 @@
 """The authoring path in a real browser (Debian Chromium via Playwright), through app.py.
 
 Starts `streamlit run app.py` (the shared `streamlit_server` fixture) with a temporary copy of the metric directory and of
-the bundled database (open access: KUNTAMITTARI_AUTH_MODE=none), opens the "Uusi mittari" page,
-defines the ratio in-migrants / population x 1000 by typing and picking from the searched series
+the bundled database (open access: KUNTAMITTARI_AUTH_MODE=none), opens the "Uusi mittari" page and its
+full form ("Kaikki kentät"), defines the ratio in-migrants / population x 1000 by typing and picking from the searched series
 lists, waits for the live file and the preview chart, saves, and checks the draft file on disk.
 The deep link is the server's first request, so Streamlit runs the page alone first: this also
 guards the fix that keeps typed values and the default metric kind across that first rerun.
@@ -10,32 +10,21 @@ guards the fix that keeps typed values and the default metric kind across that f
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("authoring_browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
+Settle = Callable[[object], None]
 TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def server(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
-    """A fresh Streamlit server on copies of the metric directory and the database; (url, metrics dir)."""
-    tmp = tmp_path_factory.mktemp("authoring-server")
-    metrics = tmp / "metrics" / "definitions"
-    shutil.copytree(ROOT / "metrics" / "definitions", metrics)
-    db = tmp / "db.sqlite"
-    shutil.copyfile(bundled_engine.url.database, db)  # type: ignore[arg-type]
-    url = streamlit_server("app.py", env={
-        "KUNTAMITTARI_DATABASE_URL": f"sqlite:///{db}",
-        "KUNTAMITTARI_METRICS_DIR": str(metrics),
-        "KUNTAMITTARI_AUTH_MODE": "none",
-    })
-    return url, metrics
+def server(authoring_server: tuple[str, Path]) -> tuple[str, Path]:
+    return authoring_server
 
 
 @pytest.fixture(scope="module")
@@ -43,22 +32,27 @@ def browser(chromium: object) -> object:
     return chromium
 
 
-def _type(page: object, label: str, text: str) -> None:
-    """Fill a text input or area and leave it, so Streamlit commits the value."""
-    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+def _panel(page: object) -> object:
+    """The tab on show (a tab visited before stays in the page, hidden)."""
+    return page.locator('[role="tabpanel"]:visible')  # type: ignore[attr-defined]
+
+
+def _type(page: object, settle: Settle, label: str, text: str) -> None:
+    """Fill a text input or area and leave it, so Streamlit commits the value; wait for the rerun."""
+    box = _panel(page).get_by_label(label, exact=True)
     box.fill(text)
     box.press("Tab")
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    settle(page)
 
 
-def _choose(page: object, label: str, option_text: str) -> None:
-    """Open a selectbox by its label and click the option containing `option_text`."""
-    page.get_by_label(label, exact=True).click()  # type: ignore[attr-defined]
+def _choose(page: object, settle: Settle, label: str, option_text: str) -> None:
+    """Open a selectbox by its label, click the option containing `option_text`, wait for the rerun."""
+    _panel(page).get_by_label(label, exact=True).click()
     page.get_by_role("option").filter(has_text=option_text).first.click()  # type: ignore[attr-defined]
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    settle(page)
 
 
-def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path], browser: object) -> None:
+def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path], browser: object, settle: Settle) -> None:
     url, metrics = server
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fi-FI")  # type: ignore[attr-defined]
     page = context.new_page()
@@ -66,17 +60,19 @@ def test_define_ratio_metric_in_browser_and_save_draft(server: tuple[str, Path],
     try:
         page.goto(f"{url}/authoring?lang=fi")
         page.get_by_role("heading", name="Uusi mittari").first.wait_for()
-        _type(page, "Nimi (suomeksi)", "Tulomuuttajat tuhatta asukasta kohti")
-        _type(page, "Tunnus", "tulomuutto_1000")
-        _type(page, "Kuvaus (suomeksi)", "Kuntaan muuttaneet suhteessa väestöön.")
-        _choose(page, "Teema", "Elinympäristö ja turvallisuus")
-        _type(page, "Hae aikasarjaa nimellä: Osoittaja", "tulomuut")
-        _choose(page, "Osoittaja", "sotkanet:3196")
-        _type(page, "Hae aikasarjaa nimellä: Nimittäjä", "väestö 31")
-        _choose(page, "Nimittäjä", "sotkanet:127")
-        _type(page, "Kerroin", "1000")
-        _type(page, "Yksikkö (suomeksi)", "/ 1000 asukasta")
-        _choose(page, "Suunta", "suurempi on parempi")
+        page.get_by_role("tab", name="Kaikki kentät").click()  # the full form, for advanced use
+        _panel(page).get_by_label("Nimi (suomeksi)", exact=True).wait_for()
+        _type(page, settle, "Nimi (suomeksi)", "Tulomuuttajat tuhatta asukasta kohti")
+        _type(page, settle, "Tunnus", "tulomuutto_1000")
+        _type(page, settle, "Kuvaus (suomeksi)", "Kuntaan muuttaneet suhteessa väestöön.")
+        _choose(page, settle, "Teema", "Elinympäristö ja turvallisuus")
+        _type(page, settle, "Hae aikasarjaa nimellä: Osoittaja", "tulomuut")
+        _choose(page, settle, "Osoittaja", "sotkanet:3196")
+        _type(page, settle, "Hae aikasarjaa nimellä: Nimittäjä", "väestö 31")
+        _choose(page, settle, "Nimittäjä", "sotkanet:127")
+        _type(page, settle, "Kerroin", "1000")
+        _type(page, settle, "Yksikkö (suomeksi)", "/ 1000 asukasta")
+        _choose(page, settle, "Suunta", "suurempi on parempi")
         page.get_by_text("Lomake on kunnossa ja mittarin voi tallentaa.").wait_for()
         page.get_by_text("numerator: sotkanet:3196").first.wait_for()
         page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
