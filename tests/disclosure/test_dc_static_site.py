@@ -7,6 +7,7 @@ shows as numbers are exactly the publication's shown cells, so the attacker of `
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from metrics.catalog import load_catalog
 from publish.site import Options, publish_site
 from readout.build import build_public_readout, collect_public
 from readout.formatting import format_number
-from readout.localise import area_name, value_notes
+from readout.localise import value_notes
 from readout.text import text_plain
 from test_dc_attacker import _attack, _cells, _split
 
@@ -41,24 +42,22 @@ def _number(text: str) -> float | None:
 
 
 def _csv_cells(root: Path, star_engine: Engine, catalog) -> dict[tuple[str, str, str, str], str]:  # type: ignore[no-untyped-def]
-    """(metric, area, period, gender) -> the CSV's value text, over every town's CSV."""
-    metric_of = {text_plain(m.name, LANG): m.id for m in catalog.metrics.values()}
-    for gender in ("male", "female"):
-        metric_of.update({f"{name} ({t(f'public.gender.{gender}', LANG)})": (mid, gender) for name, mid in list(metric_of.items())
-                          if isinstance(mid, str)})
+    """(metric, area, period, gender) -> the CSV's value text, over every town's CSV. The rows come
+    in the readout's order (metric, its areas, then the parts), which names the cells: area names
+    alone do not (the star's county is called Helsinki, like the town)."""
     cells: dict[tuple[str, str, str, str], str] = {}
     for town in TOWNS:
         readout = build_public_readout(star_engine, catalog, town)
-        code_of = {area_name(a, LANG): a.code for a in (readout.area, *readout.comparison_areas)}
+        keys = [(item.metric_id, s.area.code, p.period, s.gender, text_plain(item.info.name, LANG))
+                for item in readout.metrics for s in (*item.series, *item.parts) for p in s.points]
         text = (root / LANG / town / f"kuntakatsaus_{town}_{LANG}.csv").read_text(encoding="utf-8-sig")
         body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
-        frame = pd.read_csv(pd.io.common.StringIO(body), sep=";", dtype=str, keep_default_na=False)
-        for row in frame.to_dict("records"):
-            found = metric_of[row[t("public.col_metric", LANG)]]
-            metric, gender = found if isinstance(found, tuple) else (found, "total")
-            key = (metric, code_of[row[t("public.col_area", LANG)]], row[t("public.col_period", LANG)], gender)
-            assert cells.get(key, row[t("public.col_value", LANG)]) == row[t("public.col_value", LANG)], key
-            cells[key] = row[t("public.col_value", LANG)]
+        rows = pd.read_csv(io.StringIO(body), sep=";", dtype=str, keep_default_na=False).to_dict("records")
+        assert len(rows) == len(keys)
+        for (metric, area, period, gender, name), row in zip(keys, rows):
+            assert row[t("public.col_period", LANG)] == period and row[t("public.col_metric", LANG)].startswith(name)
+            value = row[t("public.col_value", LANG)]
+            assert cells.setdefault((metric, area, period, gender), value) == value, (town, metric, area, period)
     return cells
 
 
