@@ -3,7 +3,6 @@ KUNTAMITTARI_PUBLISH_DIR is set (a real `kuntamittari publish` process on the mi
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -14,12 +13,11 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.main import app
-from datamodel.engine import make_engine
 from refresh.publish_hook import publish_after_refresh, publish_command
 from refresh.report import RefreshReport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "disclosure"))
-from dc_star import DEFINITIONS, MIGRATION_METRICS, TOWNS, fill_migration_star  # noqa: E402
+from dc_star import TOWNS, star_database  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("static_site")
 
@@ -49,15 +47,8 @@ def test_cli_usage_errors(bundled_engine: Engine, tmp_path: Path, args: list[str
 
 @pytest.fixture
 def star_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Engine, Path]]:
-    path = tmp_path / "star.sqlite"
-    shutil.copyfile(_sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    fill_migration_star(engine)
-    definitions = tmp_path / "definitions" / "economy_services"
-    definitions.mkdir(parents=True)
-    for name in MIGRATION_METRICS:
-        shutil.copyfile(DEFINITIONS / f"{name}.yaml", definitions / f"{name}.yaml")
-    yield engine, definitions.parent
+    engine, definitions = star_database(tmp_path, _sqlite_template)
+    yield engine, definitions
     engine.dispose()
 
 
