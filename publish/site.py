@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -146,6 +148,22 @@ def _work(code: str, root: str, options: Options, generated: datetime) -> AreaRe
     return _safe_render(_worker["engine"], _worker["catalog"], code, Path(root), options, generated)
 
 
+@contextmanager
+def _without_main_script() -> Iterator[None]:
+    """Spawned workers re-run the parent's `__main__` script before anything else; under Streamlit
+    or a test runner that is a page script, which must not run again. The workers need nothing
+    from it (their function lives in this module), so while they start `__main__` names no file."""
+    main = sys.modules["__main__"]
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.update(__file__=None, __spec__=None)
+    try:
+        yield
+    finally:
+        for name in ("__file__", "__spec__"):
+            main.__dict__.pop(name, None)
+        main.__dict__.update(saved)
+
+
 def _render_all(engine: Engine, catalog: Catalog, codes: Sequence[str], root: Path, options: Options,
                 generated: datetime, on_done: Callable[[AreaResult], None]) -> list[AreaResult]:
     jobs = min(options.jobs or os.cpu_count() or 1, len(codes)) or 1
@@ -156,8 +174,8 @@ def _render_all(engine: Engine, catalog: Catalog, codes: Sequence[str], root: Pa
             on_done(results[-1])
         return results
     url = engine.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(url, catalog)) as pool:
+    with _without_main_script(), ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                                                     initargs=(url, catalog)) as pool:
         futures = [pool.submit(_work, code, str(root), options, generated) for code in codes]
         for future in as_completed(futures):
             results.append(future.result())

@@ -160,3 +160,24 @@ def test_swapped_in_whole_or_not_at_all(bundled_engine: Engine, shipped_catalog:
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["site", second.path.name]
     with publish_lock(out), pytest.raises(PublishBusy):
         publish_site(bundled_engine, shipped_catalog, out, options)
+
+
+def test_workers_never_rerun_the_parents_main_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under Streamlit or a test runner `__main__` can be a page script; a spawned worker re-runs
+    `__main__` unless it names no file while the workers start."""
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from publish.site import _without_main_script
+
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(script), raising=False)
+    monkeypatch.setattr(sys.modules["__main__"], "__spec__", None, raising=False)  # as a script run by path
+    with _without_main_script(), ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        assert pool.submit(sum, [1, 2]).result() == 3
+    assert not (tmp_path / "ran").exists() and sys.modules["__main__"].__file__ == str(script)
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:  # without it, the script runs
+        pool.submit(sum, [1]).result()
+    assert (tmp_path / "ran").exists()
