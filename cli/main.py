@@ -1,8 +1,8 @@
 """The `kuntamittari` command: one Typer app composed of each layer's own commands.
 
 Each part registers its commands (`cli.datamodel`, `cli.metrics`, `cli.readout`, `cli.refresh`,
-`cli.serve`, `cli.catalogue`, `cli.report`, `cli.api` and `cli.forecast`), so the library works from the
-command line before any page uses it.
+`cli.serve`, `cli.catalogue`, `cli.report`, `cli.api`, `cli.forecast` and `cli.publish`), so the library works
+from the command line before any page uses it.
 Exit codes: 0 ok, 1 validation/data errors found, 2 usage or configuration error.
 """
 
@@ -17,6 +17,7 @@ from cli import catalogue as catalogue_cli
 from cli import datamodel as datamodel_cli
 from cli import forecast as forecast_cli
 from cli import metrics as metrics_cli
+from cli import publish as publish_cli
 from cli import readout as readout_cli
 from cli import refresh as refresh_cli
 from cli import report as report_cli
@@ -38,6 +39,7 @@ refresh_cli.register(app)
 catalogue_cli.register(app)
 report_cli.register(app)
 api_cli.register(app)
+publish_cli.register(app)
 
 
 def main() -> None:

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     digest_rank_group: Literal["similar", "pilot", "region", "county"] = "similar"
     digest_forecast_models: tuple[str, ...] = ("drift",)
     public_base_url: str = "http://localhost:8501"
+    # The static public site (`kuntamittari publish`, docs/static-site.md): with a directory set, every
+    # refresh that is not a failure publishes the site there afterwards.
+    publish_dir: Path | None = Field(default=None, description="Where `kuntamittari publish` writes the static site; set: each refresh republishes it")
+    publish_base_url: str = Field(default="", description="The static site's public address (https://.../), for sitemap.xml and hreflang")
+    publish_jobs: int = Field(default=0, ge=0, description="Worker processes for publishing; 0: one per core")
+    publish_pdf: bool = Field(default=True, description="Make each page's council summary PDF when publishing")
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"

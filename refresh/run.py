@@ -9,7 +9,8 @@
 3. each source that answered is loaded as one batch in one transaction (provenance: source,
    URL, fetched at, checksum, licence in `load_batch`); a source that failed writes nothing;
 4. per series the report says new periods, revised and unchanged values, or why it failed;
-5. the digest of the new batches is computed and stored, and the alerts go out.
+5. the digest of the new batches is computed and stored, and the alerts go out;
+6. with `KUNTAMITTARI_PUBLISH_DIR` set, the static public site is published again (`refresh.publish_hook`).
 
 Progress is reported through `on_progress(Progress)` so a page can draw a bar.
 """
@@ -34,6 +35,7 @@ from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog, load_catalog
 from refresh.fetch import Fetched, fetch_sotkanet, fetch_statfin
 from refresh.plan import catalogue_series, known_series
+from refresh.publish_hook import publish_after_refresh
 from refresh.report import Progress, ProgressCallback, RefreshReport, SourceOutcome
 from refresh.schedule import refresh_status
 
@@ -198,6 +200,7 @@ def run_refresh(engine: Engine, catalog: Catalog | None = None, *, trigger: str 
         if statfin is None:
             stf.close()
     _finish(engine, report)
+    publish_after_refresh(engine, report, wait=trigger != "page")
     return report
 
 

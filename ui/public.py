@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-import altair as alt
 import streamlit as st
 
 from sqlalchemy import Engine
 
+from charts.public import SCREEN_YEARS, chart_alt, metric_chart
 from kuntamittari.i18n import t
 from metrics.catalog import Catalog
 from readout import rules
@@ -32,8 +32,8 @@ from readout.export import readout_json, series_csv
 from readout.formatting import format_number
 from readout.localise import LocalisedReadout, MetricText, localise
 from readout.model import AreaReadout, MetricReadout
-from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
-from readout.text import escape_markdown, labelled_markdown, text_markdown, text_plain
+from readout.tables import overview_table_html, parts_table_html, values_table_html
+from readout.text import escape_markdown, labelled_markdown, text_markdown
 from readout.vintage import readout_vintage
 from ui import data
 from ui.frame import set_document_language
@@ -41,13 +41,7 @@ from ui.vintage import draw_vintage
 
 logger = logging.getLogger(__name__)
 
-#: Colour-blind safe and >= 4.5:1 on white (lines also differ by dash and point shape).
-PALETTE: tuple[str, ...] = ("#0b57d0", "#b35806", "#1b7837", "#762a83")
-DASHES: tuple[list[int], ...] = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])
-SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond")
-AXIS_COLOUR = "#333333"
-#: Years shown in each chart and its table (the same figures in both; CSV has all years).
-SCREEN_YEARS = 12
+#: Years shown in each table of the printable view (the screen shows `SCREEN_YEARS`; CSV has all years).
 PRINT_YEARS = 6
 PUBLIC_LEVELS = PUBLIC_COMPARISONS  # the public readout's comparison areas (one definition, in the readout)
 MUNICIPALITY = "kunta"
@@ -91,54 +85,6 @@ def load_public_summary(engine: Engine, catalog: Catalog, db: str, catalog_key: 
     if readout.area.area_type != MUNICIPALITY:
         raise ReadoutError(f"not a municipality: {area_code}")
     return readout, localise(readout, lang)
-
-
-def _axis_label_expr(lang: str, decimals: int) -> str:
-    """Vega expression formatting axis numbers as in the language (12 345,6 in fi/sv)."""
-    base = f"format(datum.value, ',.{max(0, decimals)}f')"
-    if lang == "en":
-        return base
-    return f"replace(replace({base}, regexp(',', 'g'), '\u00a0'), '.', ',')"
-
-
-def metric_chart(item: MetricReadout, lang: str, years: int | None = None) -> alt.Chart | None:
-    """A line per area level; hidden values are gaps, never drawn. None if nothing to draw."""
-    table = level_frame(item, lang)
-    if table.empty:
-        return None
-    shown = table[table["value"].notna()].copy()
-    if years:
-        periods = sorted(table["period"].unique())[-years:]
-        shown = shown[shown["period"].isin(periods)]
-    if shown.empty:
-        return None
-    names = list(dict.fromkeys(table["area_name"]))
-    series_title = t("public.col_area", lang)
-    value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
-    encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
-                              legend=alt.Legend(orient="bottom", labelLimit=320))
-    base = alt.Chart(shown).encode(
-        x=alt.X("period:O", title=t("public.col_period", lang), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(
-            "value:Q",
-            title=value_title,
-            axis=alt.Axis(labelExpr=_axis_label_expr(lang, 0 if shown["value"].abs().max() >= 100 else 1)),
-            scale=alt.Scale(zero=False),
-        ),
-        color=encode_colour,
-    )
-    lines = base.mark_line(strokeWidth=2.5).encode(
-        strokeDash=alt.StrokeDash("area_name:N", scale=alt.Scale(domain=names, range=list(DASHES[: len(names)])), legend=None)
-    )
-    points = base.mark_point(filled=True, size=45).encode(
-        shape=alt.Shape("area_name:N", scale=alt.Scale(domain=names, range=list(SHAPES[: len(names)])), legend=None)
-    )
-    return (
-        alt.layer(lines, points)
-        .properties(height=260)
-        .configure_axis(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12, titleFontSize=12)
-        .configure_legend(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12)
-    )
 
 
 def print_url(area_code: str, lang: str) -> str:
@@ -261,8 +207,7 @@ def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang:
         years = PRINT_YEARS if print_mode else SCREEN_YEARS
         chart = None if print_mode else metric_chart(item, lang, years=years)
         if chart is not None:
-            periods = sorted({p.period for s in item.series for p in s.points})[-years:]
-            alt_text = t("public.chart_alt", lang, metric=words.name, area=area_name, start=periods[0], end=periods[-1])
+            alt_text = chart_alt(item, words.name, area_name, lang, years)
             st.altair_chart(chart, width="stretch", alt=alt_text, key=f"chart_{item.metric_id}")
         st.html(values_table_html(item, lang, years=years))
         parts_html = parts_table_html(item, lang, years=years)

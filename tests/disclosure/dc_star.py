@@ -131,3 +131,21 @@ def fill_migration_star(engine: Engine) -> None:
         }
         conn.execute(insert(fact), _facts(ids))
         refresh_series_coverage(conn, ids["series"].values())
+
+
+def star_database(directory: Path, template: Path) -> tuple[Engine, Path]:
+    """The star in a fresh SQLite file under `directory` (copied from the migrated `template`) and
+    a catalogue directory with the shipped migration and population metric files, unchanged."""
+    import shutil
+
+    from datamodel.engine import make_engine
+
+    path = directory / "star.sqlite"
+    shutil.copyfile(template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    fill_migration_star(engine)
+    definitions = directory / "definitions" / "economy_services"
+    definitions.mkdir(parents=True)
+    for name in MIGRATION_METRICS:
+        shutil.copyfile(DEFINITIONS / f"{name}.yaml", definitions / f"{name}.yaml")
+    return engine, definitions.parent

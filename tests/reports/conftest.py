@@ -3,7 +3,6 @@ read-only), and the small-count migration star of tests/disclosure for disclosur
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from datamodel.engine import make_engine
 from metrics.catalog import Catalog, load_catalog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "disclosure"))
 
-from dc_star import DEFINITIONS, MIGRATION_METRICS, fill_migration_star  # noqa: E402
+from dc_star import star_database  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -27,15 +25,8 @@ def shipped_catalog(bundled_engine: Engine) -> Catalog:
 @pytest.fixture
 def star(tmp_path: Path, _sqlite_template: Path) -> Iterator[tuple[Engine, Catalog]]:
     """The migration star (Sottunga 766 and its small counts) with the shipped migration metrics."""
-    path = tmp_path / "star.sqlite"
-    shutil.copyfile(_sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    fill_migration_star(engine)
-    directory = tmp_path / "definitions" / "economy_services"
-    directory.mkdir(parents=True)
-    for name in MIGRATION_METRICS:
-        shutil.copyfile(DEFINITIONS / f"{name}.yaml", directory / f"{name}.yaml")
-    yield engine, load_catalog(tmp_path / "definitions", engine)
+    engine, definitions = star_database(tmp_path, _sqlite_template)
+    yield engine, load_catalog(definitions, engine)
     engine.dispose()
 
 

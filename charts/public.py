@@ -1,0 +1,87 @@
+"""The public summary's chart of one metric: a line per area level (the municipality, its region,
+its wellbeing services county and Finland), the same design on the Streamlit page and on the
+static public site (`publish/`, drawn to SVG by vl-convert).
+
+Accessibility: the palette is colour-blind safe and at least 4.5:1 on white, and the lines also
+differ by dash pattern and point shape, so no area is told apart by colour alone; axis text is
+#333333; numbers follow the language (12 345,6 in fi/sv). A value hidden by disclosure control
+or without enough coverage is a gap in the line, never drawn.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+
+from kuntamittari.i18n import t
+from readout.model import MetricReadout
+from readout.tables import level_frame
+from readout.text import text_plain
+
+#: Colour-blind safe and >= 4.5:1 on white (lines also differ by dash and point shape).
+PALETTE: tuple[str, ...] = ("#0b57d0", "#b35806", "#1b7837", "#762a83")
+DASHES: tuple[list[int], ...] = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond")
+AXIS_COLOUR = "#333333"
+#: Years shown in each chart and its table on screen (the same figures in both; the CSV has all years).
+SCREEN_YEARS = 12
+
+
+def _axis_label_expr(lang: str, decimals: int) -> str:
+    """Vega expression formatting axis numbers as in the language (12 345,6 in fi/sv)."""
+    base = f"format(datum.value, ',.{max(0, decimals)}f')"
+    if lang == "en":
+        return base
+    return f"replace(replace({base}, regexp(',', 'g'), '\u00a0'), '.', ',')"
+
+
+def metric_chart(item: MetricReadout, lang: str, years: int | None = None, width: int | None = None) -> alt.Chart | None:
+    """A line per area level; hidden values are gaps, never drawn. None if nothing to draw.
+    `width` in pixels for a drawing of fixed size (SVG); the page's chart fills its container."""
+    table = level_frame(item, lang)
+    if table.empty:
+        return None
+    shown = table[table["value"].notna()].copy()
+    if years:
+        periods = sorted(table["period"].unique())[-years:]
+        shown = shown[shown["period"].isin(periods)]
+    if shown.empty:
+        return None
+    names = list(dict.fromkeys(table["area_name"]))
+    series_title = t("public.col_area", lang)
+    value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
+    encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
+                              legend=alt.Legend(orient="bottom", labelLimit=320))
+    base = alt.Chart(shown).encode(
+        x=alt.X("period:O", title=t("public.col_period", lang), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(
+            "value:Q",
+            title=value_title,
+            axis=alt.Axis(labelExpr=_axis_label_expr(lang, 0 if shown["value"].abs().max() >= 100 else 1)),
+            scale=alt.Scale(zero=False),
+        ),
+        color=encode_colour,
+    )
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        strokeDash=alt.StrokeDash("area_name:N", scale=alt.Scale(domain=names, range=list(DASHES[: len(names)])), legend=None)
+    )
+    points = base.mark_point(filled=True, size=45).encode(
+        shape=alt.Shape("area_name:N", scale=alt.Scale(domain=names, range=list(SHAPES[: len(names)])), legend=None)
+    )
+    return (
+        alt.layer(lines, points)
+        .properties(height=260, **({"width": width} if width else {}))
+        .configure_axis(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12, titleFontSize=12)
+        .configure_legend(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12)
+    )
+
+
+
+
+def chart_alt(item: MetricReadout, metric_name: str, area_name: str, lang: str, years: int | None = None) -> str:
+    """The chart's text alternative: what it shows, for which area and years (the same figures
+    are in the table below it)."""
+    periods = sorted({p.period for s in item.series for p in s.points})
+    periods = periods[-years:] if years else periods
+    if not periods:
+        return ""
+    return t("public.chart_alt", lang, metric=metric_name, area=area_name, start=periods[0], end=periods[-1])

@@ -1,0 +1,114 @@
+"""The files a static summary page links: the figures as CSV, the readout as JSON, the council
+summary PDF and one SVG chart per metric, written next to the page.
+
+Every file is made from the same collected, disclosure-controlled cells and the same readout as
+the page (`readout.collect_public` once per municipality), so the page, its CSV, its JSON and its
+PDF cannot disagree: a hidden value is the readout's words in each of them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from charts.public import SCREEN_YEARS, chart_alt, metric_chart
+from kuntamittari.i18n import t
+from readout.collect import Collected
+from readout.export import csv_bytes, readout_dict, series_rows
+from readout.formatting import format_date, format_period
+from readout.localise import LocalisedReadout, source_text
+from readout.model import AreaReadout
+from readout.sources import sources_of_batches
+from reports.engine import chart_svg, render_pdf
+from reports.summary import TEMPLATE, file_name, summary_document
+
+logger = logging.getLogger(__name__)
+
+#: Width of a chart drawing in CSS pixels; the page scales it down on narrow screens.
+CHART_WIDTH = 560
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One metric's chart file (relative to the page) and its text alternative."""
+
+    file: str
+    alt: str
+
+
+def provenance_lines(data: Collected, readout: AreaReadout, lang: str, title: str,
+                     generated: datetime) -> list[tuple[str, str]]:
+    """Where the CSV's figures come from: sources, licences, attribution, the periods the
+    figures cover, retrieval date, the load batches behind them and the disclosure rule."""
+    ids = sorted({int(b) for f in data.frames.values() if "batch_id" in f for b in f["batch_id"].dropna()})
+    sources = sources_of_batches(data.batches, ids)
+    periods = sorted({p.period for m in readout.metrics for s in m.series for p in s.points if p.value is not None})
+    vintage = "–" if not periods else "–".join(dict.fromkeys(format_period(p, lang) for p in (periods[0], periods[-1])))
+    retrieved = max((s.retrieved for s in sources if s.retrieved is not None), default=None)
+    licences = ", ".join(dict.fromkeys(s.licence for s in sources if s.licence)) or "–"
+    smallest = min((m.info.min_count for m in readout.metrics if m.info.min_count > 0), default=None)
+    names = "; ".join(dict.fromkeys(s.name for s in sources)) or t("readout.source.none", lang)
+    lines = [
+        ("title", title), ("sources", "; ".join(source_text(s, lang) for s in sources) or t("readout.source.none", lang)),
+        ("licence", licences), ("attribution", t("site.csv.attribution_text", lang, sources=names)),
+        ("vintage", vintage), ("retrieved", format_date(retrieved, lang) if retrieved else "–"),
+        ("batches", ", ".join(str(b) for b in ids) or "–"),
+    ]
+    if smallest is not None:
+        lines.append(("disclosure", t("site.csv.disclosure_text", lang, n=smallest)))
+    lines.append(("generated", format_date(generated, lang)))
+    return [(t(f"site.csv.{key}", lang), text) for key, text in lines]
+
+
+def summary_csv(data: Collected, readout: AreaReadout, lang: str, title: str, generated: datetime) -> bytes:
+    """Every published figure of the page (all years) as the public page's CSV, headed by `# label:
+    text` provenance lines. The one place the static site writes its CSV: when the downloads'
+    shared provenance writer is available, this becomes a call to it."""
+    block = "".join(f"# {label}: {text}".replace(";", ",").replace("\n", " ") + "\n"
+                    for label, text in provenance_lines(data, readout, lang, title, generated))
+    table = csv_bytes(series_rows(readout, lang), lang).decode("utf-8").removeprefix("\ufeff")
+    return ("\ufeff" + block + table).encode("utf-8")
+
+
+def summary_json(readout: AreaReadout, lang: str) -> bytes:
+    """The readout's codes, numbers and words (the page's JSON download, without indentation)."""
+    return json.dumps(readout_dict(readout, lang), ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=str).encode("utf-8")
+
+
+def council_pdf(data: Collected, readout: AreaReadout, lang: str, generated: datetime) -> bytes:
+    """The council summary PDF (`reports.summary`) from the same collected cells as the page."""
+    return render_pdf(TEMPLATE, summary_document(data, readout, lang, generated=generated))
+
+
+def download_names(area_code: str, lang: str) -> dict[str, str]:
+    """File names of a page's downloads, as the Streamlit page names them."""
+    stem = f"{t('public.csv_file_stem', lang)}_{area_code}_{lang}"
+    return {"csv": f"{stem}.csv", "json": f"{stem}.json", "pdf": file_name(area_code, lang)}
+
+
+def _without_aria(spec: dict[str, Any]) -> dict[str, Any]:
+    """No ARIA labels inside the drawing: an `<img>` is one image to assistive technology, named
+    by its `alt` text, with the figures in the table below (and the file is a third smaller)."""
+    config = dict(spec.get("config") or {})
+    config["aria"] = False
+    for part in ("mark", "axis", "legend"):
+        config[part] = {**config.get(part, {}), "aria": False}
+    return {**spec, "config": config}
+
+
+def write_charts(readout: AreaReadout, words: LocalisedReadout, lang: str, directory: Path) -> dict[str, Chart]:
+    """One SVG per metric with something to draw (`charts.public.metric_chart`), metric id -> file."""
+    charts: dict[str, Chart] = {}
+    for item, text in zip(readout.metrics, words.metrics, strict=True):
+        chart = metric_chart(item, lang, years=SCREEN_YEARS, width=CHART_WIDTH)
+        if chart is None:
+            continue
+        name = f"chart-{item.metric_id}.svg"
+        (directory / name).write_text(chart_svg(_without_aria(chart.to_dict(validate=False)), lang), encoding="utf-8")
+        charts[item.metric_id] = Chart(name, chart_alt(item, text.name, words.area_name, lang, SCREEN_YEARS))
+    return charts
