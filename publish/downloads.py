@@ -18,11 +18,9 @@ from typing import Any
 from charts.public import SCREEN_YEARS, chart_alt, metric_chart
 from kuntamittari.i18n import t
 from readout.collect import Collected
-from readout.export import csv_bytes, readout_dict, series_rows
-from readout.formatting import format_date, format_period
-from readout.localise import LocalisedReadout, source_text
+from readout.export import readout_dict, series_csv
+from readout.localise import LocalisedReadout
 from readout.model import AreaReadout
-from readout.sources import sources_of_batches
 from reports.engine import chart_svg, render_pdf
 from reports.summary import TEMPLATE, file_name, summary_document
 
@@ -40,38 +38,10 @@ class Chart:
     alt: str
 
 
-def provenance_lines(data: Collected, readout: AreaReadout, lang: str, title: str,
-                     generated: datetime) -> list[tuple[str, str]]:
-    """Where the CSV's figures come from: sources, licences, attribution, the periods the
-    figures cover, retrieval date, the load batches behind them and the disclosure rule."""
-    ids = sorted({int(b) for f in data.frames.values() if "batch_id" in f for b in f["batch_id"].dropna()})
-    sources = sources_of_batches(data.batches, ids)
-    periods = sorted({p.period for m in readout.metrics for s in m.series for p in s.points if p.value is not None})
-    vintage = "–" if not periods else "–".join(dict.fromkeys(format_period(p, lang) for p in (periods[0], periods[-1])))
-    retrieved = max((s.retrieved for s in sources if s.retrieved is not None), default=None)
-    licences = ", ".join(dict.fromkeys(s.licence for s in sources if s.licence)) or "–"
-    smallest = min((m.info.min_count for m in readout.metrics if m.info.min_count > 0), default=None)
-    names = "; ".join(dict.fromkeys(s.name for s in sources)) or t("readout.source.none", lang)
-    lines = [
-        ("title", title), ("sources", "; ".join(source_text(s, lang) for s in sources) or t("readout.source.none", lang)),
-        ("licence", licences), ("attribution", t("site.csv.attribution_text", lang, sources=names)),
-        ("vintage", vintage), ("retrieved", format_date(retrieved, lang) if retrieved else "–"),
-        ("batches", ", ".join(str(b) for b in ids) or "–"),
-    ]
-    if smallest is not None:
-        lines.append(("disclosure", t("site.csv.disclosure_text", lang, n=smallest)))
-    lines.append(("generated", format_date(generated, lang)))
-    return [(t(f"site.csv.{key}", lang), text) for key, text in lines]
-
-
-def summary_csv(data: Collected, readout: AreaReadout, lang: str, title: str, generated: datetime) -> bytes:
-    """Every published figure of the page (all years) as the public page's CSV, headed by `# label:
-    text` provenance lines. The one place the static site writes its CSV: when the downloads'
-    shared provenance writer is available, this becomes a call to it."""
-    block = "".join(f"# {label}: {text}".replace(";", ",").replace("\n", " ") + "\n"
-                    for label, text in provenance_lines(data, readout, lang, title, generated))
-    table = csv_bytes(series_rows(readout, lang), lang).decode("utf-8").removeprefix("\ufeff")
-    return ("\ufeff" + block + table).encode("utf-8")
+def summary_csv(readout: AreaReadout, lang: str, title: str) -> bytes:
+    """Every published figure of the page (all years): the very file the Streamlit public page
+    offers (`readout.export.series_csv`, headed by the downloads' one provenance block)."""
+    return series_csv(readout, lang, title)
 
 
 def summary_json(readout: AreaReadout, lang: str) -> bytes:

@@ -110,7 +110,7 @@ def render_area(engine: Engine, catalog: Catalog, code: str, root: Path, options
         files = download_names(readout.area.code, lang)
         title = t("public.subtitle", lang, area=words.area_name)
         downloads: dict[str, Download | None] = {
-            "csv": Download(files["csv"], _write(directory / files["csv"], summary_csv(data, readout, lang, title, generated))),
+            "csv": Download(files["csv"], _write(directory / files["csv"], summary_csv(readout, lang, title))),
             "json": Download(files["json"], _write(directory / files["json"], summary_json(readout, lang))),
             "pdf": None,
         }

@@ -92,8 +92,8 @@ def test_figures_are_the_public_readouts(root: Path, bundled_engine: Engine, shi
         directory = root / lang / "208"
         provenance, rows = read_csv(directory / f"{t('public.csv_file_stem', lang)}_208_{lang}.csv", lang)
         assert rows == series_rows(readout, lang)  # every year of every figure, the same words
-        assert provenance[t("site.csv.licence", lang)] == "CC BY 4.0"
-        assert provenance[t("site.csv.batches", lang)]
+        assert provenance[t("downloads.label.licence", lang)] == "CC BY 4.0"
+        assert provenance[t("downloads.label.batches", lang)]
         page = read_page(directory / "index.html")
         tables = {table["caption"]: table["rows"] for table in page.tables}
         for item in readout.metrics:
