@@ -39,7 +39,7 @@ def test_annex_command_writes_docx_and_refuses_bad_input(bundled_env, tmp_path):
     assert result.exit_code == 0, result.output
     rows = [r for table in Document(str(out)).tables for r in table.rows[1:]]
     assert len(rows) == len(load_annex_list().indicators)
-    for args, word in ((["--term", "2021"], "2021"), (["--format", "odt"], "odt"), (["--area", "999"], "999")):
+    for args, word in ((["--term", "2021"], "2021"), (["--format", "rtf"], "rtf"), (["--area", "999"], "999")):
         base = {"--area": "208", "--term": "2009-2012", "--format": "pdf"}
         base.update(dict(zip(args[::2], args[1::2], strict=True)))
         bad = runner.invoke(app, ["report", "annex", "--out", str(tmp_path / "bad.pdf"), "--lang", "en",

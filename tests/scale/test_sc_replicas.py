@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from datamodel.engine import make_engine
+from kuntamittari.i18n import t
 from metrics.catalogue_store import DatabaseMetricStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.xdist_group("replicas")]
@@ -72,7 +73,9 @@ def _wait_idle(page: object) -> None:
 
 
 def _open_in_form(page: object, mode_label: str, option: str) -> None:
-    """On the authoring page: choose copy/edit, the metric, and open it in the form."""
+    """On the authoring page: the full form's tab, copy/edit, the metric, and open it in the form."""
+    page.get_by_role("tab", name=t("workshop.tab_full", "fi")).click()  # type: ignore[attr-defined]
+    _wait_idle(page)
     page.get_by_text(mode_label, exact=True).click()  # type: ignore[attr-defined]
     _wait_idle(page)
     page.get_by_label("Mittari", exact=True).click()  # type: ignore[attr-defined]
