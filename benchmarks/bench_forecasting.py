@@ -39,9 +39,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from forecasting.accuracy import load_histories, run_backtests, summarise, until_year  # noqa: E402
 from forecasting.base import ForecastSettings  # noqa: E402
 from forecasting.cache import clear_cache  # noqa: E402
-from forecasting.metric_adapter import published_history, settings_for_metric  # noqa: E402
+from forecasting.metric_adapter import settings_for_metric  # noqa: E402
 from forecasting.models import factory, single_threaded_blas  # noqa: E402
 from forecasting.planning import SeriesPlan, SeriesRequest, plan_series  # noqa: E402
 from forecasting.service import forecast_many  # noqa: E402
@@ -60,27 +61,17 @@ IMPORTS = {
 Series = dict[str, dict[str, pd.DataFrame]]  # metric -> area -> history
 
 
-def load_series(url: str | None) -> tuple[Series, dict[str, Any], str]:
+def load_series(url: str | None) -> tuple[Series, Any, str]:
     """Published histories of every approved metric for the pilot municipalities (and the URL)."""
     from datamodel.bootstrap import ensure_database
     from datamodel.engine import make_engine
     from metrics.catalog import load_catalog
-    from metrics.model import Selection
-    from metrics.service import query_metric
 
     url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     engine = make_engine(url)
     ensure_database(engine)
     catalog = load_catalog()
-    out: Series = {}
-    metrics = {}
-    for metric in sorted(catalog.approved(), key=lambda m: m.id):
-        frame = query_metric(engine, catalog, metric.id, Selection(areas=PILOT_MUNICIPALITIES))
-        histories, _ = published_history(frame, metric.min_count)
-        usable = {a: h for a, h in histories.items() if len(h) >= 3}
-        if usable:
-            out[metric.id], metrics[metric.id] = usable, metric
-    return out, metrics, url
+    return load_histories(engine, catalog, PILOT_MUNICIPALITIES), catalog, url
 
 
 def import_costs() -> None:
@@ -92,18 +83,10 @@ def import_costs() -> None:
         print(f"- {label}: {statistics.median(runs):.2f} s (runs {', '.join(f'{r:.2f}' for r in runs)})")
 
 
-def _until(histories: dict[str, pd.DataFrame]) -> int:
-    return max(int(str(h["period"].iloc[-1])[:4]) for h in histories.values()) + 5
-
-
-def accuracy(series: Series, metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def accuracy(series: Series, catalog: Any) -> dict[str, dict[str, Any]]:
     """Every metric through the product (process pool): results by metric and area."""
-    clear_cache()
-    results: dict[str, dict[str, Any]] = {}
     start = time.perf_counter()
-    for metric_id, histories in series.items():
-        settings = settings_for_metric(metrics[metric_id], ForecastSettings())
-        results[metric_id], _ = forecast_many(histories, _until(histories), settings, executor="process")
+    results = run_backtests(series, catalog, executor="process")
     wall = time.perf_counter() - start
     n = sum(len(r) for r in results.values())
     print(f"\n## 2. Accuracy and coverage ({n} series, {len(results)} metrics; product wall time "
@@ -111,37 +94,20 @@ def accuracy(series: Series, metrics: dict[str, Any]) -> dict[str, dict[str, Any
     return results
 
 
-def _own_inside(errors: list[Any]) -> tuple[int, int]:
-    own = [e for e in errors if e.lower is not None and e.upper is not None]
-    return sum(1 for e in own if e.lower <= e.actual <= e.upper), len(own)
+def _pct(hits: int, checked: int, digits: int = 1) -> str:
+    return f"{hits / checked:.{digits}%} ({hits}/{checked})" if checked else "n/a"
 
 
 def model_table(results: dict[str, dict[str, Any]]) -> None:
-    rows = []
-    for model in MODELS:
-        rel, mape, inside, checked, own_in, own_n, shown, folds = [], [], 0, 0, 0, 0, 0, []
-        for by_area in results.values():
-            for r in by_area.values():
-                m, naive = r.get_model(model), r.backtest.score("naive")
-                if m is None or m.score is None or not m.score.folds:
-                    continue
-                folds.append(m.score.folds)
-                if naive and naive.folds and naive.mae > 0 and m.score.mae > 0:
-                    rel.append(m.score.mae / naive.mae)
-                if m.score.mape is not None:
-                    mape.append(m.score.mape)
-                inside, checked = inside + m.calibration.hits, checked + m.calibration.checked
-                oi, on = _own_inside(r.backtest.errors_of(model))
-                own_in, own_n = own_in + oi, own_n + on
-                shown += r.model == model
-        own = f"{own_in / own_n:.0%} ({own_n})" if own_n else "n/a"
-        rows.append((model, float(np.exp(np.mean(np.log(rel)))) if rel else float("nan"),
-                     float(np.median(mape)) if mape else float("nan"), int(np.median(folds)) if folds else 0,
-                     f"{inside / checked:.1%} ({inside}/{checked})" if checked else "n/a", own, shown))
+    """The library's summary (`forecasting.accuracy.summarise`, what the transparency page shows) as a table."""
+    summary = summarise(results, MODELS)
     print("\n| model | MAE / naive's (geo-mean) | median MAPE % | folds (median) | 80 % band: measured coverage | model's own 80 % interval | shown on |")
     print("|---|---|---|---|---|---|---|")
-    for model, rel, mape, folds, cov, own, shown in rows:
-        print(f"| {model} | {rel:.3f} | {mape:.1f} | {folds} | {cov} | {own} | {shown} series |")
+    for m in summary.models:
+        rel = m.relative_mae if m.relative_mae is not None else float("nan")
+        mape = m.median_mape if m.median_mape is not None else float("nan")
+        own = f"{m.own_hits / m.own_checked:.0%} ({m.own_checked})" if m.own_checked else "n/a"
+        print(f"| {m.model} | {rel:.3f} | {mape:.1f} | {m.median_folds} | {_pct(m.hits, m.checked)} | {own} | {m.shown} series |")
 
 
 def choice_summary(results: dict[str, dict[str, Any]]) -> None:
@@ -207,7 +173,7 @@ def direct_calls(name: str, plans: list[SeriesPlan]) -> None:
                 _direct_fit(name, plan, plan.clean.iloc[:size], test, plan.backtest_settings)
 
 
-def overhead(series: Series, metrics: dict[str, Any], timing: tuple[str, ...], repeat: int) -> None:
+def overhead(series: Series, catalog: Any, timing: tuple[str, ...], repeat: int) -> None:
     chosen = {m: series[m] for m in timing if m in series}
     n = sum(len(h) for h in chosen.values())
     print(f"\n## 3. Product vs direct model calls (serial, cold cache, {n} series of {', '.join(chosen)}; "
@@ -215,14 +181,14 @@ def overhead(series: Series, metrics: dict[str, Any], timing: tuple[str, ...], r
     print("\n| model | fits | direct s | product s | ms per fit (direct) | product / direct |")
     print("|---|---|---|---|---|---|")
     for name in TIMED:
-        settings_by = {m: settings_for_metric(metrics[m], ForecastSettings(models=(name,))) for m in chosen}
-        plans = [plan_series(SeriesRequest(a, h, _until(hs), settings_by[m])) for m, hs in chosen.items() for a, h in hs.items()]
+        settings_by = {m: settings_for_metric(catalog.get(m), ForecastSettings(models=(name,))) for m in chosen}
+        plans = [plan_series(SeriesRequest(a, h, until_year(hs), settings_by[m])) for m, hs in chosen.items() for a, h in hs.items()]
         fits = sum(1 + len(p.fold_sizes) for p in plans)
 
         def product() -> None:
             clear_cache()
             for m, hs in chosen.items():
-                forecast_many(hs, _until(hs), settings_by[m], executor="serial")
+                forecast_many(hs, until_year(hs), settings_by[m], executor="serial")
 
         pairs = [(_timed(lambda: direct_calls(name, plans)), _timed(product)) for _ in range(repeat)]
         direct, prod = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
@@ -286,14 +252,14 @@ def main() -> None:
     sections = set(args.sections.split(","))
     if "1" in sections:
         import_costs()
-    series, metrics, url = load_series(args.db)
+    series, catalog, url = load_series(args.db)
     if "2" in sections:
-        results = accuracy(series, metrics)
+        results = accuracy(series, catalog)
         model_table(results)
         choice_summary(results)
         metric_table(results)
     if "3" in sections:
-        overhead(series, metrics, tuple(args.timing_metrics.split(",")), args.repeat)
+        overhead(series, catalog, tuple(args.timing_metrics.split(",")), args.repeat)
     if "4" in sections:
         page_timing(url)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")

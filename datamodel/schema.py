@@ -332,7 +332,7 @@ class RefreshRun(Base):
 
     Why a table of its own: a refresh that finds nothing new writes no `load_batch`, yet it is a
     refresh; "last refreshed" and `--if-due` read the newest run that reached its sources.
-    `status`: ok | partial (a source failed) | failed (no source answered) | running.
+    `status`: ok | partial (a source failed) | failed (no source answered) | running | measured (no refresh: forecasting.accuracy_store).
     """
 
     __tablename__ = "refresh_run"

@@ -3,7 +3,8 @@
 Generated, never hand-written, so it cannot go stale: the sources and their load dates come from
 the warehouse's load batches and series, the metrics and what they are used for from the
 catalogue, the thresholds from the settings and the code that applies them (disclosure control,
-aggregation coverage, the readout's rules, the forecast models' defaults). `build_about` makes a
+aggregation coverage, the readout's rules, the forecast models' defaults), and the models' measured
+accuracy from the newest stored summary (`forecasting.accuracy_store`), None until one is stored. `build_about` makes a
 language-independent model; `readout.about_words.about_text` words it in fi/sv/en, so the
 Streamlit page and a static site render the same content.
 """
@@ -17,6 +18,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
+from forecasting.accuracy import AccuracySummary
+from forecasting.accuracy_store import load_summary
 from forecasting.base import ForecastSettings
 from kuntamittari.settings import get_settings
 from metrics import service
@@ -84,6 +87,7 @@ class AboutModel:
     owners: tuple[str, ...]
     feedback_url: str
     feedback_email: str
+    forecast_accuracy: AccuracySummary | None = None  # the newest measured summary, None before one is stored
 
 
 def _aggregation(metric: AnyMetric) -> str:
@@ -152,5 +156,5 @@ def build_about(engine: Engine, catalog: Catalog) -> AboutModel:
         forecast_interval=forecast.interval_width, backtest_folds=forecast.backtest_folds,
         refresh_interval_days=settings.refresh_interval_days, maintainer=settings.catalogue_maintainer,
         owners=tuple(sorted({m.owner for m in metrics if m.owner})), feedback_url=settings.feedback_url,
-        feedback_email=settings.feedback_email,
+        feedback_email=settings.feedback_email, forecast_accuracy=load_summary(engine),
     )

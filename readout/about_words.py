@@ -13,9 +13,10 @@ import html
 from dataclasses import dataclass
 
 from kuntamittari.i18n import t
+from forecasting.accuracy import AccuracySummary
 from readout.about import AboutModel, SourceInfo
 from readout.forecast import model_label
-from readout.formatting import format_date, format_percent
+from readout.formatting import format_date, format_number, format_percent
 from readout.text import escape_markdown, text_plain
 
 
@@ -97,7 +98,34 @@ def _algorithms(model: AboutModel, lang: str) -> Section:
           interval=format_percent(model.forecast_interval, lang), folds=model.backtest_folds),
         t("about.algorithms.forecast_accuracy", lang),
     ]
-    return Section("algorithms", t("about.algorithms.heading", lang), tuple(paragraphs))
+    summary = model.forecast_accuracy
+    if summary is None or not summary.series:
+        paragraphs.append(t("accuracy.about.none", lang))
+        return Section("algorithms", t("about.algorithms.heading", lang), tuple(paragraphs))
+    paragraphs.append(accuracy_paragraph(summary, lang))
+    return Section("algorithms", t("about.algorithms.heading", lang), tuple(paragraphs), accuracy_table(summary, lang))
+
+
+def accuracy_paragraph(summary: AccuracySummary, lang: str) -> str:
+    """When and on what the models' accuracy was measured, and how to read the table."""
+    return t("accuracy.about.measured", lang, date=format_date(summary.measured_at, lang), series=summary.series,
+             areas=len(summary.areas), metrics=len(summary.metrics),
+             year=summary.newest_year if summary.newest_year is not None else "–",
+             naive=model_label("naive", lang), interval=format_percent(summary.interval, lang))
+
+
+def accuracy_table(summary: AccuracySummary, lang: str) -> Table:
+    """Per model: error relative to naive, measured coverage of the nominal band, series scored
+    (the page's table and the `forecast accuracy` command's lines)."""
+    interval = format_percent(summary.interval, lang)
+    columns = (t("accuracy.about.col.model", lang), t("accuracy.about.col.relative", lang, naive=model_label("naive", lang)),
+               t("accuracy.about.col.coverage", lang, interval=interval), t("accuracy.about.col.series", lang))
+    rows = tuple(
+        (model_label(m.model, lang), format_number(m.relative_mae, lang, 2),
+         f"{format_percent(m.coverage, lang)} ({m.hits}/{m.checked})" if m.checked else "–", str(m.series))
+        for m in summary.models if m.series
+    )
+    return Table(t("accuracy.about.caption", lang), columns, rows)
 
 
 def _contact(model: AboutModel, lang: str) -> Section:

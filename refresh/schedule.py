@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 
 from datamodel.schema import refresh_run
+from forecasting.accuracy_store import ACCURACY_TRIGGER
 from kuntamittari.settings import get_settings
 
 COUNTS = ("ok", "partial")
@@ -48,7 +49,9 @@ def refresh_status(engine: Engine, now: datetime | None = None) -> RefreshStatus
             .order_by(refresh_run.c.finished_at.desc()).limit(1)
         ).scalar_one_or_none()
         last = conn.execute(
-            select(refresh_run.c.started_at, refresh_run.c.status).order_by(refresh_run.c.run_id.desc()).limit(1)
+            select(refresh_run.c.started_at, refresh_run.c.status)
+            .where(refresh_run.c.trigger != ACCURACY_TRIGGER)  # a stored accuracy summary is no refresh
+            .order_by(refresh_run.c.run_id.desc()).limit(1)
         ).first()
     last_ok = _utc(last_ok)
     started = _utc(last[0]) if last else None

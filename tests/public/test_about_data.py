@@ -99,3 +99,58 @@ def test_settings_values_reach_the_page_as_literal_text(bundled_env: None, bundl
     rendered = render_markdown("\n\n".join(contact.paragraphs))
     assert "![x](" not in rendered and "](javascript" not in rendered and "<b>" not in rendered
     assert "evil\\.example" in rendered and "\\*\\*Team\\*\\*" in rendered
+
+
+def _stored_summary():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from forecasting.accuracy import AccuracySummary, ModelAccuracy
+
+    return AccuracySummary(datetime(2026, 11, 30, 12, tzinfo=UTC), ("208", "091", "005"), ("population", "unemployment_rate"),
+                           6, 2011, 3, 0.8, (ModelAccuracy("theta", 6, 0.913, 6, 41, 50),
+                                             ModelAccuracy("naive", 6, 1.0, 6, 38, 50),
+                                             ModelAccuracy("prophet", 0, None, 0, 0, 0)))
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_measured_accuracy_with_and_without_a_stored_summary(bundled_env: None, bundled_engine: Engine, lang: str,
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No summary: one plain sentence. A stored one (on another replica's database): per model its
+    error relative to naive and measured coverage, when and over how many series."""
+    import shutil
+    from html import escape
+
+    from datamodel.engine import make_engine
+    from forecasting.accuracy_store import save_summary
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert t("accuracy.about.none", lang) in [m.value for m in at.markdown]
+    assert escape(t("accuracy.about.caption", lang)) not in "".join(e.proto.body for e in at.get("html"))
+
+    path = tmp_path / "measured.sqlite"
+    shutil.copyfile(str(bundled_engine.url.database), path)
+    engine = make_engine(f"sqlite:///{path}")
+    save_summary(engine, _stored_summary())
+    engine.dispose()
+    monkeypatch.setenv("KUNTAMITTARI_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    paragraphs = [m.value for m in at.markdown]
+    assert t("accuracy.about.none", lang) not in paragraphs
+    measured = next(p for p in paragraphs if p.startswith(t("accuracy.about.measured", lang)[:8]))
+    assert format_date("2026-11-30", lang) in measured and " 6 " in measured and "2011" in measured
+    html = "".join(e.proto.body for e in at.get("html"))
+    caption = escape(t("accuracy.about.caption", lang))
+    assert caption in html
+    theta = {"fi": "0,91", "sv": "0,91", "en": "0.91"}[lang]
+    coverage = {"fi": "82\u202f%", "sv": "82\u202f%", "en": "82%"}[lang]  # 41 of 50 held-out values inside
+    row = (f'<th scope="row">{escape(model_label("theta", lang))}</th><td>{theta}</td>'
+           f"<td>{coverage} (41/50)</td><td>6</td>")
+    assert row in html
+    assert escape(model_label("prophet", lang)) not in html.split(caption)[1]  # no series: no row
