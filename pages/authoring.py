@@ -41,7 +41,7 @@ from metrics.errors import MetricsError
 from metrics.model import Aggregation, CompareKind, Direction, MetricStatus, Theme
 from readout.vintage import frame_vintage
 from ui import authoring_support as support
-from ui import data
+from ui import data, render
 from ui.frame import guarded, page_frame
 from ui.vintage import draw_vintage
 
@@ -190,7 +190,7 @@ def render_messages(messages: Any) -> None:
 
 
 def preview_block(metric: Any, catalog: Any) -> None:
-    st.subheader(tr("preview_heading"))
+    st.header(tr("preview_heading"))
     result = support.preview(metric, catalog, lang, ctx.area)
     if result.error:
         st.warning(tr("preview_failed", reason=result.error))
@@ -217,7 +217,7 @@ def preview_block(metric: Any, catalog: Any) -> None:
         )
         .configure_axis(labelColor="#333333", titleColor="#333333")
     )
-    st.altair_chart(chart, width="stretch", alt=tr("preview_alt", name=text_plain(metric.name, lang)))
+    render.altair(chart, lang, tr("preview_alt", name=text_plain(metric.name, lang)))
     st.dataframe(
         table.drop(columns=["area_code"]),
         hide_index=True,
@@ -254,7 +254,7 @@ def start_block(catalog: Any) -> None:
 
 
 def texts_section(opened: OpenedMetric | None) -> None:
-    st.subheader(tr("section.texts"))
+    st.header(tr("section.texts"))
     st.caption(tr("draft_translations"))
     text_triplet("name")
     suggestion = slugify(st.session_state.get(f"{P}name_fi", "")) or "tulomuutto_1000"
@@ -268,7 +268,7 @@ def texts_section(opened: OpenedMetric | None) -> None:
 
 
 def inputs_section(series: Any, titles: dict[str, str]) -> None:
-    st.subheader(tr("section.inputs"))
+    st.header(tr("section.inputs"))
     st.radio(tr("field.kind"), list(KINDS), key=f"{P}kind", format_func=lambda k: tr(f"kind.{k}"))
     kind = st.session_state.get(f"{P}kind")
     if kind == "simple":
@@ -301,7 +301,7 @@ def _pair(first: tuple[str, str], second: tuple[str, str]) -> None:
 
 
 def presentation_section() -> None:
-    st.subheader(tr("section.presentation"))
+    st.header(tr("section.presentation"))
     text_triplet("unit")
     cols = st.columns(2)
     with cols[0]:
@@ -317,7 +317,7 @@ def presentation_section() -> None:
 
 def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, result: Any, context: Any) -> None:
     """The shared validation's messages, the file that would be saved (and its diff), saving."""
-    st.subheader(tr("checks_heading"))
+    st.header(tr("checks_heading"))
     if opened is None and form == MetricForm():
         st.info(tr("start_hint"))  # an untouched form: guidance, not a wall of red
     else:
@@ -326,10 +326,10 @@ def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, res
         render_messages(result.messages)
     if result.metric is not None:
         text = render_yaml(result.metric)
-        st.subheader(tr("yaml_heading"))
+        st.header(tr("yaml_heading"))
         st.code(text, language="yaml")
         if opened is not None:
-            st.subheader(tr("diff_heading"))
+            st.header(tr("diff_heading"))
             diff = unified_diff(opened.text, text)
             if diff:
                 st.code(diff, language="diff")
@@ -389,7 +389,7 @@ def save(store: Any, form: MetricForm, opened: OpenedMetric | None, context: Any
 
 
 def approve_block(store: Any, opened: OpenedMetric) -> None:
-    st.subheader(tr("approve_heading"))
+    st.header(tr("approve_heading"))
     is_reviewer = user is not None and user.has_role("reviewer")
     if not is_reviewer:
         st.caption(tr("approve_role"))

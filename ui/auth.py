@@ -265,7 +265,7 @@ def render_sign_in(lang: str, settings: Settings | None = None) -> None:
         st.info(t("auth.no_users", lang))
         return
     with st.form("auth_local_form"):
-        st.subheader(t("auth.sign_in_title", lang))
+        st.header(t("auth.sign_in_title", lang))
         email = st.text_input(t("auth.email", lang), key="auth_email", autocomplete="username")
         password = st.text_input(
             t("auth.password", lang), type="password", key="auth_password", autocomplete="current-password"

@@ -301,7 +301,7 @@ def _tr(lang: str) -> Any:
 def _mapping_block(auto: Any, lang: str) -> dict[str, str] | None:
     """The column mapping (pre-filled from the parser's guess); None when it cannot be used."""
     tr = _tr(lang)
-    st.subheader(tr("mapping_heading"))
+    st.header(tr("mapping_heading"))
     st.caption(tr("mapping_help"))
     columns = [""] + list(auto.columns)
     mapping: dict[str, str] = {}
@@ -331,7 +331,7 @@ def _mapping_block(auto: Any, lang: str) -> dict[str, str] | None:
 def _report_block(report: Any, lang: str) -> None:
     """What the validation found: file errors, rejected rows by number, and a preview."""
     tr = _tr(lang)
-    st.subheader(tr("report_heading"))
+    st.header(tr("report_heading"))
     for issue in report.file_errors:
         st.error(issue.message(lang))
     accepted = len(report.observations)
@@ -341,7 +341,7 @@ def _report_block(report: Any, lang: str) -> None:
     elif not report.file_errors:
         st.success(tr("report_all_ok", accepted=accepted))
     if accepted:
-        st.subheader(tr("preview_heading"))
+        st.header(tr("preview_heading"))
         shown = report.observations.drop(columns=["series_code"], errors="ignore").head(200)
         st.dataframe(shown, hide_index=True, width="stretch")
 

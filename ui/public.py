@@ -35,7 +35,7 @@ from readout.model import AreaReadout, MetricReadout
 from readout.tables import level_frame, overview_table_html, parts_table_html, values_table_html
 from readout.text import escape_markdown, labelled_markdown, text_markdown, text_plain
 from readout.vintage import readout_vintage
-from ui import data
+from ui import data, render
 from ui.frame import set_document_language
 from ui.vintage import draw_vintage
 
@@ -116,7 +116,7 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None) -> al
     series_title = t("public.col_area", lang)
     value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
     encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
-                              legend=alt.Legend(orient="bottom", labelLimit=320))
+                              legend=alt.Legend(orient="bottom", columns=1, labelLimit=240))  # one per row: fits 320 px
     base = alt.Chart(shown).encode(
         x=alt.X("period:O", title=t("public.col_period", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y(
@@ -130,7 +130,7 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None) -> al
     lines = base.mark_line(strokeWidth=2.5).encode(
         strokeDash=alt.StrokeDash("area_name:N", scale=alt.Scale(domain=names, range=list(DASHES[: len(names)])), legend=None)
     )
-    points = base.mark_point(filled=True, size=45).encode(
+    points = base.mark_point(filled=True, size=45, opacity=1).encode(  # VL's default 0.7 fades to < 3:1
         shape=alt.Shape("area_name:N", scale=alt.Scale(domain=names, range=list(SHAPES[: len(names)])), legend=None)
     )
     return (
@@ -169,9 +169,9 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     st.header(t("public.summary_heading", lang), anchor="summary")
     for line in text.headline:
         st.markdown(f"- {escape_markdown(line)}")
-    st.subheader(t("public.improving_heading", lang), anchor="improving")
+    st.header(t("public.improving_heading", lang), anchor="improving")
     _bullets([m for m in text.metrics if m.trend == "improving"], t("public.none_improving", lang))
-    st.subheader(t("public.worsening_heading", lang), anchor="worsening")
+    st.header(t("public.worsening_heading", lang), anchor="worsening")
     _bullets([m for m in text.metrics if m.trend == "worsening"], t("public.none_worsening", lang))
 
     st.header(t("public.comparison_heading", lang), anchor="comparison")
@@ -248,7 +248,7 @@ def _bullets(items: Sequence[MetricText], empty: str) -> None:
 
 def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang: str, print_mode: bool) -> None:
     with st.container(key=f"km_metric_{item.metric_id}"):
-        st.subheader(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
+        st.header(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
         st.markdown(f"**{escape_markdown(f'{words.trend_symbol} {words.trend_label}.')}** "
                     + escape_markdown(f"{words.latest_sentence} {words.trend_sentence}"))
         sentences = [c.sentence for c in words.comparisons if c.sentence]
@@ -263,7 +263,7 @@ def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang:
         if chart is not None:
             periods = sorted({p.period for s in item.series for p in s.points})[-years:]
             alt_text = t("public.chart_alt", lang, metric=words.name, area=area_name, start=periods[0], end=periods[-1])
-            st.altair_chart(chart, width="stretch", alt=alt_text, key=f"chart_{item.metric_id}")
+            render.altair(chart, lang, alt_text, key=f"chart_{item.metric_id}")
         st.html(values_table_html(item, lang, years=years))
         parts_html = parts_table_html(item, lang, years=years)
         if parts_html:
