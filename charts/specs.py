@@ -179,7 +179,7 @@ def _distribution_template(decimals: int) -> str:
     box = base.mark_boxplot(extent=1.5, color="#dde1e6", median={"color": AXIS}, outliers=False,
                             box={"stroke": EDGE, "strokeWidth": 1}, rule={"color": EDGE}, ticks=False).encode(
         x=alt.X("value:Q", title=TITLE, axis=alt.Axis(format=fmt)))
-    points = base.mark_point(filled=False, strokeWidth=1).encode(
+    points = base.mark_point(filled=False, strokeWidth=1, opacity=1).encode(
         x="value:Q",
         y=alt.Y("jitter:Q", axis=None, scale=alt.Scale(domain=[-1, 1])),
         size=alt.condition("datum.chosen", alt.value(120), alt.value(18)),

@@ -80,20 +80,22 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
    where the edge of the screen or the table's frame cannot cut it off */
 [data-testid="stMain"]:focus-visible, [data-testid="stSidebarContent"]:focus-visible,
 [data-testid="stDataFrame"] canvas:focus-visible, .km-scroll:focus-visible,
-[data-testid="stCode"] pre:focus-visible { outline-offset: -3px !important; }
+[data-testid="stCode"] pre:focus-visible, [role="tab"]:focus-visible,
+[data-testid="stVegaLiteChart"]:focus-visible { outline-offset: -3px !important; }
 /* The chart/table toolbar is drawn at opacity 0 until hovered, but its buttons take focus. */
 [data-testid="stElementToolbar"]:focus-within, [data-testid="stElementToolbar"]:has(:focus-visible) {
   opacity: 1 !important;
 }
-/* inline code in a caption is drawn in a pale grey (3.9:1): the caption's own colour instead */
-[data-testid="stCaptionContainer"] code { color: #3d3d3d !important; }
+/* captions are drawn at opacity 0.6: inline code in one needs black to stay over 4.5:1 */
+[data-testid="stCaptionContainer"] code { color: #000000 !important; }
 /* Reflow at 320 px (WCAG 1.4.10): wide tables scroll inside their own focusable box, charts
    and text never push the page sideways. */
 .km-scroll { overflow-x: auto; max-width: 100%%; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"], .block-container { padding-left: 0.75rem !important;
     padding-right: 0.75rem !important; min-width: 0 !important; }
-  [data-testid="stVegaLiteChart"], [data-testid="stVegaLiteChart"] > div { max-width: 100%% !important; }
+  /* a chart of fixed size (small multiples) scrolls inside its own box, never the page */
+  [data-testid="stVegaLiteChart"] { max-width: 100%% !important; overflow-x: auto !important; }
   [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; }
   [data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"] { overflow-wrap: anywhere; }
 }
@@ -139,6 +141,14 @@ SCRIPT = r"""
         pre.setAttribute("aria-label", c.code);
       }
     }
+    // a chart wider than its box (small multiples on a phone) scrolls there: reachable by keyboard
+    for (const box of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0"); box.setAttribute("role", "region");
+        box.setAttribute("aria-label", c.chart);
+      }
+    }
     // the upload drop zone: a focusable element must not be role=presentation
     for (const el of document.querySelectorAll('[data-testid="stFileUploaderDropzone"] [role="presentation"]')) {
       el.removeAttribute("role");
@@ -161,6 +171,7 @@ SCRIPT = r"""
     });
     window.__kmA11yObserver.observe(document.body, {subtree: true, childList: true, characterData: true,
       attributes: true, attributeFilter: ["aria-label", "title", "placeholder"]});
+    window.addEventListener("resize", () => window.__kmA11yFix());
   }
   fix();
 })();
@@ -178,7 +189,7 @@ def script_config(lang: str) -> str:
         [r"^(\d+)\s?MB per file(.*)$", t("a11y.streamlit.limit", lang, mb="$1") + "$2"],
     ]
     cfg = {"lang": lang, "text": text, "patterns": patterns, "english": sorted(STREAMLIT_STRINGS),
-           "code": t("a11y.code_region", lang), "popup": t("a11y.popup_region", lang)}
+           "code": t("a11y.code_region", lang), "chart": t("a11y.chart_region", lang), "popup": t("a11y.popup_region", lang)}
     return json.dumps(cfg, ensure_ascii=False)
 
 

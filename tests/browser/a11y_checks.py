@@ -131,8 +131,11 @@ _CHARTS = """() => {
                  group: g.getAttribute('class')};
       chart.marks.push(m);
     });
-    const box = svg.getBoundingClientRect(), parent = svg.closest('[data-testid="stVegaLiteChart"]').getBoundingClientRect();
-    chart.overflow = box.right > parent.right + 1 || box.left < parent.left - 1;
+    // wider than its box is allowed only when the box scrolls by itself and takes keyboard focus
+    const holder = svg.closest('[data-testid="stVegaLiteChart"]');
+    const box = svg.getBoundingClientRect(), parent = holder.getBoundingClientRect();
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(holder).overflowX) && holder.tabIndex >= 0;
+    chart.overflow = (box.right > parent.right + 1 || box.left < parent.left - 1) && !scrolls;
     out.push(chart);
   });
   return out;

@@ -66,8 +66,15 @@ def settle(page: Any, charts: bool = False) -> None:
 
 def open_select(page: Any, lang: str) -> None:
     """The first select list in the main area, opened (its popup is outside the page's landmarks)."""
-    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').first.click()
-    page.locator('[role="listbox"]').first.wait_for()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').first
+    box.click()
+    listbox = page.locator('[role="listbox"]').first
+    try:
+        listbox.wait_for(timeout=3000)
+    except Exception:  # noqa: BLE001 - an already focused combobox opens with the arrow key
+        box.press("ArrowDown")
+        listbox.wait_for()
     page.wait_for_timeout(300)
 
 
@@ -94,22 +101,21 @@ def tab(index: int, charts: bool = False) -> Callable[[Any, str], None]:
 
 
 def authoring_errors(page: Any, lang: str) -> None:
-    """A name typed into an otherwise empty form: the validation messages show."""
-    field = page.get_by_label(t("authoring.field.name", lang) + " (fi)", exact=False).first
-    if not field.count():
-        field = page.locator('[data-testid="stMain"] input[type="text"]').first
-    field.fill("Testimittari")
+    """An invalid number of decimals in the opened metric: the validation messages show."""
+    field = page.get_by_label(t("authoring.field.decimals", lang), exact=True).first
+    field.fill("abc")
     field.press("Tab")
     settle(page)
+    page.locator('[data-testid="stMain"] [data-testid="stAlertContentError"], [data-testid="stMain"] [role="alert"]').first.wait_for()
 
 
-def authoring_copy(page: Any, lang: str) -> None:
-    """An existing metric copied into the form: the YAML preview and the chart preview show."""
-    page.get_by_text(t("authoring.start.copy", lang), exact=True).first.click()
+def authoring_edit(page: Any, lang: str) -> None:
+    """An existing metric opened in the form: the YAML preview and the chart preview show."""
+    page.locator('[data-testid="stMain"] label').filter(has_text=t("authoring.start.edit", lang)).first.click()
     page.wait_for_timeout(500)
     page.get_by_role("button", name=t("authoring.start.button", lang)).click()
     settle(page)
-    page.locator('[data-testid="stCode"]').first.wait_for()
+    page.locator('[data-testid="stCode"]:visible').first.wait_for()
     page.wait_for_timeout(800)
 
 
@@ -124,7 +130,7 @@ PAGES: dict[str, tuple[str, bool, list[State]]] = {
     "metric_detail": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
     "forecast": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
     "data_status": ("area=208", False, [("expanders", open_expanders)]),
-    "authoring": ("area=208", False, [("errors", authoring_errors), ("copy_yaml", authoring_copy),
+    "authoring": ("area=208", False, [("edit_yaml", authoring_edit), ("errors", authoring_errors),
                                       ("upload_tab", tab(1))]),
     "training": ("area=208&module=1", False, [("expanders", open_expanders)]),
     "public_summary": ("area=208", True, [("select_open", open_select)]),
