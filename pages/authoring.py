@@ -213,9 +213,11 @@ def preview_block(metric: Any, catalog: Any) -> None:
             x=alt.X(f"{tr('col_period')}:O"),
             y=alt.Y(f"{tr('col_value')}:Q"),
             color=alt.Color(f"{tr('col_area')}:N"),
+            strokeDash=alt.StrokeDash(f"{tr('col_area')}:N"),  # not by colour alone
             tooltip=[tr("col_area"), tr("col_period"), alt.Tooltip(f"{tr('col_value')}:Q", format=f".{metric.decimals}f")],
         )
         .configure_axis(labelColor="#333333", titleColor="#333333")
+        .configure_legend(labelColor="#333333", titleColor="#333333")
     )
     render.altair(chart, lang, tr("preview_alt", name=text_plain(metric.name, lang)))
     st.dataframe(

@@ -81,7 +81,8 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 [data-testid="stMain"]:focus-visible, [data-testid="stSidebarContent"]:focus-visible,
 [data-testid="stDataFrame"] canvas:focus-visible, .km-scroll:focus-visible,
 [data-testid="stCode"] pre:focus-visible, [role="tab"]:focus-visible,
-[data-testid="stVegaLiteChart"]:focus-visible { outline-offset: -3px !important; }
+[data-testid="stVegaLiteChart"]:focus-visible, [data-testid="stDataFrame"] *:focus-visible,
+input:focus-visible, textarea:focus-visible { outline-offset: -3px !important; }
 /* The chart/table toolbar is drawn at opacity 0 until hovered, but its buttons take focus. */
 [data-testid="stElementToolbar"]:focus-within, [data-testid="stElementToolbar"]:has(:focus-visible) {
   opacity: 1 !important;
@@ -91,6 +92,7 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 /* Reflow at 320 px (WCAG 1.4.10): wide tables scroll inside their own focusable box, charts
    and text never push the page sideways. */
 .km-scroll { overflow-x: auto; max-width: 100%%; }
+@media print { .km-scroll { overflow: visible !important; } }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"], .block-container { padding-left: 0.75rem !important;
     padding-right: 0.75rem !important; min-width: 0 !important; }
@@ -150,7 +152,7 @@ SCRIPT = r"""
       }
     }
     // the upload drop zone: a focusable element must not be role=presentation
-    for (const el of document.querySelectorAll('[data-testid="stFileUploaderDropzone"] [role="presentation"]')) {
+    for (const el of document.querySelectorAll('[data-testid="stFileUploader"] [role="presentation"]')) {
       el.removeAttribute("role");
     }
     // an open select list is drawn in a popup at the end of the body, outside every landmark

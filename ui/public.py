@@ -175,7 +175,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     _bullets([m for m in text.metrics if m.trend == "worsening"], t("public.none_worsening", lang))
 
     st.header(t("public.comparison_heading", lang), anchor="comparison")
-    st.html(overview_table_html(readout, text, lang))
+    render.scroll_box(overview_table_html(readout, text, lang))
 
     st.header(t("public.howto.heading", lang), anchor="howto")
     st.markdown(t("public.howto.body", lang, span=rules.TREND_SPAN,
@@ -264,10 +264,10 @@ def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang:
             periods = sorted({p.period for s in item.series for p in s.points})[-years:]
             alt_text = t("public.chart_alt", lang, metric=words.name, area=area_name, start=periods[0], end=periods[-1])
             render.altair(chart, lang, alt_text, key=f"chart_{item.metric_id}")
-        st.html(values_table_html(item, lang, years=years))
+        render.scroll_box(values_table_html(item, lang, years=years))
         parts_html = parts_table_html(item, lang, years=years)
         if parts_html:
-            st.html(parts_html)
+            render.scroll_box(parts_html)
 
 
 def _render_sources(text: LocalisedReadout, lang: str) -> None:

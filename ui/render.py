@@ -81,6 +81,19 @@ def html_table(frame: pd.DataFrame, caption: str, *, numeric: tuple[str, ...] = 
             f"<caption>{label}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def scroll_box(table_html: str) -> None:
+    """An HTML table in a box that scrolls sideways by itself on a narrow screen (reflow at
+    320 px without moving the page), focusable and named by the table's caption so keyboard
+    users can scroll it."""
+    import html as html_lib
+    import re
+
+    found = re.search(r"<caption>(.*?)</caption>", table_html, flags=re.S)
+    label = html_lib.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
+    st.html(f'<div class="km-scroll" tabindex="0" role="region" aria-label="{html_lib.escape(label)}">'
+            f"{table_html}</div>")
+
+
 def page_link(path: str, label: str, *, icon: str | None = None, query_params: dict[str, str] | None = None) -> None:
     """`st.page_link`, or a plain link with the same URL when Streamlit does not know the page in
     this run (a page run alone after `st.navigation` was used in the process)."""
