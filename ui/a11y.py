@@ -82,6 +82,7 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 [data-testid="stDataFrame"] canvas:focus-visible, .km-scroll:focus-visible,
 [data-testid="stCode"] pre:focus-visible, [role="tab"]:focus-visible,
 [data-testid="stVegaLiteChart"]:focus-visible, [data-testid="stDataFrame"] *:focus-visible,
+[data-testid="stElementToolbar"] button:focus-visible,
 input:focus-visible, textarea:focus-visible { outline-offset: -3px !important; }
 /* The chart/table toolbar is drawn at opacity 0 until hovered, but its buttons take focus. */
 [data-testid="stElementToolbar"]:focus-within, [data-testid="stElementToolbar"]:has(:focus-visible) {

@@ -111,7 +111,7 @@ def authoring_errors(page: Any, lang: str) -> None:
 
 def authoring_edit(page: Any, lang: str) -> None:
     """An existing metric opened in the form: the YAML preview and the chart preview show."""
-    page.locator('[data-testid="stMain"] label').filter(has_text=t("authoring.start.edit", lang)).first.click()
+    page.get_by_text(t("authoring.start.edit", lang), exact=True).first.click()
     page.wait_for_timeout(500)
     page.get_by_role("button", name=t("authoring.start.button", lang)).click()
     settle(page)
