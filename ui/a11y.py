@@ -16,6 +16,7 @@ docs/accessibility.md lists the limits and how the browser test checks each poin
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import streamlit as st
@@ -62,6 +63,15 @@ STREAMLIT_STRINGS: dict[str, str] = {
     "Press Enter to apply": "enter_applies",
 }
 
+#: The chart toolbar's button names, "<action>: <chart name>" -> message key under a11y.streamlit.
+CHART_ACTIONS: dict[str, str] = {
+    "Show data": "show_data",
+    "Download as PNG": "download_png",
+    "Copy Vega-Lite spec": "copy_spec",
+    "Fullscreen": "fullscreen",
+    "View fullscreen": "fullscreen",
+}
+
 CSS = """
 <style>
 /* Visible focus on everything that can take it (WCAG 2.4.7 / 2.4.11): a 3 px blue ring with a
@@ -86,7 +96,7 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 input:focus-visible, textarea:focus-visible { outline-offset: -3px !important; }
 /* The chart/table toolbar is drawn at opacity 0 until hovered, but its buttons take focus. */
 [data-testid="stElementToolbar"]:focus-within, [data-testid="stElementToolbar"]:has(:focus-visible) {
-  opacity: 1 !important;
+  opacity: 1 !important; z-index: 1000 !important;  /* above the table it belongs to */
 }
 /* captions are drawn at opacity 0.6: inline code in one needs black to stay over 4.5:1 */
 [data-testid="stCaptionContainer"] code { color: #000000 !important; }
@@ -133,7 +143,11 @@ SCRIPT = r"""
     for (const el of document.querySelectorAll("[aria-label], [title], [placeholder]")) {
       for (const name of ATTRS) {
         const value = el.getAttribute(name);
-        if (value && c.text[value] !== undefined && c.text[value] !== value) el.setAttribute(name, c.text[value]);
+        if (!value) continue;
+        let out = c.text[value];
+        if (out === undefined) for (const [pattern, repl] of c.patterns) {
+          const re = new RegExp(pattern); if (re.test(value)) { out = value.replace(re, repl); break; } }
+        if (out !== undefined && out !== value) el.setAttribute(name, out);
       }
     }
     for (const el of english) if (el && !el.closest("[lang]:not(html)")) el.setAttribute("lang", "en");
@@ -187,6 +201,9 @@ def script_config(lang: str) -> str:
     """The script's settings for `lang` as JSON: replacements, patterns and the names it gives."""
     text = {english: t(f"a11y.streamlit.{key}", lang) for english, key in STREAMLIT_STRINGS.items()}
     patterns = [
+        # the chart toolbar's buttons, "Show data: <chart's alt text>"
+        *([f"^{re.escape(english)}: (.*)$", t(f"a11y.streamlit.{key}", lang) + ": $1"]
+          for english, key in CHART_ACTIONS.items()),
         # the file uploader's limit line, e.g. "Limit 10MB per file • CSV, TXT"
         [r"^Limit (\d+)\s?MB per file(.*)$", t("a11y.streamlit.limit", lang, mb="$1") + "$2"],
         [r"^(\d+)\s?MB per file(.*)$", t("a11y.streamlit.limit", lang, mb="$1") + "$2"],

@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from ui.a11y import STREAMLIT_STRINGS
+from ui.a11y import CHART_ACTIONS, STREAMLIT_STRINGS
 
 NO_MOTION = "*, *::before, *::after { transition: none !important; animation: none !important; caret-color: transparent !important; }"
 
@@ -201,7 +201,7 @@ def reflow_findings(page: Any) -> list[str]:
 
 
 _ENGLISH = """(args) => {
-  const [words, lang] = args; const out = [];
+  const [words, lang, actions] = args; const out = [];
   if (document.documentElement.lang !== lang) out.push(`<html lang=${document.documentElement.lang}>`);
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -212,7 +212,8 @@ _ENGLISH = """(args) => {
   }
   document.querySelectorAll('[aria-label],[placeholder],[title]').forEach(el => {
     for (const a of ['aria-label', 'placeholder', 'title']) { const v = el.getAttribute(a);
-      if (v && words.includes(v) && !el.closest('[lang="en"]')) out.push(`English ${a} '${v}'`); }
+      if (v && (words.includes(v) || actions.some(w => v.startsWith(w + ': '))) && !el.closest('[lang="en"]'))
+        out.push(`English ${a} '${v}'`); }
   });
   if (/\\d+\\s?MB per file/.test(document.body.innerText)) out.push("English upload limit text");
   return [...new Set(out)];
@@ -224,7 +225,7 @@ def language_findings(page: Any, lang: str) -> list[str]:
     if lang == "en":
         found = page.evaluate("() => document.documentElement.lang")
         return [] if found == "en" else [f"<html lang={found}>"]
-    return [f"language: {text}" for text in page.evaluate(_ENGLISH, [sorted(STREAMLIT_STRINGS), lang])]
+    return [f"language: {text}" for text in page.evaluate(_ENGLISH, [sorted(STREAMLIT_STRINGS), lang, sorted(CHART_ACTIONS)])]
 
 
 #: Installed before a page loads: records `<html lang>` when the first h1 appears.

@@ -41,7 +41,7 @@ def test_every_streamlit_string_has_a_message(lang: str) -> None:
 
 def test_upload_limit_pattern_keeps_the_apps_number() -> None:
     cfg = json.loads(a11y.script_config("fi"))
-    pattern, replacement = cfg["patterns"][0]
+    pattern, replacement = next(p for p in cfg["patterns"] if p[0].startswith("^Limit"))
     text = re.sub(pattern, replacement.replace("$1", r"\1").replace("$2", r"\2"), "Limit 10MB per file • CSV, XLSX")
     assert text == "Enintään 10 Mt / tiedosto • CSV, XLSX"
 
@@ -92,3 +92,10 @@ def test_menu_lists_only_allowed_pages(settings_env) -> None:  # type: ignore[no
     everything = [spec.id for _title, pages in sections for spec in pages]
     assert "overview" in everything and "authoring" in everything
     assert sections[0][0] == t("app.section.dashboard", "sv")
+
+
+def test_chart_toolbar_names_are_translated() -> None:
+    cfg = json.loads(a11y.script_config("sv"))
+    pattern, replacement = next(p for p in cfg["patterns"] if p[0].startswith("^Show"))
+    text = re.sub(pattern, replacement.replace("$1", r"\1"), "Show data: Stapeldiagram")
+    assert text == "Visa data: Stapeldiagram"
