@@ -11,18 +11,13 @@ from __future__ import annotations
 import streamlit as st
 
 from kuntamittari.i18n import normalise_language, t
-from ui.navigation import available_pages, st_page
-
-START_PAGE = "public_summary"
+from ui.app_shell import run_app
+from ui.navigation import available_pages
 
 st.set_page_config(page_title="Kuntamittari", page_icon=":material/public:", layout="centered")
 
 lang = normalise_language(st.query_params.get("lang"))
-public_specs = [spec for spec in available_pages() if spec.audience == "public"]
-pages = [st_page(spec, lang, default=spec.id == START_PAGE) for spec in public_specs]
-if not pages:
+if not any(spec.audience == "public" for spec in available_pages()):
     st.error(t("public.data_unavailable", lang))
     st.stop()
-# The menu stays hidden: Streamlit's sidebar menu nests its <li> items in <div>s, a serious axe
-# finding (rule `list`). The public pages link to each other with real links instead.
-st.navigation(pages, position="hidden").run()
+run_app()  # every page routable, public ones in the menu; each page's frame refuses internal ones

@@ -50,7 +50,7 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None, width
     series_title = t("public.col_area", lang)
     value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
     encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
-                              legend=alt.Legend(orient="bottom", labelLimit=320))
+                              legend=alt.Legend(orient="bottom", columns=1, labelLimit=240))  # one per row: fits 320 px
     base = alt.Chart(shown).encode(
         x=alt.X("period:O", title=t("public.col_period", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y(
@@ -64,7 +64,7 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None, width
     lines = base.mark_line(strokeWidth=2.5).encode(
         strokeDash=alt.StrokeDash("area_name:N", scale=alt.Scale(domain=names, range=list(DASHES[: len(names)])), legend=None)
     )
-    points = base.mark_point(filled=True, size=45).encode(
+    points = base.mark_point(filled=True, size=45, opacity=1).encode(  # VL's default 0.7 fades to < 3:1
         shape=alt.Shape("area_name:N", scale=alt.Scale(domain=names, range=list(SHAPES[: len(names)])), legend=None)
     )
     return (
@@ -73,8 +73,6 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None, width
         .configure_axis(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12, titleFontSize=12)
         .configure_legend(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12)
     )
-
-
 
 
 def chart_alt(item: MetricReadout, metric_name: str, area_name: str, lang: str, years: int | None = None) -> str:

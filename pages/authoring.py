@@ -217,7 +217,7 @@ def start_block(catalog: Any) -> None:
 
 
 def texts_section(opened: OpenedMetric | None) -> None:
-    st.subheader(tr("section.texts"))
+    st.header(tr("section.texts"))
     st.caption(tr("draft_translations"))
     text_triplet("name")
     suggestion = suggest_id(st.session_state.get(f"{P}name_fi", ""), set(ctx.catalog.metrics))
@@ -233,7 +233,7 @@ def texts_section(opened: OpenedMetric | None) -> None:
 
 
 def inputs_section(series: Any, titles: dict[str, str]) -> None:
-    st.subheader(tr("section.inputs"))
+    st.header(tr("section.inputs"))
     st.radio(tr("field.kind"), list(KINDS), key=f"{P}kind", format_func=lambda k: tr(f"kind.{k}"))
     kind = st.session_state.get(f"{P}kind")
     if kind == "simple":
@@ -266,7 +266,7 @@ def _pair(first: tuple[str, str], second: tuple[str, str]) -> None:
 
 
 def presentation_section() -> None:
-    st.subheader(tr("section.presentation"))
+    st.header(tr("section.presentation"))
     text_triplet("unit")
     cols = st.columns(2)
     with cols[0]:
@@ -282,7 +282,7 @@ def presentation_section() -> None:
 
 def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, result: Any, context: Any) -> None:
     """The shared validation's messages, the file that would be saved (and its diff), saving."""
-    st.subheader(tr("checks_heading"))
+    st.header(tr("checks_heading"))
     if opened is None and form == MetricForm():
         st.info(tr("start_hint"))  # an untouched form: guidance, not a wall of red
     else:
@@ -291,10 +291,10 @@ def checks_column(store: Any, form: MetricForm, opened: OpenedMetric | None, res
         render_messages(result.messages)
     if result.metric is not None:
         text = render_yaml(result.metric)
-        st.subheader(tr("yaml_heading"))
+        st.header(tr("yaml_heading"))
         st.code(text, language="yaml", wrap_lines=True)
         if opened is not None:
-            st.subheader(tr("diff_heading"))
+            st.header(tr("diff_heading"))
             diff = unified_diff(opened.text, text)
             if diff:
                 st.code(diff, language="diff", wrap_lines=True)

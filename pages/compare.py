@@ -24,6 +24,14 @@ if not ctx.catalog.metrics:
     st.info(t("detail.no_metrics", lang))
     st.stop()
 
+def values_as_table(key: str) -> None:
+    """Every municipality's value as text: what the map and the distribution show by colour
+    and position (their tooltips are out of the keyboard's reach)."""
+    with st.expander(t("a11y.table_of_values", lang), key=f"cmp_values_{key}"):
+        caption = t("compare.ranking", lang, metric=name, period=format_period(view.period, lang))
+        render.html_table(view.all_values, caption, numeric=(t("compare.col.rank", lang), t("compare.col.value", lang)))
+
+
 with guarded(ctx):
     left, right = st.columns([1, 2])
     metric = ctx.choose_metric(ctx.catalog.metrics.values(), t("detail.metric", lang), container=left)
@@ -54,7 +62,7 @@ with guarded(ctx):
     else:
         if ctx.period and view.period != ctx.period:
             st.info(t("compare.period_fallback", lang, year=ctx.period, shown=format_period(view.period, lang)))
-        st.subheader(escape_markdown(t("compare.ranking", lang, metric=name, period=format_period(view.period, lang))))
+        st.header(escape_markdown(t("compare.ranking", lang, metric=name, period=format_period(view.period, lang))))
         if view.rules:
             st.caption(escape_markdown(t("compare.rules", lang) + " " + " · ".join(f"{label} {value}" for label, value in view.rules)))
         for code in view.missing:
@@ -81,9 +89,11 @@ with guarded(ctx):
             st.caption(t("compare.distribution_intro", lang, n=format_integer(view.municipalities_with_value, lang)))
             if view.distribution:
                 render.vega(view.distribution, lang, t("compare.distribution_alt", lang, metric=name, period=view.period))
+                values_as_table("dist")
         with tab_map:
             if view.map_spec:
                 render.vega(view.map_spec, lang, t("compare.map_alt", lang, metric=name, period=view.period, unit=unit))
                 st.caption(t("compare.map_layer", lang, layer=view.map_layer) + " " + view.map_attribution)
+                values_as_table("map")
     ctx.attribution(sources)
     draw_refresh_line(ctx.engine, lang)

@@ -31,7 +31,7 @@ with guarded(ctx):
     draw_refresh_panel(ctx)
     draw_status_digest(ctx)
 
-    st.subheader(t("status.loads", lang))
+    st.header(t("status.loads", lang))
     if batches.empty:
         st.info(t("status.no_loads", lang))
     else:
@@ -51,7 +51,7 @@ with guarded(ctx):
         })
         st.dataframe(shown, hide_index=True, width="stretch")
 
-    st.subheader(t("status.metrics", lang))
+    st.header(t("status.metrics", lang))
     if status.empty:
         st.info(t("status.no_metrics", lang))
     else:
@@ -81,7 +81,7 @@ with guarded(ctx):
         st.dataframe(table, hide_index=True, width="stretch")
 
     # Data quality and municipal divisions (zeros stored as missing, re-based series, mixed divisions).
-    st.subheader(t("quality.title", lang))
+    st.header(t("quality.title", lang))
     notes = quality_service.data_quality(ctx.engine, ctx.catalog)
     if notes.empty:
         st.info(t("quality.none", lang))
@@ -98,7 +98,7 @@ with guarded(ctx):
         }), hide_index=True, width="stretch")
 
     # Metric files left out of the catalogue (a broken draft): file and first error, in the page language.
-    st.subheader(t("catalogue_files.heading", lang))
+    st.header(t("catalogue_files.heading", lang))
     broken = ctx.catalog.broken_files()
     if not broken:
         st.info(t("catalogue_files.none", lang))
@@ -114,7 +114,7 @@ with guarded(ctx):
                                                       for b in broken],
         }), hide_index=True, width="stretch")
 
-    st.subheader(t("status.catalogue", lang))
+    st.header(t("status.catalogue", lang))
     issues = ctx.catalog.issues
     if not issues:
         st.success(t("status.catalogue_ok", lang, count=len(ctx.catalog.metrics)), icon=":material/check_circle:")

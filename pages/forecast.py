@@ -156,7 +156,8 @@ def chart(areas: list[SeriesForecast]) -> alt.LayerChart:
     frame["date"] = [period_timestamp(p) for p in frame["period"]]
     y_title = f"{name} ({unit})" if unit else name
     base = alt.Chart(frame).encode(x=alt.X("date:T", title=t("forecasting.page.period", lang), axis=alt.Axis(format="%Y")))
-    band = base.transform_filter(alt.datum.lower != None).mark_area(opacity=0.18).encode(  # noqa: E711 (Vega expression)
+    band = base.transform_filter(alt.datum.lower != None).mark_area(  # a pale fill (1.3:1) edged by a dotted line of 6:1, so the band's extent is visible
+        fillOpacity=0.18, stroke="#5f6368", strokeWidth=1, strokeDash=[2, 2]).encode(  # noqa: E711 (Vega expression)
         y=alt.Y("lower:Q", title=y_title), y2="upper:Q", color=alt.Color("area:N", title=t("forecasting.page.areas", lang)))
     lines = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title=y_title),
@@ -237,12 +238,12 @@ with guarded(ctx):
     draw(list(result.areas), chart_slot, len(chosen) + 2)
     ctx.attribution()
 
-    st.subheader(t("forecasting.page.backtest_title", lang))
+    st.header(t("forecasting.page.backtest_title", lang))
     folds = max((a.backtest.n_folds for a in result.areas if a.backtest is not None), default=0)
     st.caption(t("forecasting.page.backtest_caption", lang, folds=folds, years=result.areas[0].settings.backtest_years))
     st.dataframe(backtest_table(result.areas), hide_index=True, width="stretch")
 
-    st.subheader(t("forecasting.page.scenario_table", lang))
+    st.header(t("forecasting.page.scenario_table", lang))
     table = pd.DataFrame([
         {t("forecasting.page.col_area", lang): ctx.area_label(a.area_code),
          t("forecasting.page.col_scenario", lang): scenario_label(o),
@@ -254,7 +255,7 @@ with guarded(ctx):
     ])
     st.dataframe(table, hide_index=True, width="stretch")
 
-    st.subheader(t("forecasting.page.explanation", lang))
+    st.header(t("forecasting.page.explanation", lang))
     driver_names = {d: text_plain(by_id[d].name, lang).lower() for d in driver_frames}
     for a in result.areas:
         if len(result.areas) > 1:

@@ -37,7 +37,7 @@ with guarded(ctx):
     draw_metric_vintage(ctx, metric.id)
     definition, provenance_col = st.columns([3, 2])
     with definition:
-        st.subheader(t("detail.definition", lang))
+        st.header(t("detail.definition", lang))
         st.markdown(text_markdown(metric.description, lang))
         for label, texts in (("detail.why", metric.why_it_matters), ("detail.caveats", metric.caveats),
                              ("detail.approximation", approximation_note)):
@@ -51,7 +51,7 @@ with guarded(ctx):
                     f"{t('metrics.direction.' + metric.direction.value, lang)} · "
                     f"**{t('detail.status_label', lang)}** {t('metrics.status.' + metric.status.value, lang)}")
     with provenance_col:
-        st.subheader(t("detail.provenance", lang))
+        st.header(t("detail.provenance", lang))
         sources = sources_of_batches(prov.dropna(subset=["batch_id"]))
         for row in prov.to_dict("records"):
             title = row.get(f"title_{lang}") or row.get("title_fi") or row["series_code"]
@@ -65,7 +65,7 @@ with guarded(ctx):
                     loaded=format_datetime(row.get("loaded_at"), lang), batch=int(row["batch_id"]))
             )
 
-    st.subheader(t("detail.series_title", lang, area=ctx.area_name))
+    st.header(t("detail.series_title", lang, area=ctx.area_name))
     comparison = data.comparison_codes(ctx.engine, ctx.db, ctx.area, ctx.compare_with)
     compare_codes = comparison[:1] if ctx.compare_with in ("region", "county", "finland") else []
     areas = (ctx.area, *compare_codes)
@@ -113,7 +113,7 @@ with guarded(ctx):
         options = {"names": data.area_names(ctx.engine, ctx.db, lang), "with_gender": breakdown == "gender",
                    "with_age": breakdown == "age_band", "approximation_note": approximation_note}
         table = values_table(rows, lang, metric.decimals, **options)
-        st.subheader(t("detail.table", lang))
+        st.header(t("detail.table", lang))
         st.dataframe(table, hide_index=True, width="stretch")
         download, places = values_download(rows, lang, metric.decimals, **options)
         render.downloads(download, lang, f"{metric.id}_{ctx.area}", t("detail.download_csv", lang),

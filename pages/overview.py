@@ -50,7 +50,7 @@ with guarded(ctx):
 
     for th, members in group_by_theme(shown, sort, themes):
         if th is not None:
-            st.subheader(t(f"metrics.theme.{th}", lang))
+            st.header(t(f"metrics.theme.{th}", lang))
         for i, item in enumerate(members):
             if i % 3 == 0:  # one row of columns per three cards: reading order = visual order
                 columns = st.columns(3)

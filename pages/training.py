@@ -105,14 +105,14 @@ with guarded(ctx):
 
     _, quiz, answers = module.sections()
     if quiz.strip():
-        st.subheader(tr("quiz"))
+        st.header(tr("quiz"))
         st.markdown(quiz)
         with st.expander(tr("facilitator_answers")):
             st.markdown(answers)
 
     files = tc.data_files(module)
     if files:
-        st.subheader(tr("data_files"))
+        st.header(tr("data_files"))
         for path in files:
             st.download_button(tr("download", file=path.name), data=path.read_bytes(), file_name=path.name,
                                mime="text/csv", key=f"tr_dl_{path.stem}", icon=":material/download:")

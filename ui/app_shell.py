@@ -16,7 +16,7 @@ import streamlit as st
 
 from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
-from ui.navigation import DEFAULT_PAGE, PageSpec, available_pages, st_page
+from ui.navigation import DEFAULT_PAGE, PUBLIC_START, PageSpec, available_pages, st_page
 
 logger = logging.getLogger(__name__)
 _local = threading.local()
@@ -71,18 +71,57 @@ def visible_pages(user: Any, public_only: bool, signed_in_needed_entry: bool = T
 
 
 def build_navigation() -> Any:
-    """The `st.navigation` object for this run, sections titled in the URL's language."""
+    """The hidden `st.navigation` of this run: every available page is routable (so a documented
+    address such as `/overview` never ends in Streamlit's English "Page not found"; each page's
+    frame checks the role itself), and the menu the user sees is drawn by `draw_menu`.
+
+    Streamlit's sectioned sidebar menu puts section headers inside its `<ul>` (an axe `list`
+    violation), so the app draws its own flat menu of links instead."""
     from ui.auth import current_user, public_only
 
     lang = normalise_language(st.query_params.get("lang") or st.session_state.get("km_sel_lang"))
     settings = get_settings()
     specs = visible_pages(current_user(settings), public_only(settings))
-    if not specs:  # nothing at all: show the default page anyway, its frame explains why
-        specs = [p for p in available_pages() if p.id == DEFAULT_PAGE]
-    sections: OrderedDict[str, list[Any]] = OrderedDict()
-    default_id = DEFAULT_PAGE if any(p.id == DEFAULT_PAGE for p in specs) else specs[0].id
-    for spec in specs:
-        page = st_page(spec, lang, default=spec.id == default_id)
-        sections.setdefault(t(spec.section_key, lang), []).append(page)
-    # The public app hides its menu (see public_app.py); its pages link to each other.
-    return st.navigation(dict(sections), position="hidden" if public_only(settings) else "sidebar")
+    default_id = DEFAULT_PAGE if any(p.id == DEFAULT_PAGE for p in specs) else (specs[0].id if specs else DEFAULT_PAGE)
+    if public_only(settings) and specs:
+        default_id = next((p.id for p in specs if p.id == PUBLIC_START), specs[0].id)
+    pages = [st_page(spec, lang) for spec in available_pages()]
+    target = next((page for page in pages if page.url_path == default_id), pages[0])
+    return st.navigation([_start_page(target), *pages], position="hidden")
+
+
+def _start_page(target: Any) -> Any:
+    """The address `/`: opens the start page under its own address (keeping the query), so the
+    start page is also reachable as `/overview` (Streamlit serves its default page only at `/`
+    and answers its own path with an English "Page not found")."""
+    def start() -> None:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+
+    return st.Page(start, title=target.title, icon=target.icon, url_path="start", default=True)
+
+
+def menu_sections(user: Any, public_only_: bool, lang: str) -> list[tuple[str, list[PageSpec]]]:
+    """The menu for `user`: (section title, pages) in registry order; pure, so tests can check it."""
+    sections: OrderedDict[str, list[PageSpec]] = OrderedDict()
+    for spec in visible_pages(user, public_only_):
+        sections.setdefault(t(spec.section_key, lang), []).append(spec)
+    return list(sections.items())
+
+
+def draw_menu(container: Any, user: Any, lang: str) -> None:
+    """The app's own page menu: one link per page the user may open, under a plain-text section
+    title (not a heading: the page's own h1 comes first in the outline). Nothing with one page."""
+    from ui.auth import public_only
+    from ui.render import page_link
+
+    sections = menu_sections(user, public_only(get_settings()), lang)
+    if sum(len(pages) for _title, pages in sections) < 2:
+        return
+    with container.container(key="km_menu"):
+        st.markdown(f"**{t('a11y.menu', lang)}**")
+        for title, pages in sections:
+            if len(sections) > 1:
+                st.caption(title)
+            for spec in pages:
+                params = {"lang": lang}
+                page_link(spec.path, t(spec.title_key, lang), icon=spec.icon, query_params=params)

@@ -265,7 +265,7 @@ def render_sign_in(lang: str, settings: Settings | None = None) -> None:
         st.info(t("auth.no_users", lang))
         return
     with st.form("auth_local_form"):
-        st.subheader(t("auth.sign_in_title", lang))
+        st.header(t("auth.sign_in_title", lang))
         email = st.text_input(t("auth.email", lang), key="auth_email", autocomplete="username")
         password = st.text_input(
             t("auth.password", lang), type="password", key="auth_password", autocomplete="current-password"
@@ -351,8 +351,13 @@ def require_access(
     send_cookie_changes()
     if may_view(user, audience, required_role, settings):
         return user
-    if public_only(settings):
+    if public_only(settings):  # a heading, the reason, and the way to what is public
+        from ui.render import page_link
+
+        st.title(t("app.name", lang))
         st.error(t("auth.not_public", lang))
+        page_link("pages/public_summary.py", t("app.page.public_summary", lang), icon=":material/public:",
+                  query_params={"lang": lang})
     elif user is None:
         st.info(t("auth.sign_in_needed", lang))
         render_sign_in(lang, settings)

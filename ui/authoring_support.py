@@ -324,7 +324,7 @@ def _tr(lang: str) -> Any:
 def _mapping_block(auto: Any, lang: str) -> dict[str, str] | None:
     """The column mapping (pre-filled from the parser's guess); None when it cannot be used."""
     tr = _tr(lang)
-    st.subheader(tr("mapping_heading"))
+    st.header(tr("mapping_heading"))
     st.caption(tr("mapping_help"))
     columns = [""] + list(auto.columns)
     mapping: dict[str, str] = {}
@@ -355,7 +355,7 @@ def _report_block(report: Any, lang: str) -> None:
     """What the validation found: how the file was read, every row counted, file errors, rejected
     rows by number and reason, rows without a value, and a preview of what will be loaded."""
     tr = _tr(lang)
-    st.subheader(tr("report_heading"))
+    st.header(tr("report_heading"))
     summary = warehouse.describe_upload(report, lang)
     st.markdown(summary.read_as)
     for issue in report.file_errors:
@@ -373,7 +373,7 @@ def _report_block(report: Any, lang: str) -> None:
     if summary.missing_text:
         st.caption(summary.missing_text)
     if accepted:
-        st.subheader(tr("preview_heading"))
+        st.header(tr("preview_heading"))
         shown = report.observations.drop(columns=["series_code"], errors="ignore").head(200)
         st.dataframe(shown, hide_index=True, width="stretch")
 

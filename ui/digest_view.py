@@ -59,7 +59,7 @@ def _draw_items(records: Sequence[DigestRecord], catalog: Any, lang: str) -> Non
 def draw_overview_digest(ctx: Any) -> None:
     """The overview's "What's new" for the chosen municipality (newest first)."""
     lang = ctx.lang
-    st.subheader(digest_title(lang), anchor="whats-new")
+    st.header(digest_title(lang), anchor="whats-new")
     try:
         records = digest_for_area(ctx.engine, ctx.area, limit=OVERVIEW_LIMIT)
     except Exception:  # noqa: BLE001 - the digest is one section; the cards still draw
@@ -85,7 +85,7 @@ def _records(ctx: Any, scope: str) -> list[DigestRecord]:
 def draw_status_digest(ctx: Any) -> None:
     """The data-status page's digest table: the chosen municipality's or all municipalities'."""
     lang = ctx.lang
-    st.subheader(digest_title(lang), anchor="whats-new")
+    st.header(digest_title(lang), anchor="whats-new")
     scope = ctx.select(t("digest.scope", lang), "digest", ["area", "all"], "area", kind="segmented",
                        format_func=lambda s: ctx.area_name if s == "area" else t("digest.scope_all", lang))
     records = _records(ctx, scope)

@@ -30,7 +30,7 @@ from readout.localise import sources_line
 from readout.model import Source
 from readout.sources import sources_of_batches
 from readout.text import text_plain
-from ui import data, state
+from ui import a11y, data, state
 from ui.navigation import PageSpec, spec_for
 
 logger = logging.getLogger(__name__)
@@ -147,8 +147,9 @@ def normalise_area_param(raw: str) -> str:
 
 
 def set_document_language(lang: str) -> None:
-    """`<html lang>` for screen readers (Streamlit hard-codes 'en')."""
-    st.html(f"<script>document.documentElement.lang={lang!r};</script>", unsafe_allow_javascript=True)
+    """`<html lang>` for screen readers (Streamlit hard-codes 'en'), with the rest of the
+    accessibility layer (`ui.a11y`)."""
+    a11y.page_support(lang)
 
 
 def _access(spec: PageSpec, lang: str) -> Any:
@@ -182,14 +183,16 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=normalise_language_param)
     st.set_page_config(page_title=f"{t(spec.title_key, lang)} – Kuntamittari", page_icon=":material/monitoring:",
                        layout="wide")
-    from ui.app_shell import ensure_navigation
+    from ui.app_shell import draw_menu, ensure_navigation
 
     ensure_navigation()
     side = st.sidebar
+    a11y.page_support(lang)  # <html lang> first, before any text in the page language
+    menu = side.container()
     lang = state.url_select(side, t("app.sidebar.language", lang), "lang", LANGUAGES, lang,
                             format_func=lambda code: LANGUAGE_NAMES[code], normalise=normalise_language_param)
-    set_document_language(lang)
     user = _access(spec, lang)
+    draw_menu(menu, user, lang)
 
     try:
         # Only the very first start waits here (migrations + loading the bundled data, ~10 s);

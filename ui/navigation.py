@@ -59,6 +59,7 @@ PAGES: tuple[PageSpec, ...] = (
              audience="public", required_role=None, section_key="app.section.public"),
 )
 DEFAULT_PAGE = "overview"
+PUBLIC_START = "public_summary"  # the public app's start page
 
 
 def get_page(page_id: str) -> PageSpec | None:

@@ -35,7 +35,7 @@ from readout.model import AreaReadout, MetricReadout
 from readout.tables import overview_table_html, parts_table_html, values_table_html
 from readout.text import escape_markdown, labelled_markdown, text_markdown
 from readout.vintage import readout_vintage
-from ui import data
+from ui import data, render
 from ui.frame import set_document_language
 from ui.vintage import draw_vintage
 
@@ -115,13 +115,13 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     st.header(t("public.summary_heading", lang), anchor="summary")
     for line in text.headline:
         st.markdown(f"- {escape_markdown(line)}")
-    st.subheader(t("public.improving_heading", lang), anchor="improving")
+    st.header(t("public.improving_heading", lang), anchor="improving")
     _bullets([m for m in text.metrics if m.trend == "improving"], t("public.none_improving", lang))
-    st.subheader(t("public.worsening_heading", lang), anchor="worsening")
+    st.header(t("public.worsening_heading", lang), anchor="worsening")
     _bullets([m for m in text.metrics if m.trend == "worsening"], t("public.none_worsening", lang))
 
     st.header(t("public.comparison_heading", lang), anchor="comparison")
-    st.html(overview_table_html(readout, text, lang))
+    render.scroll_box(overview_table_html(readout, text, lang))
 
     st.header(t("public.howto.heading", lang), anchor="howto")
     st.markdown(t("public.howto.body", lang, span=rules.TREND_SPAN,
@@ -194,7 +194,7 @@ def _bullets(items: Sequence[MetricText], empty: str) -> None:
 
 def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang: str, print_mode: bool) -> None:
     with st.container(key=f"km_metric_{item.metric_id}"):
-        st.subheader(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
+        st.header(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
         st.markdown(f"**{escape_markdown(f'{words.trend_symbol} {words.trend_label}.')}** "
                     + escape_markdown(f"{words.latest_sentence} {words.trend_sentence}"))
         sentences = [c.sentence for c in words.comparisons if c.sentence]
@@ -208,11 +208,11 @@ def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang:
         chart = None if print_mode else metric_chart(item, lang, years=years)
         if chart is not None:
             alt_text = chart_alt(item, words.name, area_name, lang, years)
-            st.altair_chart(chart, width="stretch", alt=alt_text, key=f"chart_{item.metric_id}")
-        st.html(values_table_html(item, lang, years=years))
+            render.altair(chart, lang, alt_text, key=f"chart_{item.metric_id}")
+        render.scroll_box(values_table_html(item, lang, years=years))
         parts_html = parts_table_html(item, lang, years=years)
         if parts_html:
-            st.html(parts_html)
+            render.scroll_box(parts_html)
 
 
 def _render_sources(text: LocalisedReadout, lang: str) -> None:

@@ -41,7 +41,7 @@ def overall_fraction(progress: Any) -> float:
 def draw_refresh_panel(ctx: Any) -> None:
     """The refresh section of the data-status page."""
     lang = ctx.lang
-    st.subheader(t("vintage.refresh.heading", lang), anchor="refresh")
+    st.header(t("vintage.refresh.heading", lang), anchor="refresh")
     status = refresh_state(ctx.engine)
     if status is not None:
         st.markdown("\n".join(f"- **{label}:** {value}" for label, value in refresh_details(status, lang).items()))

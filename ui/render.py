@@ -22,6 +22,8 @@ def altair(chart: alt.TopLevelMixin, lang: str, alt_text: str, *, key: str | Non
     """Draw `chart` with the language's number format and an accessible name (`alt_text`)."""
     chart = chart.copy(deep=False)
     chart.config.locale = alt.Locale(number=vega_number_format(lang))
+    chart.config.aria = False  # see `vega`
+    chart.config.mark = alt.MarkConfig(aria=False)
     st.altair_chart(chart, width="stretch", alt=alt_text, key=key)
 
 
@@ -53,8 +55,42 @@ def downloads(frame: pd.DataFrame, lang: str, stem: str, csv_label: str, excel_l
 def vega(spec: dict, lang: str, alt_text: str, *, key: str | None = None) -> None:
     """Draw a ready Vega-Lite spec (maps) with the language's number format and an accessible name."""
     spec = dict(spec)
-    spec["config"] = {**spec.get("config", {}), "locale": {"number": vega_number_format(lang)}}
+    # aria=False: Vega's own per-mark descriptions are English and read raw field names and
+    # decimal points ("value: 4.1; area_name: ..."); the chart is one image named by `alt_text`,
+    # and every chart has a table of the same values next to it.
+    config = spec.get("config", {})
+    spec["config"] = {**config, "locale": {"number": vega_number_format(lang)}, "aria": False,
+                      "mark": {**config.get("mark", {}), "aria": False}}
     st.vega_lite_chart(spec=spec, width="stretch", alt=alt_text, key=key)
+
+
+def html_table(frame: pd.DataFrame, caption: str, *, numeric: tuple[str, ...] = ()) -> None:
+    """`frame` as a plain HTML table with a caption (a screen reader reads it cell by cell; no
+    canvas, no English toolbar), in a box that scrolls sideways by itself on a narrow screen and
+    takes keyboard focus so the hidden part can be reached."""
+    import html as html_lib
+
+    head = "".join(f'<th scope="col">{html_lib.escape(str(c))}</th>' for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f'<td class="num">{html_lib.escape(str(v))}</td>' if c in numeric else
+                         f"<td>{html_lib.escape(str(v))}</td>" for c, v in zip(frame.columns, row, strict=True)) + "</tr>"
+        for row in frame.itertuples(index=False))
+    label = html_lib.escape(caption)
+    st.html(f'<div class="km-scroll" tabindex="0" role="region" aria-label="{label}"><table class="km-table">'
+            f"<caption>{label}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+def scroll_box(table_html: str) -> None:
+    """An HTML table in a box that scrolls sideways by itself on a narrow screen (reflow at
+    320 px without moving the page), focusable and named by the table's caption so keyboard
+    users can scroll it."""
+    import html as html_lib
+    import re
+
+    found = re.search(r"<caption>(.*?)</caption>", table_html, flags=re.S)
+    label = html_lib.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
+    st.html(f'<div class="km-scroll" tabindex="0" role="region" aria-label="{html_lib.escape(label)}">'
+            f"{table_html}</div>")
 
 
 def page_link(path: str, label: str, *, icon: str | None = None, query_params: dict[str, str] | None = None) -> None:

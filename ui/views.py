@@ -44,6 +44,7 @@ class CompareView:
     map_layer: str = ""
     map_attribution: str = ""
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    all_values: pd.DataFrame = field(default_factory=pd.DataFrame)  # every municipality: map/distribution as text
     missing: list[str] = field(default_factory=list)
     municipalities_with_value: int = 0
     rules: list[tuple[str, str]] = field(default_factory=list)
@@ -99,6 +100,11 @@ def compare_view(_engine: Engine, _catalog: Catalog, db: str, cat: str, metric_i
 
     ranked = rank_areas(everyone, metric.direction.value)
     table = ranked[ranked["area_code"].isin(chosen)]
+    view.all_values = pd.DataFrame({
+        t("compare.col.rank", lang): ranked["rank"].astype(str).to_numpy(),
+        t("compare.col.area", lang): ranked["label"].to_numpy(),
+        t("compare.col.value", lang): values_table(ranked, lang, decimals)[t("detail.col.value", lang)].to_numpy(),
+    })
     view.table = pd.DataFrame({
         t("compare.col.rank", lang): [f"{r} / {len(ranked)}" for r in table["rank"]],
         t("compare.col.area", lang): table["label"].to_numpy(),

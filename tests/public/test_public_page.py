@@ -129,10 +129,16 @@ def test_public_app_lists_no_internal_page(small_env: None) -> None:
     at.query_params["lang"] = "en"
     at.run()
     assert not at.exception
+    # every page is routable (no English "Page not found"), but the menu lists only public pages
+    # and an internal page draws only the refusal, in the page language
+    menu = [el.proto.page for el in at.get("page_link")]
+    assert all("public_summary" in page for page in menu), menu
     for spec in available_pages():
         if spec.audience == "internal":
-            with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(str(ROOT / spec.path))
+            at.switch_page(str(ROOT / spec.path)).run()
+            assert not at.exception
+            assert [e.value for e in at.error] == [t("auth.not_public", "en")], spec.id
+            assert not at.metric and not at.get("vega_lite_chart")
 
 
 @pytest.mark.parametrize("spec", [s for s in available_pages() if s.audience == "internal"], ids=lambda s: s.id)

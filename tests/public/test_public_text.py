@@ -91,7 +91,7 @@ def test_public_summary_shows_no_markup_from_a_metric_text(hostile_env: None, la
     text = _assert_nothing_renders(at)
     assert "**Tärkeä**" in text  # the safe subset stays
     assert "seuranta" in text and "huijaus" in text  # an image and a link become their words
-    assert any("Pienet" in s.value and "tapaukset" in s.value for s in at.subheader)
+    assert any("Pienet" in s.value and "tapaukset" in s.value for s in at.header)
 
 
 def test_metric_page_shows_no_markup_from_a_metric_text(hostile_env: None) -> None:

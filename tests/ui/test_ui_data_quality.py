@@ -16,7 +16,7 @@ def test_data_status_lists_implausible_zeros(app_env: dict[str, str]) -> None:
     at.query_params["lang"] = "en"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert t("quality.title", "en") in [h.value for h in at.subheader]
+    assert t("quality.title", "en") in [h.value for h in at.header]
     frames = [f.value for f in at.dataframe if t("quality.col.kind", "en") in f.value.columns]
     assert len(frames) == 1
     notes = frames[0]

@@ -158,7 +158,7 @@ def _check_overview_digest(db: Path) -> None:
     at.query_params.update({"lang": "sv", "area": "208"})
     at.run()
     _clean(at)
-    assert t("digest.title", "sv") in [s.value for s in at.subheader]
+    assert t("digest.title", "sv") in [s.value for s in at.header]
     links = [(label, dict(parse_qsl(query))) for label, query in page_links(at)
              if "metric=" in query and "cmp=" not in query]  # not the cards' own links (they carry cmp)
     by_metric: dict[str, list[str]] = {}

@@ -97,7 +97,7 @@ def test_authoring_preview_shows_its_vintage(app_env: dict[str, str], lang: str)
     at.selectbox(key="au_start_metric").set_value("unemployment_rate")
     at.button(key="au_start_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert t("authoring.preview_heading", lang) in [s.value for s in at.subheader]
+    assert t("authoring.preview_heading", lang) in [s.value for s in at.header]
     assert vintage_lines(at, lang) and len(stale_notices(at)) == 1
 
 
@@ -148,7 +148,7 @@ def test_data_status_lists_broken_metric_files_in_the_page_language(app_env: dic
         for lang in ("sv", "en"):
             at = run_page("pages/data_status.py", lang)
             assert not at.exception, [e.value for e in at.exception]
-            assert t("catalogue_files.heading", lang) in [s.value for s in at.subheader]
+            assert t("catalogue_files.heading", lang) in [s.value for s in at.header]
             table = next(d.value for d in at.dataframe if t("catalogue_files.col.file", lang) in d.value.columns)
             assert len(table) == 1
             row = table.iloc[0]

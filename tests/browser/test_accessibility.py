@@ -1,0 +1,175 @@
+"""Every page in fi, sv and en, in the states a user reaches, scanned in a real Chromium.
+
+One dashboard server (auth mode `none`: every page open) for the module, one browser page per
+test. Each test is one page: for every language it loads the page, then walks its states
+(select list open, tabs, expanders, the notice of an invalid address, the authoring form's
+errors and YAML preview, the upload tab, the map tab), and on each runs axe-core with every
+impact plus the checks axe cannot do (tests/browser/a11y_checks.py): the page language before
+the first heading, Streamlit's own English strings, chart text and mark contrast, colour never
+the only difference. Once per page (in Finnish): every tab stop has a visible focus indicator,
+and at 320 px the page reflows without sideways scrolling. A screenshot of every state goes to
+var/screenshots/a11y/ (git-ignored). Findings of all states are collected and reported together.
+docs/accessibility.md describes the scope and the limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kuntamittari.i18n import t
+import a11y_checks as checks
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("a11y_browser")]
+
+LANGS = ("fi", "sv", "en")
+TIMEOUT_MS = 90_000
+COUNTS: dict[str, int] = {"scans": 0}
+
+
+@pytest.fixture(scope="module")
+def base_url(streamlit_server, app_db_url: str) -> str:  # type: ignore[no-untyped-def]
+    return streamlit_server("app.py", env={"KUNTAMITTARI_DATABASE_URL": app_db_url})
+
+
+@pytest.fixture(scope="module")
+def shots(screenshot_dir: Path) -> Path:
+    path = screenshot_dir / "a11y"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def page(chromium: Any) -> Any:
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="fi-FI")
+    context.add_init_script(checks.FIRST_HEADING_LANG)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def settle(page: Any, charts: bool = False) -> None:
+    """Wait until the script run is over and the page has drawn (charts when asked)."""
+    page.locator("h1").first.wait_for()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    if charts:
+        page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
+    page.wait_for_timeout(600)
+
+
+# ----------------------------------------------------------------------------- states
+
+
+def open_select(page: Any, lang: str) -> None:
+    """The first select list in the main area, opened (its popup is outside the page's landmarks)."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input').first
+    box.click()
+    listbox = page.locator('[role="listbox"]').first
+    try:
+        listbox.wait_for(timeout=3000)
+    except Exception:  # noqa: BLE001 - an already focused combobox opens with the arrow key
+        box.press("ArrowDown")
+        listbox.wait_for()
+    page.wait_for_timeout(300)
+
+
+def close_select(page: Any) -> None:
+    page.keyboard.press("Escape")
+    page.mouse.click(5, 300)
+    page.wait_for_timeout(200)
+
+
+def open_expanders(page: Any, lang: str) -> None:
+    for summary in page.locator('[data-testid="stExpander"] details:not([open]) > summary').all():
+        if summary.is_visible():
+            summary.click()
+    page.wait_for_timeout(400)
+
+
+def tab(index: int, charts: bool = False) -> Callable[[Any, str], None]:
+    def choose(page: Any, lang: str) -> None:
+        page.locator('[data-testid="stMain"] [role="tab"]').nth(index).click()
+        if charts:
+            page.locator('[role="tabpanel"]:visible [data-testid="stVegaLiteChart"] svg').first.wait_for()
+        page.wait_for_timeout(500)
+    return choose
+
+
+def authoring_errors(page: Any, lang: str) -> None:
+    """An invalid number of decimals in the opened metric: the validation messages show."""
+    field = page.get_by_label(t("authoring.field.decimals", lang), exact=True).first
+    field.fill("abc")
+    field.press("Tab")
+    settle(page)
+    page.locator('[data-testid="stMain"] [data-testid="stAlertContentError"], [data-testid="stMain"] [role="alert"]').first.wait_for()
+
+
+def authoring_edit(page: Any, lang: str) -> None:
+    """An existing metric opened in the form: the YAML preview and the chart preview show."""
+    page.get_by_text(t("authoring.start.edit", lang), exact=True).first.click()
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name=t("authoring.start.button", lang)).click()
+    settle(page)
+    page.locator('[data-testid="stCode"]:visible').first.wait_for()
+    page.wait_for_timeout(800)
+
+
+State = tuple[str, Callable[[Any, str], None] | None]
+
+#: page id -> (query string, waits for a chart, states after the first view)
+PAGES: dict[str, tuple[str, bool, list[State]]] = {
+    "overview": ("area=208", False, [("select_open", open_select)]),
+    "compare": ("area=208&metric=unemployment_rate&areas=208,244,436", True,
+                [("select_open", open_select), ("tab_time", tab(0, True)), ("tab_distribution", tab(1, True)),
+                 ("tab_map", tab(2, True))]),
+    "metric_detail": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
+    "forecast": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
+    "data_status": ("area=208", False, [("expanders", open_expanders)]),
+    "authoring": ("area=208", False, [("edit_yaml", authoring_edit), ("errors", authoring_errors),
+                                      ("upload_tab", tab(1))]),
+    "training": ("area=208&module=1", False, [("expanders", open_expanders)]),
+    "public_summary": ("area=208", True, [("select_open", open_select)]),
+}
+
+
+def scan(page: Any, lang: str, where: str, shots: Path, findings: list[str]) -> None:
+    """axe (every impact) + language + chart checks on the page as it is now; a screenshot."""
+    COUNTS["scans"] += 1
+    page.screenshot(path=str(shots / f"{where.replace('/', '_')}.png"), full_page=True)
+    found = checks.axe_findings(page) + checks.language_findings(page, lang) + checks.chart_findings(page)
+    findings.extend(f"{where}: {item}" for item in found)
+
+
+@pytest.mark.parametrize("page_id", list(PAGES))
+def test_page_has_no_accessibility_findings(page: Any, base_url: str, shots: Path, page_id: str) -> None:
+    query, charts, states = PAGES[page_id]
+    findings: list[str] = []
+    for lang in LANGS:
+        page.goto(f"{base_url}/{page_id}?lang={lang}&{query}")
+        settle(page, charts)
+        seen = page.evaluate("() => window.__kmLangAtH1")
+        if seen != lang:
+            findings.append(f"{page_id}/{lang}: <html lang={seen!r}> when the first heading appeared")
+        scan(page, lang, f"{page_id}/{lang}/default", shots, findings)
+        if lang == "fi":  # focus and reflow do not depend on the language
+            findings.extend(f"{page_id}/fi: {item}" for item in checks.focus_findings(page))
+        for name, action in states:
+            action(page, lang)
+            scan(page, lang, f"{page_id}/{lang}/{name}", shots, findings)
+            if name == "select_open":
+                close_select(page)
+        if lang == "fi":
+            page.set_viewport_size({"width": 320, "height": 800})
+            page.goto(f"{base_url}/{page_id}?lang={lang}&{query}")
+            settle(page, charts)
+            findings.extend(f"{page_id}/fi/320px: {item}" for item in checks.reflow_findings(page))
+            findings.extend(f"{page_id}/fi/320px: {item}" for item in checks.chart_findings(page))
+            page.screenshot(path=str(shots / f"{page_id}_fi_320px.png"), full_page=True)
+            page.set_viewport_size({"width": 1366, "height": 900})
+    print(f"{page_id}: {COUNTS['scans']} scans so far, {len(findings)} findings")
+    assert findings == [], "\n".join(findings)
