@@ -94,6 +94,11 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 [data-testid="stVegaLiteChart"]:focus-visible, [data-testid="stDataFrame"] *:focus-visible,
 [data-testid="stElementToolbar"] button:focus-visible,
 input:focus-visible, textarea:focus-visible { outline-offset: -3px !important; }
+/* Highlighted code (the YAML of a metric): the theme's light grey comments and orange keys are
+   under 4.5:1 on the code block's background; darker shades of the same hues. */
+[data-testid="stCode"] .comment, [data-testid="stCode"] .prolog { color: #4f5a65 !important; }
+[data-testid="stCode"] .atrule, [data-testid="stCode"] .key, [data-testid="stCode"] .attr-name {
+  color: #8f3900 !important; }
 /* The chart/table toolbar is drawn at opacity 0 until hovered, but its buttons take focus. */
 [data-testid="stElementToolbar"]:focus-within, [data-testid="stElementToolbar"]:has(:focus-visible) {
   opacity: 1 !important; z-index: 1000 !important;  /* above the table it belongs to */

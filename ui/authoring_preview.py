@@ -122,7 +122,7 @@ def _chart(metric: AnyMetric, rows: pd.DataFrame, labels: dict[str, str], year: 
 def preview_block(metric: AnyMetric, ctx: PageContext, key: str) -> None:
     """The preview of an unsaved metric: its vintage, the chosen year's answer table, then the chart."""
     lang, home = ctx.lang, ctx.area
-    st.subheader(t("authoring.preview_heading", lang))
+    st.header(t("authoring.preview_heading", lang))
     result = support.preview(metric, ctx.catalog, lang, home)
     if result.error:
         st.warning(t("authoring.preview_failed", lang, reason=result.error))

@@ -33,7 +33,7 @@ def right_of(user: Any) -> ApprovalRight:
 
 def review_block(store: Any, opened: OpenedMetric, user: Any, lang: str, done: Done) -> None:
     """The review state of the opened metric and what this user may do with it."""
-    st.subheader(t("authoring.approve_heading", lang))
+    st.header(t("authoring.approve_heading", lang))
     metric = parse_yaml(opened.text, opened.metric_id)
     waiting = awaits_reviewer(metric)
     if waiting and metric.workshop_approval is not None:

@@ -106,7 +106,7 @@ def message_text(message: FormMessage, template: str, lang: str) -> str:
 def checks_panel(result: Any, chosen: Sentence, lang: str, titles: Mapping[str, Mapping[str, str]]) -> str | None:
     """The shared validation's messages, the formula in words, the file to be saved and the two
     buttons; returns "save", "to_full" (continue in the full form) or None."""
-    st.subheader(t("authoring.checks_heading", lang))
+    st.header(t("authoring.checks_heading", lang))
     if untouched(chosen):
         st.info(_tr("sentence.start_hint", lang))
     else:
@@ -117,7 +117,7 @@ def checks_panel(result: Any, chosen: Sentence, lang: str, titles: Mapping[str, 
     if result.metric is None:
         return None
     st.caption(_tr("sentence.formula", lang, formula=describe_formula(result.metric, lang, titles)))
-    st.subheader(t("authoring.yaml_heading", lang))
+    st.header(t("authoring.yaml_heading", lang))
     st.code(render_yaml(result.metric), language="yaml", wrap_lines=True)
     left, right = st.columns(2)
     if left.button(t("authoring.save_button", lang), key=f"{K}save", type="primary"):

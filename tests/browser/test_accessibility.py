@@ -100,8 +100,15 @@ def tab(index: int, charts: bool = False) -> Callable[[Any, str], None]:
     return choose
 
 
+def full_form(page: Any) -> None:
+    """The authoring page's full-form tab (the quick path is the first view)."""
+    page.locator('[data-testid="stMain"] [role="tab"]').nth(1).click()
+    settle(page)
+
+
 def authoring_errors(page: Any, lang: str) -> None:
     """An invalid number of decimals in the opened metric: the validation messages show."""
+    full_form(page)
     field = page.get_by_label(t("authoring.field.decimals", lang), exact=True).first
     field.fill("abc")
     field.press("Tab")
@@ -111,8 +118,12 @@ def authoring_errors(page: Any, lang: str) -> None:
 
 def authoring_edit(page: Any, lang: str) -> None:
     """An existing metric opened in the form: the YAML preview and the chart preview show."""
+    full_form(page)
     page.get_by_text(t("authoring.start.edit", lang), exact=True).first.click()
-    page.wait_for_timeout(500)
+    # the metric choice appears once the server has the mode: only then does the button open it
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
+        has_text=t("authoring.start.metric", lang)).first.wait_for()
+    settle(page)
     page.get_by_role("button", name=t("authoring.start.button", lang)).click()
     settle(page)
     page.locator('[data-testid="stCode"]:visible').first.wait_for()
@@ -131,7 +142,7 @@ PAGES: dict[str, tuple[str, bool, list[State]]] = {
     "forecast": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
     "data_status": ("area=208", False, [("expanders", open_expanders)]),
     "authoring": ("area=208", False, [("edit_yaml", authoring_edit), ("errors", authoring_errors),
-                                      ("upload_tab", tab(1))]),
+                                      ("upload_tab", tab(2))]),
     "training": ("area=208&module=1", False, [("expanders", open_expanders)]),
     "public_summary": ("area=208", True, [("select_open", open_select)]),
 }

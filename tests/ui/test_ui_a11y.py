@@ -85,7 +85,11 @@ def test_menu_lists_only_allowed_pages(settings_env) -> None:  # type: ignore[no
 
     settings_env(AUTH_MODE="local", PUBLIC_ONLY=None)
     public = menu_sections(None, True, "en")
-    assert [spec.id for _title, pages in public for spec in pages] == ["public_summary"]
+    from ui.navigation import available_pages
+
+    expected = [spec.id for spec in available_pages() if spec.audience != "internal"]
+    assert [spec.id for _title, pages in public for spec in pages] == expected
+    assert "public_summary" in expected and "overview" not in expected
     settings_env(AUTH_MODE="none")
     admin = current_user()  # sign-in off: everyone is an admin
     sections = menu_sections(admin, False, "sv")
