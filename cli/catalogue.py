@@ -17,23 +17,22 @@ Exit codes: 0 ok, 1 refused / not ready / data error, 2 usage or configuration e
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from cli.datamodel import DbOpt, _engine, _guard, err, out
+from cli.datamodel import DATA_SPECIAL, DbOpt, _engine, err, out
+from cli.guard import guarded
+from datamodel.errors import ConfigError, DataModelError
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.authoring_store import StoreError
 from metrics.catalogue_sync import CatalogueSyncError, SyncReport
 
-F = TypeVar("F", bound=Callable[..., Any])
 catalogue_app = typer.Typer(help="The metric catalogue in the database: export, import, seed, status, history.",
                             no_args_is_help=True)
 
@@ -46,18 +45,8 @@ def _say(console: Any, text: str) -> None:
     console.print(text, highlight=False, markup=False)
 
 
-def _refusals(func: F) -> F:
-    """A refused import or store operation is one line and exit 1; the rest goes to the data guard."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (CatalogueSyncError, StoreError) as exc:
-            _say(err, f"error: {exc}")
-            raise typer.Exit(1) from None
-
-    return _guard(wrapper)  # type: ignore[return-value]
+#: a refused import or store operation is one line and exit 1, like any data error
+_refusals = guarded(usage=(ConfigError,), failure=(CatalogueSyncError, StoreError, DataModelError), special=DATA_SPECIAL)
 
 
 def _require_database() -> None:

@@ -6,72 +6,61 @@ stderr and an exit code: 0 ok, 1 data/validation/source errors, 2 usage/configur
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from datamodel import faults
 from datamodel.errors import ConfigError, DatabaseNotReady, DataModelError, SourceUnavailable, ValidationFailed
+from cli.guard import fault_line, guarded, say_error
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 
 logger = logging.getLogger(__name__)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _lang() -> str:
     return get_settings().default_language
 
 
-def _guard(func: F) -> F:
-    """Map library exceptions to one line and an exit code; no traceback reaches the user."""
+def _validation_failed(exc: ValidationFailed) -> int:
+    """A refused file: its row-numbered issues (at most 200), unknown areas and what was loaded."""
+    report = exc.report
+    if report is None:
+        say_error(f"error: {exc}")
+        return 1
+    name = Path(report.filename).name
+    lines = [issue.render(name, _lang()) for issue in report.issues[:200]]
+    if len(report.issues) > 200:
+        lines.append(f"... {len(report.issues) - 200} more")
+    if report.unknown_areas:
+        lines.append(t("datamodel.import.unknown_areas", _lang(), names=", ".join(report.unknown_areas[:30])))
+    lines += [report.summary(_lang()), t("datamodel.import.nothing_loaded", _lang())]
+    for line in lines:
+        say_error(line)
+    return 1
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except ConfigError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except ValidationFailed as exc:
-            report = exc.report
-            if report is not None:
-                name = Path(report.filename).name
-                for issue in report.issues[:200]:
-                    err.print(issue.render(name, _lang()), highlight=False, markup=False)
-                if len(report.issues) > 200:
-                    err.print(f"... {len(report.issues) - 200} more", highlight=False)
-                if report.unknown_areas:
-                    err.print(t("datamodel.import.unknown_areas", _lang(), names=", ".join(report.unknown_areas[:30])),
-                              highlight=False, markup=False)
-                err.print(report.summary(_lang()), highlight=False, markup=False)
-                err.print(t("datamodel.import.nothing_loaded", _lang()), highlight=False, markup=False)
-            else:
-                err.print(f"error: {exc}", highlight=False, markup=False)
-            raise typer.Exit(1) from None
-        except SourceUnavailable as exc:
-            err.print(t("datamodel.cli.offline", _lang(), url=exc.url, reason=exc.reason), highlight=False, markup=False)
-            raise typer.Exit(1) from None
-        except DataModelError as exc:
-            line = faults.one_line(exc, _lang()) if isinstance(exc, DatabaseNotReady) else str(exc)
-            err.print(f"error: {line}", highlight=False, markup=False)
-            raise typer.Exit(1) from None
-        except Exception as exc:  # a fault (database, disk, network): one line, details in the debug log
-            err.print(f"error: {faults.one_line(exc, _lang())}", highlight=False, markup=False)
-            raise typer.Exit(1) from None
 
-    return wrapper  # type: ignore[return-value]
+def _offline(exc: SourceUnavailable) -> int:
+    say_error(t("datamodel.cli.offline", _lang(), url=exc.url, reason=exc.reason))
+    return 1
+
+
+def _not_ready(exc: DatabaseNotReady) -> int:
+    say_error(f"error: {fault_line(exc)}")
+    return 1
+
+
+#: the data model's exceptions that are worded by their own function (refused file, source offline)
+DATA_SPECIAL = {ValidationFailed: _validation_failed, SourceUnavailable: _offline, DatabaseNotReady: _not_ready}
+_guard = guarded(usage=(ConfigError,), failure=(DataModelError,), special=DATA_SPECIAL)
 
 
 def _engine(url: str | None, *, ready: bool = True, bundled: bool = True):  # type: ignore[no-untyped-def]

@@ -16,55 +16,28 @@ metric takes minutes (about 1.5 s per series with every model).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+from cli.guard import guarded, say_error
+from datamodel.errors import ConfigError, DataModelError
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
 from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
+from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 from readout.text import text_plain
 
 logger = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def _guard(func: F) -> F:
-    """Library exceptions become one line and an exit code; no traceback reaches the user."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from datamodel.errors import ConfigError, DataModelError
-        from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
-
-        try:
-            return func(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except (MetricNotFound, AreaNotFound, ScenarioError, ConfigError) as exc:
-            _err(f"error: {exc}")
-            raise typer.Exit(2) from None
-        except (ForecastError, MetricsError, DataModelError) as exc:
-            _err(f"error: {exc}")
-            raise typer.Exit(1) from None
-        except Exception as exc:  # noqa: BLE001 - a fault (database, disk): one line, details in the debug log
-            from datamodel.faults import one_line
-
-            _err(f"error: {one_line(exc, get_settings().default_language)}")
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
+_guard = guarded(usage=(MetricNotFound, AreaNotFound, ScenarioError, ConfigError),
+                 failure=(ForecastError, MetricsError, DataModelError))
 
 
 def _engine(url: str | None) -> Any:
@@ -124,7 +97,7 @@ def forecast(
     if until is None:
         until = default_until(last) if last is not None else default_until(2000)
     elif last is not None and is_long(until, last):
-        _err(t("forecasting.page.until_long", language, years=DEFAULT_YEARS_AHEAD, last=last))
+        say_error(t("forecasting.page.until_long", language, years=DEFAULT_YEARS_AHEAD, last=last))
     result = forecast_frame(frame, metric, area, until, scenarios=scenarios, with_target=target, executor="auto",
                             driver_frames=driver_frames,
                             driver_min_counts={d: int(catalog.get(d).min_count) for d in drivers})
@@ -141,7 +114,7 @@ def forecast(
     else:
         _print_text(result, explanations, metric, language)
     for code, reason in result.failures.items():
-        _err(f"{code}: {t('forecasting.cli.not_enough', language, reason=reason)}")
+        say_error(f"{code}: {t('forecasting.cli.not_enough', language, reason=reason)}")
     if not result.areas:
         raise typer.Exit(1)
 
@@ -209,9 +182,9 @@ def accuracy(
     histories = load_histories(engine, catalog, codes, metric)
     n = sum(len(h) for h in histories.values())
     if not n:
-        _err(t("accuracy.cli.nothing", language))
+        say_error(t("accuracy.cli.nothing", language))
         raise typer.Exit(1)
-    _err(t("accuracy.cli.measuring", language, series=n, areas=len(codes), metrics=len(histories)))
+    say_error(t("accuracy.cli.measuring", language, series=n, areas=len(codes), metrics=len(histories)))
     settings = ForecastSettings()
     summary = summarise(run_backtests(histories, catalog, settings, executor="auto"), settings.models, areas=codes,
                         data_batch=newest_batch(engine), interval=settings.interval_width)
@@ -225,7 +198,7 @@ def accuracy(
             typer.echo(" | ".join(row))
     if write:
         save_summary(engine, summary)
-    _err(t("accuracy.cli.saved" if write else "accuracy.cli.not_saved", language))
+    say_error(t("accuracy.cli.saved" if write else "accuracy.cli.not_saved", language))
 
 
 class _MetricByDefault(TyperGroup):

@@ -6,16 +6,16 @@ Exit codes: 0 ok, 1 validation or data errors, 2 usage or configuration errors.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from cli.guard import guarded
+from datamodel.errors import ConfigError, DataModelError
 from kuntamittari.i18n import t
 from readout.text import text_plain
 from kuntamittari.settings import get_settings
@@ -24,7 +24,6 @@ from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 logger = logging.getLogger(__name__)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 DirOpt = Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")]
@@ -38,40 +37,7 @@ def _say(console: Console, text: str) -> None:
     console.print(text, highlight=False, markup=False)
 
 
-def _guard(func: F) -> F:
-    """Library exceptions become one line and an exit code; no traceback reaches the user."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except MetricNotFound as exc:
-            _say(err, f"error: {exc}")
-            raise typer.Exit(2) from None
-        except AreaNotFound as exc:
-            _say(err, f"error: {exc}")
-            raise typer.Exit(2) from None
-        except MetricsError as exc:
-            _say(err, f"error: {exc}")
-            raise typer.Exit(1) from None
-        except Exception as exc:  # noqa: BLE001 - last resort: one line, details in the debug log
-            from datamodel.errors import ConfigError, DataModelError
-
-            logger.debug("unexpected error", exc_info=True)
-            if isinstance(exc, ConfigError):
-                _say(err, f"error: {exc}")
-                raise typer.Exit(2) from None
-            if isinstance(exc, DataModelError):
-                _say(err, f"error: {exc}")
-                raise typer.Exit(1) from None
-            from datamodel.faults import one_line
-
-            _say(err, f"error: {one_line(exc, _lang())}")
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
+_guard = guarded(usage=(MetricNotFound, AreaNotFound, ConfigError), failure=(MetricsError, DataModelError))
 
 
 def _engine(url: str | None):  # type: ignore[no-untyped-def]
