@@ -228,12 +228,19 @@ def language_findings(page: Any, lang: str) -> list[str]:
     return [f"language: {text}" for text in page.evaluate(_ENGLISH, [sorted(STREAMLIT_STRINGS), lang, sorted(CHART_ACTIONS)])]
 
 
-#: Installed before a page loads: records `<html lang>` when the first h1 appears.
+#: Installed before a page loads: records `<html lang>` when the first h1 is painted (present
+#: and visible), re-checked on every change of the DOM or of the root's attributes.
 FIRST_HEADING_LANG = """(() => {
   window.__kmLangAtH1 = null;
-  const obs = new MutationObserver(() => {
-    if (window.__kmLangAtH1 === null && document.querySelector('h1')) {
+  const check = () => {
+    const h1 = document.querySelector('h1');
+    if (window.__kmLangAtH1 === null && h1 && h1.checkVisibility({visibilityProperty: true})) {
       window.__kmLangAtH1 = document.documentElement.lang; obs.disconnect(); }
+  };
+  const obs = new MutationObserver(check);
+  document.addEventListener('DOMContentLoaded', () => {
+    obs.observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                           attributeFilter: ['lang']});
   });
-  document.addEventListener('DOMContentLoaded', () => obs.observe(document.body, {subtree: true, childList: true}));
+  document.addEventListener('animationend', check, true);
 })();"""

@@ -112,7 +112,10 @@ def authoring_errors(page: Any, lang: str) -> None:
 def authoring_edit(page: Any, lang: str) -> None:
     """An existing metric opened in the form: the YAML preview and the chart preview show."""
     page.get_by_text(t("authoring.start.edit", lang), exact=True).first.click()
-    page.wait_for_timeout(500)
+    # the metric choice appears once the server has the mode: only then does the button open it
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
+        has_text=t("authoring.start.metric", lang)).first.wait_for()
+    settle(page)
     page.get_by_role("button", name=t("authoring.start.button", lang)).click()
     settle(page)
     page.locator('[data-testid="stCode"]:visible').first.wait_for()
