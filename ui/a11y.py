@@ -218,10 +218,10 @@ def script_config(lang: str) -> str:
 #: no Finnish or Swedish text is ever shown under Streamlit's hard-coded lang="en" (the script
 #: element loads its code lazily, after the first headings may already be drawn). Markdown is
 #: in Streamlit's main bundle, so this rule applies from the first paint; should the script
-#: ever fail, the content appears anyway after 1.5 s.
+#: ever fail, the content appears anyway after 6 s (a slow machine needs 2-3 s to load it).
 HOLD_CSS = """<style>
 html[lang="en"] [data-testid="stMain"], html[lang="en"] [data-testid="stSidebarContent"] {
-  visibility: hidden; animation: km-reveal 0s linear 1.5s forwards; }
+  visibility: hidden; animation: km-reveal 0s linear 6s forwards; }
 @keyframes km-reveal { to { visibility: visible; } }
 </style>"""
 
