@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Any
 
 import streamlit as st
 
@@ -216,6 +217,24 @@ def script_config(lang: str) -> str:
     cfg = {"lang": lang, "text": text, "patterns": patterns, "english": sorted(STREAMLIT_STRINGS),
            "code": t("a11y.code_region", lang), "chart": t("a11y.chart_region", lang), "popup": t("a11y.popup_region", lang)}
     return json.dumps(cfg, ensure_ascii=False)
+
+
+#: Until the script has set `<html lang>`, the page's own content stays unpainted in fi/sv, so
+#: no Finnish or Swedish text is ever shown under Streamlit's hard-coded lang="en" (the script
+#: element loads its code lazily, after the first headings may already be drawn). Markdown is
+#: in Streamlit's main bundle, so this rule applies from the first paint; should the script
+#: ever fail, the content appears anyway after 6 s (a slow machine needs 2-3 s to load it).
+HOLD_CSS = """<style>
+html[lang="en"] [data-testid="stMain"], html[lang="en"] [data-testid="stSidebarContent"] {
+  visibility: hidden; animation: km-reveal 0s linear 6s forwards; }
+@keyframes km-reveal { to { visibility: visible; } }
+</style>"""
+
+
+def hold_until_language(container: Any, lang: str) -> None:
+    """Keep fi/sv content unpainted until `<html lang>` says so (see `HOLD_CSS`)."""
+    if lang != "en":
+        container.markdown(HOLD_CSS, unsafe_allow_html=True)
 
 
 def page_support(lang: str) -> None:

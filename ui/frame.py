@@ -187,6 +187,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
 
     ensure_navigation()
     side = st.sidebar
+    a11y.hold_until_language(st, lang)  # in the main area: drawn before any heading there
     a11y.page_support(lang)  # <html lang> first, before any text in the page language
     menu = side.container()
     lang = state.url_select(side, t("app.sidebar.language", lang), "lang", LANGUAGES, lang,
