@@ -141,7 +141,7 @@ PAGES: dict[str, tuple[str, bool, list[State]]] = {
     "metric_detail": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
     "forecast": ("area=208&metric=unemployment_rate", True, [("expanders", open_expanders)]),
     "data_status": ("area=208", False, [("expanders", open_expanders)]),
-    "authoring": ("area=208", False, [("edit_yaml", authoring_edit), ("errors", authoring_errors),
+    "authoring": ("area=208", False, [("edit_yaml", authoring_edit),
                                       ("upload_tab", tab(2))]),
     "training": ("area=208&module=1", False, [("expanders", open_expanders)]),
     "public_summary": ("area=208", True, [("select_open", open_select)]),
