@@ -25,6 +25,7 @@ import typer
 from typer.core import TyperGroup
 
 from cli.guard import guarded, say_error
+from cli.metrics import _engine
 from datamodel.errors import ConfigError, DataModelError
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
@@ -38,21 +39,6 @@ logger = logging.getLogger(__name__)
 
 _guard = guarded(usage=(MetricNotFound, AreaNotFound, ScenarioError, ConfigError),
                  failure=(ForecastError, MetricsError, DataModelError))
-
-
-def _engine(url: str | None) -> Any:
-    from sqlalchemy.exc import ArgumentError
-
-    from datamodel.bootstrap import ensure_database
-    from datamodel.engine import make_engine
-    from datamodel.errors import ConfigError
-
-    try:
-        engine = make_engine(url)
-    except (ArgumentError, ImportError) as exc:
-        raise ConfigError(f"bad database URL: {exc}") from exc
-    ensure_database(engine)
-    return engine
 
 
 def _fmt(value: Any, decimals: int, lang: str) -> str:
