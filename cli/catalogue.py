@@ -25,7 +25,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.datamodel import DATA_SPECIAL, DbOpt, _engine, err, out
+from cli.datamodel import DATA_SPECIAL, DbOpt, err, out
+from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
 from kuntamittari.i18n import t
@@ -70,7 +71,7 @@ def export(out_dir: Annotated[Path, typer.Option("--out", help="Directory to wri
     from metrics.catalogue_sync import ensure_seeded, export_catalogue
 
     _require_database()
-    engine = _engine(db)
+    engine = open_engine(db)
     ensure_seeded(engine)
     report = export_catalogue(engine, out_dir)
     _say(out, t("catalogue.exported", _lang(), count=len(current_rows(engine)), out=out_dir,
@@ -90,7 +91,7 @@ def import_(directory: Annotated[Path, typer.Argument(help="A directory of metri
     if not directory.is_dir():
         _say(err, f"error: {directory}: not a directory")
         raise typer.Exit(2)
-    engine = _engine(db)
+    engine = open_engine(db)
     ensure_seeded(engine)
     report = import_catalogue(engine, directory, author=author or "cli import", force=force)
     _skipped(report)
@@ -107,7 +108,7 @@ def seed(directory: Annotated[Path | None, typer.Option("--dir", help="Shipped d
 
     _require_database()
     root = directory or get_settings().metrics_dir
-    report = seed_catalogue(_engine(db), root)
+    report = seed_catalogue(open_engine(db), root)
     _skipped(report)
     _say(out, t("catalogue.seeded", _lang(), directory=root, added=len(report.added), updated=len(report.updated),
                 unchanged=len(report.unchanged), held_back=len(report.held_back)))
@@ -125,7 +126,7 @@ def status(db: DbOpt = None) -> None:
     if settings.catalogue_source != "database":
         _say(out, t("catalogue.source_directory", lang, directory=settings.metrics_dir))
         return
-    engine = _engine(db)
+    engine = open_engine(db)
     ensure_seeded(engine)
     rows = current_rows(engine)
     counts = Counter(row.status for row in rows)
@@ -148,7 +149,7 @@ def history(metric_id: Annotated[str, typer.Argument(help="Metric id, e.g. popul
     from metrics.catalogue_store import DatabaseMetricStore
 
     _require_database()
-    rows = DatabaseMetricStore(_engine(db)).rows(metric_id)
+    rows = DatabaseMetricStore(open_engine(db)).rows(metric_id)
     if not rows:
         _say(err, t("catalogue.history_none", _lang(), metric_id=metric_id))
         raise typer.Exit(1)

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from datamodel.errors import ConfigError, DatabaseNotReady, DataModelError, SourceUnavailable, ValidationFailed
+from cli.database import open_engine
 from cli.guard import fault_line, guarded, say_error
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
@@ -61,21 +62,6 @@ def _not_ready(exc: DatabaseNotReady) -> int:
 #: the data model's exceptions that are worded by their own function (refused file, source offline)
 DATA_SPECIAL = {ValidationFailed: _validation_failed, SourceUnavailable: _offline, DatabaseNotReady: _not_ready}
 _guard = guarded(usage=(ConfigError,), failure=(DataModelError,), special=DATA_SPECIAL)
-
-
-def _engine(url: str | None, *, ready: bool = True, bundled: bool = True):  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    from datamodel.bootstrap import ensure_database
-    from datamodel.engine import make_engine
-
-    try:
-        engine = make_engine(url)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"bad database URL: {exc}") from exc
-    if ready:
-        ensure_database(engine, load_bundled=bundled)
-    return engine
 
 
 def _progress() -> Progress:
@@ -136,7 +122,7 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
     with _progress() as progress:
         from datamodel.bootstrap import ensure_database
 
-        engine = _engine(db, ready=False)
+        engine = open_engine(db, ready=False)
         ensure_database(engine, load_bundled=not no_bundled, on_progress=_hook(progress, "Sotkanet 2013"))
     out.print(t("datamodel.cli.init_done", _lang(), url=engine.url.render_as_string(hide_password=True),
                 revision=current_revision(engine)), highlight=False)
@@ -157,7 +143,7 @@ def load_sotkanet(paths: Annotated[list[Path], typer.Argument(help="Saved data-e
     """Load saved Sotkanet data-endpoint JSON files as a new release (revised values are kept as revisions)."""
     from datamodel.loaders.sotkanet import load_data_files
 
-    engine = _engine(db)
+    engine = open_engine(db)
     with _progress() as progress:
         result = load_data_files(engine, paths, on_progress=_hook(progress, "Sotkanet"), division=division,
                                  accept_partial=accept_partial)
@@ -178,7 +164,7 @@ def fetch_sotkanet(
     from datamodel.sources.sotkanet import SotkanetClient, fetch_and_load
 
     year_list = _parse_years(years)
-    engine = _engine(db)
+    engine = open_engine(db)
     with SotkanetClient(base_url) as client, _progress() as progress:
         result = fetch_and_load(engine, client, indicator, year_list, on_progress=_hook(progress, "Sotkanet API"))
     _report_load(result)
@@ -218,7 +204,7 @@ def fetch_statfin(
         body = json.loads(query.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{query}: not a readable JSON query ({exc})") from exc
-    engine = _engine(db)
+    engine = open_engine(db)
     client = StatFinClient(base_url, lang=lang)
     try:
         doc, raw = client.query(table, body)
@@ -235,7 +221,7 @@ def load_statfin(paths: Annotated[list[Path], typer.Argument(help="Saved json-st
     """Load saved PxWeb json-stat2 responses (one batch per file)."""
     from datamodel.sources.statfin import load_jsonstat_file
 
-    engine = _engine(db)
+    engine = open_engine(db)
     for path in paths:
         _report_load(load_jsonstat_file(engine, path, table=table, accept_partial=accept_partial))
 
@@ -265,7 +251,7 @@ def import_csv(
     mapping = _parse_map(map_)
     if not file.is_file():
         raise ConfigError(f"{file}: no such file")
-    engine = _engine(db)
+    engine = open_engine(db)
     if dry_run:
         from datamodel.areas import AreaIndex
 
@@ -302,7 +288,7 @@ def export(
 
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"--format must be csv or parquet, got {fmt!r}")
-    engine = _engine(db)
+    engine = open_engine(db)
     frame = series_frame(engine, series, [normalise_area_code(a) for a in area], period)
     if frame.empty:
         err.print(t("datamodel.cli.no_rows", _lang()), highlight=False)
@@ -320,7 +306,7 @@ def generate_synthetic(
     """Load a seeded synthetic national-scale data set (series synthetic:<n>, flagged as synthetic)."""
     from datamodel.synthetic import SyntheticSpec, load_synthetic
 
-    engine = _engine(db, bundled=False)
+    engine = open_engine(db, bundled=False)
     with _progress() as progress:
         result = load_synthetic(engine, SyntheticSpec.scaled(scale, seed), on_progress=_hook(progress, "synthetic"))
     if result.skipped:
@@ -341,7 +327,7 @@ def doctor(db: DbOpt = None) -> None:
     from datamodel.schema import area, fact, group, load_batch, period, series
 
     lang = _lang()
-    engine = _engine(db, ready=False)
+    engine = open_engine(db, ready=False)
     out.print(f"[bold]{t('datamodel.cli.doctor_title', lang)}[/bold]")
     out.print(f"{t('datamodel.cli.backend', lang)}: {engine.dialect.name}", highlight=False)
     out.print(f"{t('datamodel.cli.url', lang)}: {engine.url.render_as_string(hide_password=True)}", highlight=False)

@@ -25,7 +25,7 @@ import typer
 from typer.core import TyperGroup
 
 from cli.guard import guarded, say_error
-from cli.metrics import _engine
+from cli.database import open_engine
 from datamodel.errors import ConfigError, DataModelError
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
@@ -73,7 +73,7 @@ def forecast(
     scenarios: tuple[Scenario, ...] = (BaselineScenario(),)
     if scenarios_file is not None:
         scenarios = scenarios + tuple(s for s in load_scenarios(scenarios_file) if s.kind != "baseline")
-    engine = _engine(db)
+    engine = open_engine(db)
     catalog = load_catalog(metrics_dir, None)
     metric = catalog.get(metric_id)
     frame = query_metric(engine, catalog, metric_id, Selection(areas=tuple(area)))
@@ -161,7 +161,7 @@ def accuracy(
 
     language = normalise_language(lang or get_settings().default_language)
     codes = _areas(areas)
-    engine = _engine(db)
+    engine = open_engine(db)
     catalog = load_catalog(metrics_dir, None)
     for metric_id in metric or ():
         catalog.get(metric_id)  # an unknown id is a usage error (exit 2)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
 from kuntamittari.i18n import t
@@ -40,21 +41,6 @@ def _say(console: Console, text: str) -> None:
 _guard = guarded(usage=(MetricNotFound, AreaNotFound, ConfigError), failure=(MetricsError, DataModelError))
 
 
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import ArgumentError
-
-    from datamodel.bootstrap import ensure_database
-    from datamodel.engine import make_engine
-    from datamodel.errors import ConfigError
-
-    try:
-        engine = make_engine(url)
-    except (ArgumentError, ImportError) as exc:
-        raise ConfigError(f"bad database URL: {exc}") from exc
-    ensure_database(engine)
-    return engine
-
-
 def _catalog(directory: Path | None, engine: Any = None):  # type: ignore[no-untyped-def]
     from metrics.catalog import load_catalog
 
@@ -74,7 +60,7 @@ def validate(
 ) -> None:
     """Validate every metric file; exit 1 when any has an error."""
     lang = lang or _lang()
-    engine = _engine(db) if (check_db or db) else None
+    engine = open_engine(db) if (check_db or db) else None
     catalog = _catalog(directory, engine)
     report = catalog.report()
     if as_json:
@@ -191,7 +177,7 @@ def export_metric(
     if not area:
         _say(err, "error: give at least one --area")
         raise typer.Exit(2)
-    engine = _engine(db)
+    engine = open_engine(db)
     catalog = _catalog(directory, None)
     frame = query_metric(engine, catalog, metric_id, Selection(areas=tuple(area), periods=tuple(period) or None))
     if frame.empty:
@@ -222,7 +208,7 @@ def aggregation_report(
     from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
 
     lang = lang or _lang()
-    engine = _engine(db)
+    engine = open_engine(db)
     catalog = _catalog(directory, engine)
     report = build(engine, catalog)
     keys = ("metric", "weight", "min_coverage", "compared", "partial", "insufficient", "max_error", "beyond_rounding", "worst")

@@ -16,7 +16,8 @@ from typing import Annotated
 
 import typer
 
-from cli.metrics import _catalog, _engine, _guard
+from cli.metrics import _catalog, _guard
+from cli.database import open_engine
 from kuntamittari.i18n import LANGUAGES, t
 from kuntamittari.settings import get_settings
 
@@ -58,7 +59,7 @@ def publish(
     bad = [code for code in langs if code not in LANGUAGES]
     if bad:
         raise _usage(t("site.cli.bad_lang", ui_lang, lang=", ".join(bad)))
-    engine = _engine(db)
+    engine = open_engine(db)
     codes = None
     if area:
         codes = tuple(dict.fromkeys(service.normalise_area_code(code) for code in area))

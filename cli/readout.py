@@ -47,9 +47,10 @@ def readout_command(
     if output not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
-    from cli.metrics import _catalog, _engine
+    from cli.database import open_engine
+    from cli.metrics import _catalog
 
-    engine = _engine(None)
+    engine = open_engine(None)
     catalog = _catalog(None, engine)
     kinds = tuple(k.strip() for k in compare.split(",") if k.strip()) or ("region",)
     try:

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from cli.datamodel import DbOpt, _engine, _guard, err, out
+from cli.datamodel import DbOpt, _guard, err, out
+from cli.database import open_engine
 from datamodel.errors import ConfigError
 from readout.formatting import format_datetime
 from kuntamittari.i18n import t
@@ -50,7 +51,7 @@ def refresh(
     from refresh import RefreshBusy, refresh_status, run_refresh
 
     lang = _lang()
-    engine = _engine(db)
+    engine = open_engine(db)
     if if_due:
         status = refresh_status(engine)
         if not status.due:
@@ -77,7 +78,7 @@ def refresh_status_cmd(db: DbOpt = None) -> None:
     from refresh import refresh_status
 
     lang = _lang()
-    status = refresh_status(_engine(db))
+    status = refresh_status(open_engine(db))
     if status.running:
         out.print(t("refresh.cli.status_running", lang, started=format_datetime(status.last_attempt, lang)), highlight=False)
     if status.last_refreshed is None:
@@ -102,7 +103,7 @@ def digest(
     from metrics.catalog import load_catalog
 
     lang = lang or _lang()
-    records = digest_for_area(_engine(db), area, limit=limit)
+    records = digest_for_area(open_engine(db), area, limit=limit)
     out.print(f"[bold]{digest_title(lang)}[/bold]")
     if not records:
         out.print(t("digest.empty", lang), highlight=False)
@@ -128,7 +129,7 @@ def subscribe(
     if bool(email) == bool(webhook):
         raise ConfigError("give exactly one of --email or --webhook")
     channel, address = ("email", email) if email else ("webhook", webhook)
-    sub = add_subscription(_engine(db), channel, str(address), areas=area, themes=theme, language=lang, secret=secret)
+    sub = add_subscription(open_engine(db), channel, str(address), areas=area, themes=theme, language=lang, secret=secret)
     out.print(t("alerts.cli.subscribed", _lang(), id=sub.subscription_id, channel=sub.channel, address=sub.address,
                 areas=", ".join(sub.areas), themes=", ".join(sub.themes) or t("alerts.cli.all_themes", _lang()),
                 lang=sub.language), highlight=False)
@@ -139,7 +140,7 @@ def unsubscribe(address: Annotated[str, typer.Argument(help="E-mail address or w
     """Remove the subscriptions of an address."""
     from alerts.subscriptions import remove_subscription
 
-    out.print(t("alerts.cli.removed", _lang(), count=remove_subscription(_engine(db), address)), highlight=False)
+    out.print(t("alerts.cli.removed", _lang(), count=remove_subscription(open_engine(db), address)), highlight=False)
 
 
 @_guard
@@ -147,7 +148,7 @@ def subscriptions(db: DbOpt = None) -> None:
     """List the alert subscriptions."""
     from alerts.subscriptions import list_subscriptions
 
-    subs = list_subscriptions(_engine(db))
+    subs = list_subscriptions(open_engine(db))
     if not subs:
         out.print(t("alerts.cli.none", _lang()), highlight=False)
     for s in subs:
@@ -171,7 +172,7 @@ def send_alerts(db: DbOpt = None, attach_report: Annotated[bool, typer.Option(
     from alerts.send import send_alerts as send
     from metrics.catalog import load_catalog
 
-    engine, catalog = _engine(db), load_catalog()
+    engine, catalog = open_engine(db), load_catalog()
     report = send(engine, catalog, attachments=_report_attachments(engine, catalog) if attach_report else None)
     out.print(t("alerts.cli.sent", _lang(), **report.as_dict()), highlight=False)
     for line in report.errors:

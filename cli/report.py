@@ -18,7 +18,8 @@ from typing import Annotated
 
 import typer
 
-from cli.metrics import _catalog, _engine, _guard
+from cli.metrics import _catalog, _guard
+from cli.database import open_engine
 from kuntamittari.i18n import normalise_language, t
 from kuntamittari.settings import get_settings
 
@@ -68,7 +69,7 @@ def summary(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The 
     from reports.summary import render_pdf, render_png, TEMPLATE
 
     language, start = _lang(lang), time.perf_counter()
-    engine = _engine(db)
+    engine = open_engine(db)
     try:
         data, readout = public_summary_data(engine, _catalog(None, engine), area)
     except ReportError:
@@ -97,7 +98,7 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM, e.g. 20
         year, mon = parse_month(month)
     except ReportError:
         raise _usage(t("reports.cli.bad_month", language, month=month)) from None
-    engine = _engine(db)
+    engine = open_engine(db)
     catalog = _catalog(None, engine)
     try:
         codes = group_members(engine, area or group or "pilot")
@@ -135,7 +136,7 @@ def annex(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The fi
         chosen = parse_term(term) if term else None
     except ReportError:
         raise _usage(t("reports.cli.bad_term", language, term=term)) from None
-    engine = _engine(db)
+    engine = open_engine(db)
     try:
         data, readout = public_summary_data(engine, _catalog(None, engine), area)
     except ReportError:
