@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from au_pages import open_page as _page
 from sqlalchemy import Engine
-from streamlit.testing.v1 import AppTest
 
 from kuntamittari.i18n import t
 from metrics.authoring import AuthoringContext, build_metric, render_yaml
@@ -27,7 +27,6 @@ from metrics.yaml_io import parse_metric_text
 from readout.formatting import format_number
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "authoring.py")
 CATALOG = load_catalog()
 CTX = AuthoringContext(series_codes=None, metric_ids=tuple(CATALOG.metrics))
 NAMES = {"fi": "Väkiluvun muutos vuodesta 2010", "sv": "Folkmängdens förändring sedan 2010",
@@ -92,14 +91,6 @@ def test_the_saved_change_gives_the_bundled_datas_change(bundled_engine: Engine)
 
 
 # ---------------------------------------------------------------------------- the page
-
-
-def _page(lang: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    at.query_params["lang"] = lang
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])
