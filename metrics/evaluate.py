@@ -348,9 +348,11 @@ def _derived_values(expr: Expression, parts: Mapping[str, Values]) -> Values:
     the same target in the base year's period (`base_period`). Keys are those every plain
     operand has (a formula of base-year operands only: those its first operand has)."""
     operands = expr.operands()
-    now = [name for name, year in operands if year is None] or [operands[0][0]]
-    keys = set.intersection(*(set(parts[name]) for name in now)) if operands else set()
     out: Values = {}
+    if not operands:  # numbers only: no area or period to give a value to
+        return out
+    now = [name for name, year in operands if year is None] or [operands[0][0]]
+    keys = set.intersection(*(set(parts[name]) for name in now))
     for key in keys:
         found = {(name, year): parts[name].get(key if year is None else (key[0], base_period(key[1], year)))
                  for name, year in operands}
