@@ -104,6 +104,15 @@ def _exercise_text(module: object) -> str:
     return body[heading:body.index("<!-- exercise: m1-e3 -->")].split("### ")[1]
 
 
+def _report(who: Participant, elapsed: float, answered: float) -> None:
+    """The figures: actions, the KLM estimate and, for comparison only, the browser's own times."""
+    print(f"\nmodule 1 exercise 2: {len(who.actions)} actions (budget {BUDGET}); {who.klm.summary()} "
+          f"(budget {MINUTES} min); {elapsed:.0f} s in the browser, answer read after {answered:.0f} s, "
+          f"{len(who.waits)} reruns measured at {statistics.median(who.waits or [float('nan')]):.1f} s median")
+    print("  " + "; ".join(who.actions))
+    print("  reading: " + "; ".join(f"{n} words: {where}" for n, where in who.klm.read))
+
+
 def test_module_1_exercise_2_within_the_action_budget(server: tuple[str, Path], chromium: object,
                                                       settle: Callable[[object], None]) -> None:
     import workshop as tc
@@ -167,12 +176,7 @@ def test_module_1_exercise_2_within_the_action_budget(server: tuple[str, Path], 
         raise
     finally:
         elapsed = time.monotonic() - started if "started" in locals() else float("nan")
-        print(f"\nmodule 1 exercise 2: {len(who.actions)} actions (budget {BUDGET}); {who.klm.summary()} "
-              f"(budget {MINUTES} min); {elapsed:.0f} s in the browser, answer read after "
-              f"{locals().get('answered', float('nan')):.0f} s, {len(who.waits)} reruns measured at "
-              f"{statistics.median(who.waits or [float('nan')]):.1f} s median")
-        print("  " + "; ".join(who.actions))
-        print("  reading: " + "; ".join(f"{n} words: {where}" for n, where in who.klm.read))
+        _report(who, elapsed, locals().get("answered", float("nan")))
         context.close()
     assert cells[0] == group and cells[-1] == exercise.answer, (cells, exercise.answer)
     assert len(who.actions) <= BUDGET, who.actions
