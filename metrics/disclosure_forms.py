@@ -9,7 +9,9 @@ form follows from its metric's terms (`metrics.disclosure_links`) and its area:
   sum (counts; a ratio's numerator, since the region's rate is the sum of numerators over the
   public sum of denominators), a weighted mean, or not at all (`source_only`: its own atom);
 - a `total` cell is male + female where the table or the publication has that split;
-- a ratio term is divided by its denominator (public: the population), read from the cells.
+- a ratio term is divided by its denominator (public: the population), read from the cells;
+- a base-year term (`TermKey.year`, from a formula's `population[2010]`) is read in the base
+  year's period (same quarter or month), so a change since a year is a difference of two periods' atoms.
 
 Areas are related through an `AreaHierarchy` (aggregate code -> member municipalities by year).
 """
@@ -22,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from metrics.disclosure_links import TermKey, Terms
+from metrics.expr import base_period
 
 TOTAL = "total"
 PARTS: tuple[str, ...] = ("male", "female")
@@ -61,6 +64,11 @@ def _year(period: str) -> int | None:
         return None
 
 
+def _period(key: TermKey, period: str) -> str:
+    """The period a term is read in: the cell's own, or its base year's."""
+    return period if key.year is None else base_period(period, key.year)
+
+
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -95,16 +103,17 @@ class FormBuilder:
                 continue
             keys = list(terms)
             value = _num(raw_value)
-            if len(keys) == 1 and keys[0].per is None and terms[keys[0]] == 1 and value is not None:
+            own = len(keys) == 1 and keys[0].year is None  # a base-year term's value is not this period's
+            if own and keys[0].per is None and terms[keys[0]] == 1 and value is not None:
                 self.values[(keys[0].series, area, period, gender, age)] = value
             denominator = _num(raw_denominator)
-            if denominator is not None and len(keys) == 1 and keys[0].per is not None:
+            if denominator is not None and own and keys[0].per is not None:
                 self.values.setdefault((keys[0].per, area, period, gender, age), denominator)
             if gender in PARTS:
                 members = self.hierarchy.members_of(area, _year(period)) or (area,)
                 for key in keys:
                     for member in members:
-                        self.split.add((key.series, member, period, age))
+                        self.split.add((key.series, member, _period(key, period), age))
 
     def atom(self, atom: Atom) -> int:
         index = self.atoms.get(atom)
@@ -133,6 +142,7 @@ class FormBuilder:
 
     def _term_form(self, metric_id: str, key: TermKey, area: str, period: str, gender: str, age: str) -> Form:
         """One term's atoms, unscaled (members summed, or weighted by the public weight series); memoised."""
+        period = _period(key, period)
         members = None if key.rollup == "none" else self._members(metric_id, area, period, gender, age)
         memo_key = (key.series, key.rollup, key.weight, area, period, gender, age, members)
         hit = self._memo.get(memo_key)
@@ -151,6 +161,7 @@ class FormBuilder:
         return form
 
     def _scale(self, key: TermKey, coef: Fraction, area: str, period: str, gender: str, age: str) -> Fraction:
+        period = _period(key, period)
         scale = coef / self._public(key.per, area, period, gender, age)
         if key.rollup == "weighted" and self.hierarchy.members_of(area, _year(period)) is not None:
             scale /= self._public(key.weight, area, period, gender, age)

@@ -13,7 +13,9 @@ cell is written as a linear form over single series in single municipalities
   its numerator count times a known number;
 - `derived`: its formula expanded over the metrics it names when the formula is linear in them
   (+, -, and x or / by numbers); a non-linear formula has no form and is hidden whenever one of
-  its inputs is;
+  its inputs is. A base-year operand (`population[2010]`) enters with its terms read in the base
+  year's period (`TermKey.year`), and the cell is also hidden whenever that base-year cell is
+  (`base_year_links`);
 - `disclosure.relation` (model field) replaces a metric's own series: the value equals that
   formula of other metrics (net migration per 1 000 = in- minus out-migration per 1 000);
 - `disclosure.linked_to` keeps the metric's own series but hides it whenever one of the named
@@ -26,12 +28,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from metrics.expr import BinOp, Neg, Node, Num, Ref, parse_expression
+from metrics.expr import At, BinOp, Neg, Node, Num, Ref, parse_expression
 from metrics.issues import Issue, hint, issue
 from metrics.model import Aggregation, AnyMetric, DerivedMetric, RatioMetric, SimpleMetric, SumMetric
 from metrics.yaml_io import ParsedFile
@@ -52,6 +54,12 @@ class TermKey:
     per: str | None = None
     rollup: Rollup = "sum"
     weight: str | None = None
+    year: int | None = None  # a base-year operand's term: read in that year's period, not the cell's
+
+
+def crosses_years(terms: Terms | None) -> bool:
+    """Whether a form reads some series in another period than the cell's own (a base year)."""
+    return any(key.year is not None for key in terms or {})
 
 
 Terms = dict[TermKey, Fraction]
@@ -95,6 +103,11 @@ def _expand(node: Node, resolve: Callable[[str], Terms | None]) -> tuple[Terms, 
     if isinstance(node, Ref):
         terms = resolve(node.name)
         return None if terms is None else (terms, Fraction(0))
+    if isinstance(node, At):  # the metric's terms in the base year (a term already fixed to a year keeps it)
+        terms = resolve(node.name)
+        if terms is None:
+            return None
+        return _add({}, {replace(k, year=node.year if k.year is None else k.year): v for k, v in terms.items()}), Fraction(0)
     if isinstance(node, Neg):
         inner = _expand(node.operand, resolve)
         return None if inner is None else ({k: -v for k, v in inner[0].items()}, -inner[1])
@@ -146,6 +159,17 @@ def inherits_from(metric: AnyMetric) -> tuple[str, ...]:
     if metric.disclosure is not None:
         refs.extend(r for r in metric.disclosure.references() if r not in refs)
     return tuple(refs)
+
+
+def base_year_links(metric: AnyMetric) -> tuple[tuple[str, int], ...]:
+    """(metric id, base year) of every base-year operand of the formula or declared relation: the
+    metric's cell is hidden whenever that metric's cell of the same area and group in the base
+    year's period is (`metrics.expr.base_period`)."""
+    texts = [metric.expression] if isinstance(metric, DerivedMetric) else []
+    if metric.disclosure is not None and metric.disclosure.relation is not None:
+        texts.append(metric.disclosure.relation)
+    found = [(name, year) for text in texts for name, year in parse_expression(text).operands() if year is not None]
+    return tuple(dict.fromkeys(found))
 
 
 def is_count(metric: AnyMetric) -> bool:

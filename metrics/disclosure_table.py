@@ -39,7 +39,8 @@ import pandas as pd
 from metrics.disclosure import COMPLEMENTARY, DEFAULT_MIN_COUNT, PRIMARY, DisclosureError, blank_hidden
 from metrics.disclosure_algebra import Audit, normalise
 from metrics.disclosure_forms import AreaHierarchy, CellKey, FormBuilder
-from metrics.disclosure_links import Terms, families, inherits_from, is_count, metric_terms
+from metrics.disclosure_links import Terms, base_year_links, crosses_years, families, inherits_from, is_count, metric_terms
+from metrics.expr import base_period
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ class _Table:
         self.min_count = {m: int(metrics[m].min_count) if m in metrics else DEFAULT_MIN_COUNT for m in ids}
         self.counts = {m: m in metrics and is_count(metrics[m]) for m in ids}
         self.parents = {m: inherits_from(metrics[m]) if m in metrics else () for m in ids}
+        # Base-year operands (`x[2010]`): the parent cell is in the base year's period.
+        self.base_parents = {m: base_year_links(metrics[m]) if m in metrics else () for m in ids}
         gender, age = _group_columns(cells)
         self.keys: list[CellKey] = list(zip(
             cells["metric_id"].astype(str).tolist(), cells["area_code"].astype(str).tolist(),
@@ -152,15 +155,20 @@ class _Table:
         """Cells in a (family of linked metrics, period) block holding a hidden cell: only they need forms.
 
         Blocks share no atom and no inheritance link, so a block without a primary (or already
-        decided hidden) cell has nothing to protect and stays as it is.
+        decided hidden) cell has nothing to protect and stays as it is. A family with a base-year
+        formula ties its periods together: it is one block over all periods.
         """
         family_of: dict[str, int] = {}
+        across: set[int] = set()
         known = {m: metrics[m] for m in self.terms if m in metrics}
         for number, family in enumerate(families(known)):
             for mid in family:
                 family_of[mid] = number
+                if self.base_parents.get(mid) or crosses_years(self.terms.get(mid)):
+                    across.add(number)
         pattern = self.context.pattern or {}
-        block = [(family_of.get(k[0], -1 - n), k[2]) for n, k in enumerate(self.keys)]
+        block = [(family_of.get(k[0], -1 - n), "*" if family_of.get(k[0]) in across else k[2])
+                 for n, k in enumerate(self.keys)]
         hot = {
             block[i] for i, key in enumerate(self.keys)
             if self.primary[i] or (pattern.get(key) is not None and pattern[key].suppressed)
@@ -223,8 +231,10 @@ class _Table:
         for i, key in enumerate(self.keys):
             if self.class_of[i] < 0:
                 continue
-            for ref in self.parents[key[0]]:
-                j = position.get((ref, *key[1:]))
+            links = [(ref, *key[1:]) for ref in self.parents[key[0]]]
+            links += [(ref, key[1], base_period(key[2], year), *key[3:]) for ref, year in self.base_parents[key[0]]]
+            for link in links:
+                j = position.get(link)
                 if j is not None and self.class_of[j] >= 0 and self.class_of[j] != self.class_of[i]:
                     self.deps[self.class_of[i]].add(self.class_of[j])
                     parent[find(self.class_of[i])] = find(self.class_of[j])

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -40,9 +40,10 @@ from sqlalchemy.engine import Connection
 
 from kuntamittari.settings import get_settings
 from metrics.areas import AreaContext, _area_context
+from metrics.base_years import base_years, fetch_periods
 from metrics.catalog import Catalog
 from metrics.compiler import AreaTarget, Exclusion, compile_inputs, metric_inputs
-from metrics.expr import parse_expression
+from metrics.expr import Expression, base_period, parse_expression
 from metrics.model import (
     Aggregation,
     AnyMetric,
@@ -342,6 +343,36 @@ def _combined(recs: Sequence[_Rec], value: float | None, counts: bool = False) -
                 least.coverage if least else None, least.present if least else None, least.expected if least else None)
 
 
+def _derived_values(expr: Expression, parts: Mapping[str, Values]) -> Values:
+    """A formula per (target, period) over its metrics' values; `name[year]` reads the value of
+    the same target in the base year's period (`base_period`). Keys are those every plain
+    operand has (a formula of base-year operands only: those its first operand has)."""
+    operands = expr.operands()
+    out: Values = {}
+    if not operands:  # numbers only: no area or period to give a value to
+        return out
+    now = [name for name, year in operands if year is None] or [operands[0][0]]
+    keys = set.intersection(*(set(parts[name]) for name in now))
+    for key in keys:
+        found = {(name, year): parts[name].get(key if year is None else (key[0], base_period(key[1], year)))
+                 for name, year in operands}
+        if any(rec is None for rec in found.values()):
+            continue  # no base-year row at all: no value, as for a missing component
+        recs = [rec for rec in found.values() if rec is not None]
+        value: float | None = None
+        if all(r.value is not None for r in recs):
+            try:
+                value = float(expr.evaluate({(n if y is None else (n, y)): r.value for (n, y), r in found.items()}))
+            except (ZeroDivisionError, OverflowError):
+                value = None
+            if value is not None and (math.isnan(value) or math.isinf(value)):
+                value = None
+        combined = _combined(recs, value)
+        combined.year = parts[now[0]][key].year  # the period's own year, not a base year's
+        out[key] = combined
+    return out
+
+
 def _evaluate(metric: AnyMetric, raw: dict[PlanKey, RawRows], catalog: Catalog, selection: Selection,
               memo: dict[tuple[str, int], Values], scope: _Scope) -> Values:
     """Values of `metric` per (target, period) from fetched rows (derived: recursively)."""
@@ -352,18 +383,7 @@ def _evaluate(metric: AnyMetric, raw: dict[PlanKey, RawRows], catalog: Catalog, 
     if isinstance(metric, DerivedMetric):
         expr = parse_expression(metric.expression)
         parts = {name: _evaluate(catalog.get(name), raw, catalog, selection, memo, scope) for name in expr.names()}
-        keys = set.intersection(*(set(p) for p in parts.values())) if parts else set()
-        for key in keys:
-            recs = [parts[n][key] for n in parts]
-            value: float | None = None
-            if all(r.value is not None for r in recs):
-                try:
-                    value = float(expr.evaluate({n: parts[n][key].value for n in parts}))
-                except (ZeroDivisionError, OverflowError):
-                    value = None
-                if value is not None and (math.isnan(value) or math.isinf(value)):
-                    value = None
-            out[key] = _combined(recs, value)
+        out = _derived_values(expr, parts)
         memo[memo_key] = out
         return out
 
@@ -460,7 +480,14 @@ def _query_values(conn: Connection, catalog: Catalog, metrics: Sequence[AnyMetri
     for metric in metrics:
         for leaf in leaf_metrics(metric, catalog):
             leaves[(leaf.id, divisions[metric.id])] = (leaf, divisions[metric.id])
-    raw = _fetch(conn, list(leaves.values()), targets, selection, context)
+    # Formulas with a base year (`x[2010]`) also need the base years' periods; only the selected
+    # periods are returned.
+    fetched = fetch_periods(selection.periods, base_years(metrics, catalog))
+    raw = _fetch(conn, list(leaves.values()), targets, replace(selection, periods=fetched), context)
     by_code = {t.code: t for t in targets}
     memo: dict[tuple[str, int], Values] = {}
-    return {m.id: _evaluate(m, raw, catalog, selection, memo, _Scope(by_code, divisions[m.id])) for m in metrics}
+    out = {m.id: _evaluate(m, raw, catalog, selection, memo, _Scope(by_code, divisions[m.id])) for m in metrics}
+    if fetched != selection.periods:
+        wanted = set(selection.periods or ())
+        out = {mid: {key: rec for key, rec in values.items() if key[1] in wanted} for mid, values in out.items()}
+    return out

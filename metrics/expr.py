@@ -1,5 +1,10 @@
 """The expression language of derived metrics: + - * /, unary minus, numbers and metric ids.
 
+A metric id may carry a year in brackets, `population[2010]`: that metric's value in the base
+year (in the same quarter or month for sub-annual periods: `base_period`), so "change since a
+year" is `population - population[2010]` and its per cent `(population - population[2010]) /
+population[2010] * 100`. Everything else about a value stays per area and period.
+
 Expressions come from YAML written by people, so they are parsed with Python's `ast` module into
 a tiny tree of our own and everything else (calls, attributes, comparisons, ...) is refused.
 The tree is evaluated on pandas Series or floats; it is never turned into SQL.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -28,6 +34,9 @@ MAX_EXPRESSION_TERMS = 100
 MAX_EXPRESSION_DEPTH = 20
 _OPERAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+")
 
+
+#: Base years a formula may name (those a `Target` may have).
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 #: Longest piece of a refused formula quoted back in a message.
 _QUOTED_CHARS = 60
@@ -55,6 +64,14 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class At:
+    """A metric's value in a fixed base year (`name[year]`), whatever the period evaluated."""
+
+    name: str
+    year: int
+
+
+@dataclass(frozen=True)
 class Neg:
     operand: Node
 
@@ -66,7 +83,9 @@ class BinOp:
     right: Node
 
 
-Node = Union[Num, Ref, Neg, BinOp]
+Node = Union[Num, Ref, At, Neg, BinOp]
+#: One operand as evaluation looks it up: (metric id, base year or None for the period itself).
+Operand = tuple[str, Union[int, None]]
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
@@ -77,14 +96,15 @@ class Expression:
     text: str
     root: Node
 
-    def names(self) -> tuple[str, ...]:
-        """Metric ids referred to, in order of first appearance."""
-        out: list[str] = []
+    def operands(self) -> tuple[Operand, ...]:
+        """(metric id, base year or None) of every reference, in order of first appearance."""
+        out: list[Operand] = []
 
         def walk(node: Node) -> None:
-            if isinstance(node, Ref):
-                if node.name not in out:
-                    out.append(node.name)
+            if isinstance(node, (Ref, At)):
+                operand = (node.name, node.year if isinstance(node, At) else None)
+                if operand not in out:
+                    out.append(operand)
             elif isinstance(node, Neg):
                 walk(node.operand)
             elif isinstance(node, BinOp):
@@ -94,14 +114,25 @@ class Expression:
         walk(self.root)
         return tuple(out)
 
-    def evaluate(self, values: dict[str, Any]) -> Any:
-        """Evaluate with `values[name]` (floats or aligned pandas Series); x/0 gives NaN."""
+    def names(self) -> tuple[str, ...]:
+        """Metric ids referred to (with or without a base year), in order of first appearance."""
+        return tuple(dict.fromkeys(name for name, _year in self.operands()))
+
+    def base_years(self) -> tuple[int, ...]:
+        """The base years the formula names (`x[2010]`), each once, in order."""
+        return tuple(dict.fromkeys(year for _name, year in self.operands() if year is not None))
+
+    def evaluate(self, values: Mapping[Any, Any]) -> Any:
+        """Evaluate with `values[name]` and, for `name[year]`, `values[(name, year)]` (floats or
+        aligned pandas Series); x/0 gives NaN."""
 
         def ev(node: Node) -> Any:
             if isinstance(node, Num):
                 return node.value
             if isinstance(node, Ref):
                 return values[node.name]
+            if isinstance(node, At):
+                return values[(node.name, node.year)]
             if isinstance(node, Neg):
                 return -ev(node.operand)
             left, right = ev(node.left), ev(node.right)
@@ -115,15 +146,19 @@ class Expression:
 
         return ev(self.root)
 
-    def render(self, label: Any = None) -> str:
-        """The expression with names replaced by `label(name)` (for plain-language formulas)."""
+    def render(self, label: Any = None, at: Any = None) -> str:
+        """The expression with names replaced by `label(name)` and `name[year]` by
+        `at(label(name), year)` (for plain-language formulas; by default as written)."""
         label = label or (lambda name: name)
+        at = at or (lambda text, year: f"{text}[{year}]")
 
         def rd(node: Node, parent_prec: int = 0) -> str:
             if isinstance(node, Num):
                 return f"{node.value:g}"
             if isinstance(node, Ref):
                 return str(label(node.name))
+            if isinstance(node, At):
+                return str(at(label(node.name), node.year))
             if isinstance(node, Neg):
                 return "-" + rd(node.operand, 3)
             prec = 1 if node.op in "+-" else 2
@@ -131,6 +166,24 @@ class Expression:
             return f"({text})" if prec < parent_prec else text
 
         return rd(self.root)
+
+
+def base_period(period: str, year: int) -> str:
+    """The period of `year` that corresponds to `period`: '2011' -> '2010', '2011Q3' -> '2010Q3',
+    '2011M07' -> '2010M07' (period codes start with the year: `datamodel.schema.DimPeriod`)."""
+    return f"{year:04d}{period[4:]}"
+
+
+def _at(node: ast.Subscript, text: str) -> At:
+    """`name[year]`: the year must be a whole number of the accepted range."""
+    year = node.slice
+    assert isinstance(node.value, ast.Name)
+    if (isinstance(year, ast.Constant) and isinstance(year.value, int) and not isinstance(year.value, bool)
+            and MIN_YEAR <= year.value <= MAX_YEAR):
+        return At(node.value.id, year.value)
+    snippet = ast.get_source_segment(text.strip(), node) or node.value.id
+    raise ExpressionError("bad-expression", "bad_expression_year", hint="expression_form",
+                          part=_quoted(snippet), min=MIN_YEAR, max=MAX_YEAR)
 
 
 def _safe_divide(left: Any, right: Any) -> Any:
@@ -196,6 +249,8 @@ def parse_expression(text: str) -> Expression:
             return Num(float(node.value))
         if isinstance(node, ast.Name):
             return Ref(node.id)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            return _at(node, text)
         snippet = ast.get_source_segment(text.strip(), node) or type(node).__name__
         raise ExpressionError("bad-expression", "bad_expression_part", hint="expression_form", part=_quoted(snippet))
 

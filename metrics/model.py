@@ -313,7 +313,7 @@ class DerivedMetric(MetricBase):
     """Arithmetic over other metrics, e.g. 'in_migration_rate - out_migration_rate'."""
 
     kind: Literal["derived"]
-    expression: str = Field(min_length=1, description="+ - * / and parentheses over metric ids and numbers")
+    expression: str = Field(min_length=1, description="+ - * / and parentheses over metric ids and numbers; id[2010] is that metric's value in 2010")
 
     @field_validator("expression")
     @classmethod

@@ -95,6 +95,26 @@ def _all_series_codes(metric: AnyMetric, catalog: Catalog) -> list[str]:
     return codes
 
 
+def metric_years(engine: Engine, catalog: Catalog, metric_id: str) -> tuple[int, ...]:
+    """Years in which every series the metric is computed from has data, newest first (the span
+    `series_coverage` records; a year inside it may still lack a value for some area). Empty when
+    a series has no data at all. For choosing a base year (the authoring page's "change since")."""
+    codes = _all_series_codes(catalog.get(metric_id), catalog)
+    if not codes:
+        return ()
+    stmt = (
+        select(series.c.code, series_coverage.c.first_year, series_coverage.c.last_year)
+        .select_from(series_coverage.join(series, series.c.series_id == series_coverage.c.series_id))
+        .where(series.c.code.in_(codes))
+    )
+    with engine.connect() as conn:
+        spans = {r.code: (r.first_year, r.last_year) for r in conn.execute(stmt)}
+    if set(spans) != set(codes) or any(a is None or b is None for a, b in spans.values()):
+        return ()
+    first, last = max(a for a, _b in spans.values()), min(b for _a, b in spans.values())
+    return tuple(range(last, first - 1, -1))
+
+
 PROVENANCE_COLUMNS = [
     "series_code", "title_fi", "title_sv", "title_en", "source", "licence", "attribution", "source_url",
     "is_synthetic", "batch_id", "loaded_at", "fetched_at", "location", "source_name", "uploaded_by", "uploaded_at",

@@ -351,13 +351,15 @@ def sentence_tab() -> None:
     population = population_series(catalog.metrics, settings.population_metric, settings.coverage_weight_series)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chosen = sentence.sentence_inputs(series, label, lang, set(catalog.metrics))
+        chosen = sentence.sentence_inputs(series, label, lang, set(catalog.metrics), catalog.metrics,
+                                          lambda metric_id: support.metric_years(catalog, metric_id))
     chosen = replace(chosen, owner=getattr(user, "email", "") or "")  # the signed-in author owns it
-    form = sentence_form(chosen, population=population, label=label, taken=set(catalog.metrics))
+    form = sentence_form(chosen, population=population, label=label, taken=set(catalog.metrics), metrics=catalog.metrics)
     context = support.authoring_context(catalog, series, is_new=True)
     result = build_metric(form, context)
+    names = {mid: text_plain(m.name, lang) for mid, m in catalog.metrics.items()}
     with right:
-        action = sentence.checks_panel(result, chosen, lang, support.series_title_map(series))
+        action = sentence.checks_panel(result, chosen, lang, support.series_title_map(series), names)
     if action == "save":
         _save_sentence(form, context)
     elif action == "to_full":

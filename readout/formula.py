@@ -77,7 +77,10 @@ def describe_formula(
         return " + ".join(label(code) for code in metric.series)
     if isinstance(metric, DerivedMetric):
         names = metric_names or {}
-        return parse_expression(metric.expression).render(lambda name: names.get(name, name)).replace("*", times)
+        return parse_expression(metric.expression).render(
+            lambda name: names.get(name, name),
+            lambda text, year: t("change.formula_in_year", lang, name=text, year=year),
+        ).replace("*", times)
     raise TypeError(f"unknown metric kind {type(metric).__name__}")  # pragma: no cover
 
 

@@ -97,6 +97,19 @@ def series_labeller(series: pd.DataFrame) -> Callable[[str, str], str]:
     return lambda code, lang: series_label(code, lang, titles)
 
 
+def metric_years(catalog: Catalog, metric_id: str) -> tuple[int, ...]:
+    """The years a metric has data for, newest first (the base years a change may start from);
+    empty when they cannot be read (the page then offers none). One small query on the series
+    summary: not cached, so a load shows at once."""
+    from metrics.service import metric_years as years
+
+    try:
+        return years(engine(), catalog, metric_id)
+    except Exception:  # noqa: BLE001 - the list stays empty; the log keeps the cause
+        logger.exception("years of %s unavailable", metric_id)
+        return ()
+
+
 def authoring_context(catalog: Catalog, series: pd.DataFrame, *, is_new: bool) -> AuthoringContext:
     """What the form is checked against: the series in the database and the metric ids in use."""
     codes = set(series["code"]) if not series.empty else None

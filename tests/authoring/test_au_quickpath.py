@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from au_pages import open_page as _page
 from streamlit.testing.v1 import AppTest
 
 from kuntamittari.i18n import t
@@ -35,14 +36,6 @@ def _answer(material_lang: str) -> str:
 
 
 PILOT_2010 = {"fi": _answer("fi"), "sv": _answer("fi"), "en": _answer("en")}  # sv formats numbers as fi
-
-
-def _page(lang: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    at.query_params["lang"] = lang
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _fill_sentence(at: AppTest) -> None:

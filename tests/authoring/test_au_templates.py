@@ -77,7 +77,7 @@ def test_the_exercise_sentence_is_the_model_file_of_module_1() -> None:
     assert metric.id == "tulomuutto_tuhatta_asukasta_kohden" and metric.status is MetricStatus.DRAFT
 
 
-@pytest.mark.parametrize("key", list(TEMPLATES))
+@pytest.mark.parametrize("key", [k for k, tpl in TEMPLATES.items() if not tpl.change])
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_every_template_writes_a_file_the_validator_accepts(key: str, lang: str) -> None:
     template = TEMPLATES[key]
