@@ -59,7 +59,7 @@ def _layers(spec: dict, mark: str) -> list[dict]:
 
 
 def _scale_map(channel: dict) -> dict:
-    return dict(zip(channel["scale"]["domain"], map(str, channel["scale"]["range"]), strict=False))
+    return dict(zip(channel["scale"]["domain"], map(str, channel["scale"]["range"]), strict=True))
 
 
 def _spec(forecasts: list[SeriesForecast], n: int, lang: str = "fi") -> tuple[pd.DataFrame, dict]:
