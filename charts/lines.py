@@ -1,10 +1,15 @@
-"""A few lines that can be told apart without colour: dash pattern, point shape and a direct label.
+"""Lines that can be told apart without colour: dash pattern, point shape and a direct label.
 
-Used where a handful of areas are drawn over the years (the authoring page's preview). Colour is
-kept as a help, never as the only difference: every line also has its own dash pattern and point
-shape, and its name is written at its last point, so no legend has to be matched by colour.
-Each line's style is its position (0..MAX_LINES-1) on fixed scales, so the cached design does
-not depend on which areas are drawn; only the decimals and the year range are part of the cache key.
+The app's one rule for charts of several areas over the years. Colour is kept as a help, never as
+the only difference: every area also has its own point shape (and, where dash is not needed for
+something else, its own dash pattern), and its name is written at its last point, so no legend
+has to be matched by colour. The style tables below are shared by every such chart: the
+authoring page's preview (`labelled_lines`, at most `MAX_LINES` areas, each with its own dash)
+and the forecast page (`charts.forecast`, up to `MAX_STYLES` areas told apart by shape and name,
+the dash telling history, forecast and scenarios apart).
+
+Each line's style is its position (0..n-1) on fixed scales, so the cached design does not depend
+on which areas are drawn; only the decimals and the year range are part of the cache key.
 """
 
 from __future__ import annotations
@@ -20,9 +25,18 @@ import pandas as pd
 from charts.specs import AXIS, HIGHLIGHT, RULE_COLOURS, TITLE, chart_records, fill_template, number_format
 
 MAX_LINES = 5
-DASHES: tuple[tuple[int, ...], ...] = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 4))
-SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "cross")
-COLOURS: tuple[str, ...] = (HIGHLIGHT, *RULE_COLOURS)  # each at least 4.5:1 against white
+#: Dash patterns, solid first; distinct at a stroke width of 2 px.
+DASHES: tuple[tuple[int, ...], ...] = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 4), (12, 3, 2, 3, 2, 3),
+                                       (2, 7), (16, 4), (6, 2, 2, 2), (1, 3), (20, 4, 4, 4), (8, 2, 2, 2, 2, 2))
+#: Vega's symbol names plus two SVG paths in its unit square (a star and a diagonal cross), so that
+#: ten areas have ten outlines that differ filled or hollow.
+STAR = "M0,-1L0.24,-0.33L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0.12L-0.95,-0.31L-0.24,-0.33Z"
+SALTIRE = "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z"
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", STAR, SALTIRE,
+                           "triangle-right", "triangle-left")
+#: Each at least 4.5:1 against white (so also as thin lines and hollow points).
+COLOURS: tuple[str, ...] = (HIGHLIGHT, *RULE_COLOURS, "#00696b", "#a3156a", "#b04a00", "#455a64", "#556b00")
+MAX_STYLES = len(SHAPES)  # areas that get a style of their own
 
 
 @lru_cache(maxsize=32)
@@ -37,8 +51,8 @@ def _template(decimals: int, first: int, last: int) -> str:
                             titleX=0, titleY=-14, titleLimit=800, titleFontWeight="normal"))
     slots = [str(i) for i in range(MAX_LINES)]  # the n-th line's style; fixed, so the design is cacheable
     colour = alt.Color("style:N", scale=alt.Scale(domain=slots, range=list(COLOURS[:MAX_LINES])), legend=None)
-    dash = alt.StrokeDash("style:N", scale=alt.Scale(domain=slots, range=[list(d) for d in DASHES]), legend=None)
-    shape = alt.Shape("style:N", scale=alt.Scale(domain=slots, range=list(SHAPES)), legend=None)
+    dash = alt.StrokeDash("style:N", scale=alt.Scale(domain=slots, range=[list(d) for d in DASHES[:MAX_LINES]]), legend=None)
+    shape = alt.Shape("style:N", scale=alt.Scale(domain=slots, range=list(SHAPES[:MAX_LINES])), legend=None)
     tooltip = [alt.Tooltip("series:N", title=" "), alt.Tooltip("year:Q", title=" ", format="d"),
                alt.Tooltip("value:Q", title=TITLE, format=fmt)]
     lines = alt.Chart(alt.NamedData(name="points")).mark_line(strokeWidth=2).encode(

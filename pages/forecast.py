@@ -16,11 +16,9 @@ import datetime
 import logging
 import time
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from forecasting.base import period_timestamp
 from forecasting.scenarios import (
     BaselineScenario,
     DriverScenario,
@@ -38,13 +36,12 @@ from readout.forecast import explain, fmt_number, model_label
 from readout.text import escape_markdown, text_plain
 from readout.provenance import frame_provenance
 from ui import data, render
-from charts.specs import AXIS
+from charts.forecast import MAX_AREAS, chart_frame, forecast_chart
 from ui.frame import guarded, page_frame
 from ui.vintage import draw_metric_vintage
 
 logger = logging.getLogger(__name__)
 
-MAX_AREAS = 10
 NO_DRIVER = "-"
 
 started = time.perf_counter()  # the request: this run of the page script
@@ -131,53 +128,12 @@ def scenario_label(outcome: ScenarioOutcome) -> str:
     return label
 
 
-def chart(areas: list[SeriesForecast]) -> alt.LayerChart:
-    """History, forecast with its interval, and scenarios; colour = municipality, dash = series."""
-    rows = []
-    for a in areas:
-        label = ctx.area_label(a.area_code)
-        for p, v in zip(a.history["period"], a.history["value"], strict=True):
-            rows.append((label, t("forecasting.page.history", lang), p, v, None, None))
-        if not a.history.empty and not a.forecast.empty:  # join the forecast line to the last value
-            rows.append((label, t("forecasting.page.forecast", lang), a.history["period"].iloc[-1],
-                         a.history["value"].iloc[-1], None, None))
-        for r in a.forecast.itertuples(index=False):
-            rows.append((label, t("forecasting.page.forecast", lang), r.period, r.yhat, r.lower, r.upper))
-        for m in (a.models if all_models else ()):  # the other models' lines, without their bands
-            if m.name != a.model:
-                rows.extend((label, model_label(m.name, lang), r.period, r.yhat, None, None)
-                            for r in m.forecast.itertuples(index=False))
-        outcomes = {o.key: o for o in a.outcomes}
-        for r in a.scenarios.itertuples(index=False):
-            outcome = outcomes.get(r.scenario)
-            if outcome is not None and outcome.kind != "baseline":
-                rows.append((label, scenario_label(outcome), r.period, r.yhat, None, None))
-    frame = pd.DataFrame(rows, columns=["area", "series", "period", "value", "lower", "upper"])
-    frame["date"] = [period_timestamp(p) for p in frame["period"]]
-    y_title = f"{name} ({unit})" if unit else name
-    base = alt.Chart(frame).encode(x=alt.X("date:T", title=t("forecasting.page.period", lang), axis=alt.Axis(format="%Y")))
-    band = base.transform_filter(alt.datum.lower != None).mark_area(  # a pale fill (1.3:1) edged by a dotted line of 6:1, so the band's extent is visible
-        fillOpacity=0.18, stroke="#5f6368", strokeWidth=1, strokeDash=[2, 2]).encode(  # noqa: E711 (Vega expression)
-        y=alt.Y("lower:Q", title=y_title), y2="upper:Q", color=alt.Color("area:N", title=t("forecasting.page.areas", lang)))
-    lines = base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", title=y_title),
-        color=alt.Color("area:N", title=t("forecasting.page.areas", lang)),
-        strokeDash=alt.StrokeDash("series:N", title=t("forecasting.page.series", lang)),
-        tooltip=[alt.Tooltip("area:N", title=t("forecasting.page.areas", lang)),
-                 alt.Tooltip("series:N", title=t("forecasting.page.series", lang)),
-                 alt.Tooltip("period:N", title=t("forecasting.page.period", lang)),
-                 alt.Tooltip("value:Q", title=t("forecasting.page.value", lang), format=f".{metric.decimals}f"),
-                 alt.Tooltip("lower:Q", title=t("forecasting.page.interval", lang), format=f".{metric.decimals}f"),
-                 alt.Tooltip("upper:Q", title=t("forecasting.page.interval", lang), format=f".{metric.decimals}f")],
-    )
-    return (band + lines).configure_axis(labelColor=AXIS, titleColor=AXIS).configure_legend(labelColor=AXIS, titleColor=AXIS)
-
-
 def draw(areas: list[SeriesForecast], slot: st.delta_generator.DeltaGenerator, draw_no: int) -> None:
     """(Re)draw the chart in its slot: each draw has its own key (one element per key and run)."""
     with slot.container():
-        render.altair(chart(areas), lang, t("forecasting.page.chart_alt", lang, metric=name, until=until),
-                      key=f"fc_chart_{draw_no}")
+        rows = chart_frame(areas, lang, area_label=ctx.area_label, scenario_label=scenario_label, all_models=all_models)
+        spec = forecast_chart(rows, lang, value_title=f"{name} ({unit})" if unit else name, decimals=metric.decimals)
+        render.vega(spec, lang, t("forecasting.page.chart_alt", lang, metric=name, until=until), key=f"fc_chart_{draw_no}")
         if any(a.pending for a in areas):
             st.caption(t("forecasting.page.provisional", lang))
 
