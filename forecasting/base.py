@@ -139,6 +139,13 @@ def prepare_history(df: pd.DataFrame, *, name: str = "history") -> pd.DataFrame:
     per forecast), so it works on plain lists and NumPy arrays and builds one DataFrame at the
     end: ~0.3 ms instead of ~4 ms with pandas operations per step (same output).
     """
+    return history_frame(*history_arrays(df, name=name))
+
+
+def history_arrays(df: pd.DataFrame, *, name: str = "history") -> tuple[list[str], np.ndarray]:
+    """`prepare_history` before the frame is built: the periods (str) and values (float64), checked,
+    cleaned and sorted the same way. The planner keeps these beside the frame, so it does not
+    read its own frame back."""
     missing = [c for c in HISTORY_COLUMNS if c not in df.columns]
     if missing:
         raise HistoryError(f"{name}: missing column(s) {', '.join(missing)}")
@@ -180,7 +187,12 @@ def prepare_history(df: pd.DataFrame, *, name: str = "history") -> pd.DataFrame:
             perm = order.argsort(kind="quicksort")
             periods = [periods[i] for i in perm.tolist()]
             values = values[perm]
-    return pd.DataFrame({"period": pd.Series(periods, dtype="object"), "value": np.ascontiguousarray(values, dtype="float64")})
+    return periods, np.ascontiguousarray(values, dtype="float64")
+
+
+def history_frame(periods: Sequence[str], values: np.ndarray) -> pd.DataFrame:
+    """The history frame of periods and values that `history_arrays` returned."""
+    return pd.DataFrame({"period": pd.Series(periods, dtype="object"), "value": values})
 
 
 def ordinals(history: pd.DataFrame) -> np.ndarray:
@@ -320,7 +332,8 @@ class Forecaster(Protocol):
     """A model that learns from a history frame and predicts named future periods.
 
     `fit` returns the fitted forecaster (a new state; a forecaster is fitted once), `predict`
-    returns a forecast frame (`FORECAST_COLUMNS`) for exactly the periods asked, in order.
+    returns a forecast frame (`FORECAST_COLUMNS`, in that order: `make_forecast` builds it, and
+    the backtest reads its values by position) for exactly the periods asked, in order.
     """
 
     name: str

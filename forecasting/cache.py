@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from cachetools import LRUCache
 
@@ -77,9 +78,15 @@ def clear_cache() -> None:
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of a history's periods and values."""
-    periods = "|".join(str(p) for p in frame["period"])
-    values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype="float64")
-    return hashlib.sha256(periods.encode() + b"#" + values.tobytes()).hexdigest()
+    raw = frame["value"]
+    numeric = raw if raw.dtype.kind in "fiub" else pd.to_numeric(raw, errors="coerce")
+    return values_digest(frame["period"].tolist(), numeric.to_numpy(dtype="float64"))
+
+
+def values_digest(periods: Sequence[Any], values: np.ndarray) -> str:
+    """`frame_digest` of periods and float64 values already read out of their frame."""
+    joined = "|".join(str(p) for p in periods)
+    return hashlib.sha256(joined.encode() + b"#" + np.ascontiguousarray(values, dtype="float64").tobytes()).hexdigest()
 
 
 def request_key(area_code: str, history: pd.DataFrame, until: int, settings: Any, scenarios: Sequence[Any],

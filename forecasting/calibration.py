@@ -24,6 +24,7 @@ page shows ("in past years, 8 of 10 actual values fell inside this band").
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from collections.abc import Sequence
@@ -75,11 +76,17 @@ class Calibration:
         }
 
 
-def conformal_quantile(scores: Sequence[float], level: float) -> float | None:
-    """The `ceil((m + 1) * level)`-th smallest of m scores (None when that rank exceeds m)."""
-    m = len(scores)
+def conformal_rank(m: int, level: float) -> int | None:
+    """The rank `ceil((m + 1) * level)` of the conformal quantile of m scores (None when it
+    exceeds m, or when there are fewer than `MIN_SCORES`)."""
     rank = math.ceil((m + 1) * level)
-    if m < MIN_SCORES or rank > m:
+    return None if m < MIN_SCORES or rank > m else rank
+
+
+def conformal_quantile(scores: Sequence[float] | np.ndarray, level: float) -> float | None:
+    """The `ceil((m + 1) * level)`-th smallest of m scores (None when that rank exceeds m)."""
+    rank = conformal_rank(len(scores), level)
+    if rank is None:
         return None
     return float(np.sort(np.asarray(scores, dtype="float64"))[rank - 1])
 
@@ -90,27 +97,47 @@ def _scaled(errors: Sequence[FoldError]) -> np.ndarray:
 
 def calibrate(model: str, errors: Sequence[FoldError], settings: ForecastSettings) -> Calibration:
     """The model's calibration from all its backtest errors, with the honest coverage check."""
-    scale = conformal_quantile(_scaled(errors).tolist(), settings.calibration_level)
-    hits, checked = coverage_check(errors, settings.calibration_level)
+    scaled = _scaled(errors)  # once for both: the scale and the coverage check use the same scores
+    scale = conformal_quantile(scaled, settings.calibration_level)
+    hits, checked = _coverage(errors, scaled, settings.calibration_level)
     return Calibration(model, settings.interval_width, scale, len(errors), hits, checked)
 
 
 def coverage_check(errors: Sequence[FoldError], level: float) -> tuple[int, int]:
     """(held-out values inside, values checked): each fold's values against the band built only
     from errors whose actual was known at the fold's origin."""
+    return _coverage(errors, _scaled(errors), level)
+
+
+def _coverage(errors: Sequence[FoldError], scaled: np.ndarray, level: float) -> tuple[int, int]:
+    """`coverage_check` with the errors' scaled scores already computed.
+
+    The folds are taken oldest origin first, so the scores known at each origin only grow: they
+    are kept in one sorted list and each fold's band is an element of it (the same order
+    statistic `conformal_quantile` sorts for, without re-sorting the sample at every fold)."""
     if not errors:
         return 0, 0
-    origin = np.array([period_ordinal(e.origin) for e in errors], dtype="int64")
-    known_at = np.array([period_ordinal(e.period) for e in errors], dtype="int64")
-    scaled = _scaled(errors)
-    hits = checked = 0
-    for fold_origin in np.unique(origin):
-        scale = conformal_quantile(scaled[known_at <= fold_origin].tolist(), level)
-        if scale is None:
+    scores = scaled.tolist()
+    by_origin: dict[int, list[float]] = {}
+    for error, score in zip(errors, scores, strict=True):
+        by_origin.setdefault(period_ordinal(error.origin), []).append(score)
+    by_known = sorted(zip((period_ordinal(e.period) for e in errors), scores, strict=True), key=lambda pair: pair[0])
+    known: list[float] = []  # sorted; a NaN score (a model that returned NaN) sorts last, as in np.sort
+    hits = checked = added = nans = 0
+    for fold_origin in sorted(by_origin):
+        while added < len(by_known) and by_known[added][0] <= fold_origin:
+            score = by_known[added][1]
+            if math.isnan(score):
+                nans += 1
+            else:
+                bisect.insort(known, score)
+            added += 1
+        rank = conformal_rank(len(known) + nans, level)
+        if rank is None:
             continue
-        current = origin == fold_origin
-        checked += int(current.sum())
-        hits += int((scaled[current] <= scale).sum())
+        scale, current = known[rank - 1] if rank <= len(known) else math.nan, by_origin[fold_origin]
+        checked += len(current)
+        hits += sum(1 for score in current if score <= scale)
     return hits, checked
 
 
@@ -123,11 +150,13 @@ def apply(forecast: pd.DataFrame, calibration: Calibration | None, last_period: 
     if calibration is None or calibration.scale is None:
         return clip_to_bounds(forecast, bounds)
     last = period_ordinal(last_period)
-    steps = np.array([period_ordinal(p) - last for p in forecast["period"]], dtype="float64")
+    periods = forecast["period"]
+    steps = np.array([period_ordinal(p) - last for p in periods.tolist()], dtype="float64")
     yhat = forecast["yhat"].to_numpy(dtype="float64")
     half = calibration.half_width(steps)
     floor, cap = bounds if bounds is not None else (-np.inf, np.inf)
-    # one frame built from arrays (this runs for every model of every area)
-    return pd.DataFrame({"period": forecast["period"], "yhat": np.clip(yhat, floor, cap),
+    # one frame built from arrays (this runs for every model of every area); `copy=False`: the new
+    # arrays are this frame's own and the text columns are shared copy-on-write (a fifth of the time)
+    return pd.DataFrame({"period": periods, "yhat": np.clip(yhat, floor, cap),
                          "lower": np.clip(yhat - half, floor, cap), "upper": np.clip(yhat + half, floor, cap),
-                         "model": forecast["model"]}, index=forecast.index)
+                         "model": forecast["model"]}, index=forecast.index, copy=False)

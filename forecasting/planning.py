@@ -25,13 +25,15 @@ from forecasting.backtest import Predictor, fold_sizes
 from forecasting.base import (
     PERIODS_PER_YEAR,
     ForecastSettings,
+    Grain,
     NotEnoughDataError,
     future_periods,
     grain_of,
-    ordinals,
-    prepare_history,
+    history_arrays,
+    history_frame,
+    period_ordinal,
 )
-from forecasting.cache import frame_digest, request_key
+from forecasting.cache import request_key, values_digest
 from forecasting.models import model_names, predict_models
 from forecasting.scenarios import Scenario
 
@@ -67,10 +69,12 @@ class SeriesPlan:
     request: SeriesRequest
     clean: pd.DataFrame
     settings: ForecastSettings
-    grain: str
+    grain: Grain
     periods: tuple[str, ...]
     digest: str
     names: tuple[str, ...]
+    codes: tuple[str, ...]  # `clean`'s periods and values (float64) as checked: every fold, band
+    values: np.ndarray  # and cache key works on these, never reading them back out of the frame
 
     @property
     def area_code(self) -> str:
@@ -78,12 +82,17 @@ class SeriesPlan:
 
     @property
     def last_period(self) -> str:
-        return str(self.clean["period"].iloc[-1])
+        return self.codes[-1]
 
     @functools.cached_property
     def axis(self) -> np.ndarray:
         """The history's periods as ordinals (each backtest fold needs them)."""
-        return ordinals(self.clean)
+        return np.array([period_ordinal(p) for p in self.codes], dtype="int64")
+
+    @functools.cached_property
+    def actuals(self) -> tuple[float, ...]:
+        """The history's values as floats (each backtest fold scores against them)."""
+        return tuple(self.values.tolist())
 
     @property
     def horizon(self) -> int:
@@ -98,16 +107,16 @@ class SeriesPlan:
     def fold_sizes(self) -> list[int]:
         return fold_sizes(len(self.clean), self.settings.backtest_folds, self.min_train)
 
-    @property
+    @functools.cached_property
     def backtest_settings(self) -> ForecastSettings:
         """Backtest fits skip Prophet's sampling: the band comes from the backtest's own errors."""
         return dataclasses.replace(self.settings, uncertainty_samples=0)
 
-    @property
+    @functools.cached_property
     def forecasts_key(self) -> tuple[Any, ...]:
         return ("forecasts", self.digest, repr(self.settings), self.periods)
 
-    @property
+    @functools.cached_property
     def backtest_key(self) -> tuple[Any, ...]:
         return ("backtest", self.digest, repr(self.backtest_settings))
 
@@ -118,15 +127,16 @@ class SeriesPlan:
                                  context=f"area {self.area_code}: ")
 
 
-def range_for_values(bounds: tuple[float, float] | None, values: pd.Series) -> tuple[float, float] | None:
+def range_for_values(bounds: tuple[float, float] | None, values: pd.Series | np.ndarray) -> tuple[float, float] | None:
     """The metric's range, loosened on the side a published value lies outside of (a share
     above 100 % is not a share; the forecast does not pretend it is)."""
-    if bounds is None or values.empty:
+    array = np.asarray(values, dtype="float64")
+    if bounds is None or not len(array):
         return bounds
     floor, cap = bounds
-    if (values < floor).any():
+    if (array < floor).any():
         floor = -math.inf
-    if (values > cap).any():
+    if (array > cap).any():
         cap = math.inf
     if math.isinf(floor) and math.isinf(cap):
         return None
@@ -135,16 +145,20 @@ def range_for_values(bounds: tuple[float, float] | None, values: pd.Series) -> t
 
 def plan_series(request: SeriesRequest, *, log: bool = True) -> SeriesPlan:
     """Check the history and fix what the forecast of this area starts from."""
-    clean = prepare_history(request.history, name=f"area {request.area_code}")
-    if len(clean) < MIN_POINTS:
+    # `prepare_history` in two steps, so the periods and values that every fold, band and cache
+    # key works on are kept as they were checked instead of being read back out of the frame
+    checked, values = history_arrays(request.history, name=f"area {request.area_code}")
+    if len(checked) < MIN_POINTS:
         raise NotEnoughDataError(
-            f"area {request.area_code}: {len(clean)} published values, at least {MIN_POINTS} needed for a forecast")
+            f"area {request.area_code}: {len(checked)} published values, at least {MIN_POINTS} needed for a forecast")
+    clean, codes = history_frame(checked, values), tuple(checked)
     settings = request.settings
-    bounds = range_for_values(settings.bounds, clean["value"])
+    bounds = range_for_values(settings.bounds, values)
     if bounds != settings.bounds:
         if log:
             logger.info("area %s: values outside %s, range loosened to %s", request.area_code, settings.bounds, bounds)
         settings = dataclasses.replace(settings, bounds=bounds)
-    grain = grain_of(clean["period"].tolist())
-    periods = tuple(future_periods(str(clean["period"].iloc[-1]), request.until))
-    return SeriesPlan(request, clean, settings, grain, periods, frame_digest(clean), model_names(settings, grain))
+    grain = grain_of(codes)
+    periods = tuple(future_periods(codes[-1], request.until))
+    return SeriesPlan(request, clean, settings, grain, periods, values_digest(codes, values),
+                      model_names(settings, grain), codes, values)

@@ -70,8 +70,9 @@ class FoldTask:
 
     def run(self) -> list[FoldError] | TaskFailure:
         try:
-            return backtest_fold(self.plan.clean, self.plan.predictor(for_backtest=True), self.fold, self.size,
-                                 self.plan.horizon, axis=self.plan.axis)
+            plan = self.plan
+            return backtest_fold(plan.clean, plan.predictor(for_backtest=True), self.fold, self.size, plan.horizon,
+                                 axis=plan.axis, periods=plan.codes, actuals=plan.actuals)
         except (ForecastError, RuntimeError, ValueError) as exc:
             logger.info("area %s: backtest fold %d failed: %s", self.plan.area_code, self.fold, exc)
             return TaskFailure(self.plan.area_code, str(exc))

@@ -10,15 +10,21 @@ page's first draw (forecasts only, `with_backtest=False`) and the full result sh
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from forecasting import calibration
-from forecasting.backtest import BacktestResult, rolling_origin
-from forecasting.base import ForecastError, NotEnoughDataError, clip_to_bounds, grain_of, ordinals, period_from_ordinal
+from forecasting.backtest import BacktestResult, backtest_fold, summarise
+from forecasting.base import (
+    ForecastError,
+    Grain,
+    NotEnoughDataError,
+    clip_to_bounds,
+    period_from_ordinal,
+)
 from forecasting.cache import PIECES, frame_digest
 from forecasting.choice import Recommendation, recommend
 from forecasting.models import PROVISIONAL_MODEL, predict_models
@@ -54,9 +60,14 @@ def fit_forecasts(plan: SeriesPlan, times: dict[str, float] | None = None) -> di
 
 def run_backtest(plan: SeriesPlan) -> BacktestResult:
     """The plan's rolling-origin backtest, in this thread (cached)."""
-    return PIECES.get_or_compute(plan.backtest_key, lambda: rolling_origin(
-        plan.clean, plan.predictor(for_backtest=True), folds=plan.settings.backtest_folds, horizon=plan.horizon,
-        min_train=plan.min_train, names=plan.names, prepared=True))
+    def backtest() -> BacktestResult:
+        predictor, horizon = plan.predictor(for_backtest=True), plan.horizon
+        errors = [error for fold, size in enumerate(plan.fold_sizes)
+                  for error in backtest_fold(plan.clean, predictor, fold, size, horizon, axis=plan.axis,
+                                             periods=plan.codes, actuals=plan.actuals)]
+        return summarise(errors, plan.names, horizon)
+
+    return PIECES.get_or_compute(plan.backtest_key, backtest)
 
 
 def compute_series(plan: SeriesPlan, *, with_backtest: bool = True, backtest: BacktestResult | None = None) -> SeriesForecast:
@@ -89,7 +100,7 @@ def assemble(plan: SeriesPlan, forecasts: Mapping[str, pd.DataFrame], backtest: 
         choice = recommend(backtest, available, PROVISIONAL_MODEL)
     shown_frame = next(m.forecast for m in models if m.name == choice.shown)
     scen_frame, outcomes = build_scenarios(plan, shown_frame)
-    gaps, breaks = gaps_and_breaks(plan.clean)
+    gaps, breaks = gaps_and_breaks(plan.codes, plan.values, plan.axis, plan.grain)
     request = plan.request
     return SeriesForecast(
         area_code=plan.area_code, history=plan.clean, models=tuple(models), backtest=backtest,
@@ -97,21 +108,22 @@ def assemble(plan: SeriesPlan, forecasts: Mapping[str, pd.DataFrame], backtest: 
         dropped=request.dropped, gaps=gaps, breaks=breaks, fit_seconds=dict(times or {}))
 
 
-def gaps_and_breaks(history: pd.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Periods missing inside the history, and periods with a jump over 4x the median change."""
-    if len(history) < 2:
+def gaps_and_breaks(codes: Sequence[str], values: np.ndarray, axis: np.ndarray,
+                    grain: Grain) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Periods missing inside a history (its period codes, values, ordinals and grain, as a plan
+    holds them), and periods with a jump over 4x the median change."""
+    if len(codes) < 2:
         return (), ()
-    grain = grain_of(history["period"].tolist())
-    x = ordinals(history)
-    present = set(x.tolist())
-    gaps = tuple(period_from_ordinal(grain, o) for o in range(int(x[0]), int(x[-1]) + 1) if o not in present)
-    diffs = np.abs(np.diff(history["value"].to_numpy(dtype="float64")))
+    x = axis.tolist()
+    present = set(x)
+    gaps = tuple(period_from_ordinal(grain, o) for o in range(x[0], x[-1] + 1) if o not in present)
+    diffs = np.abs(np.diff(values))
     breaks: tuple[str, ...] = ()
     if len(diffs) >= 4:
         typical = float(np.median(diffs))
         if typical > 0:
             idx = np.flatnonzero(diffs > 4 * typical)
-            breaks = tuple(str(history["period"].iloc[i + 1]) for i in idx)
+            breaks = tuple(str(codes[i + 1]) for i in idx.tolist())
     return gaps, breaks
 
 
