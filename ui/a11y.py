@@ -228,11 +228,12 @@ def script_config(lang: str) -> str:
     return json.dumps(cfg, ensure_ascii=False)
 
 
-#: Until the script has set `<html lang>`, the page's own content stays unpainted in fi/sv, so
-#: no Finnish or Swedish text is ever shown under Streamlit's hard-coded lang="en" (the script
-#: element loads its code lazily, after the first headings may already be drawn). Markdown is
-#: in Streamlit's main bundle, so this rule applies from the first paint; should the script
-#: ever fail, the content appears anyway after 6 s (a slow machine needs 2-3 s to load it).
+#: Where the page is served as Streamlit has it (`streamlit run app.py`: `<html lang="en">`;
+#: `kuntamittari serve` sends the right language, `ui.served_page`), the page's own content
+#: stays unpainted in fi/sv until the script has set `<html lang>`. The script element loads its
+#: code lazily, and this rule, being raw-HTML Markdown, waits for a parser loaded on demand, so
+#: a first heading can still be painted before it. Should the script ever fail, the content
+#: appears anyway after 6 s (a slow machine needs 2-3 s to load it).
 HOLD_CSS = """<style>
 html[lang="en"] [data-testid="stMain"], html[lang="en"] [data-testid="stSidebarContent"] {
   visibility: hidden; animation: km-reveal 0s linear 6s forwards; }

@@ -65,11 +65,13 @@ _ACTIVE = """() => {
           tag: el.tagName, vw: window.innerWidth, vh: window.innerHeight, scroll: window.__kmScroll()};
 }"""
 
-#: Where everything that scrolls stands: the page screenshot is the unfocused look of an element
-#: only while this is what it was when the screenshot was taken.
+#: Where everything that scrolls stands: a screenshot of the window is the unfocused look of an
+#: element only while this is what it was when the screenshot was taken.
 _SCROLL_STATE = """() => { window.__kmScroll = () => [...document.querySelectorAll('*')]
   .filter(e => e.scrollTop || e.scrollLeft).map(e => `${e.tagName}:${e.scrollTop}:${e.scrollLeft}`).join('|');
   return window.__kmScroll(); }"""
+_BLUR = "() => { window.__kmFocus = document.activeElement; document.activeElement && document.activeElement.blur(); }"
+_REFOCUS = "() => { window.__kmFocus && window.__kmFocus.focus(); }"
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:
@@ -108,19 +110,29 @@ def _changed_pixels(one: Image.Image, two: Image.Image) -> int:
     return int(np.count_nonzero(ratio >= 3.0))
 
 
+def _clip(info: dict[str, Any]) -> tuple[int, int, int, int]:
+    """The focused element with a 6 px margin, cut to the window, in whole pixels (so that a cut
+    from a screenshot of the window lines up with a screenshot of the clip exactly)."""
+    x, y = max(0, math.floor(info["x"] - 6)), max(0, math.floor(info["y"] - 6))
+    w = min(info["vw"], math.ceil(info["x"] + info["w"] + 6)) - x
+    h = min(info["vh"], math.ceil(info["y"] + info["h"] + 6)) - y
+    return x, y, w, h
+
+
 def focus_findings(page: Any, max_stops: int = 120) -> list[str]:
     """Tab through the page; each focused element must change at least its perimeter's worth of
     pixels by >= 3:1 (a 1 px ring all round; the app draws 3 px) compared with the same element
     unfocused (WCAG 2.4.7, 2.4.11, and the contrast part of 2.4.13).
 
-    The unfocused look is cut from one screenshot of the page taken before the first Tab (with
-    the whole page in view, see `fit_page`, nothing scrolls while tabbing); for a tab stop where
-    something has scrolled since, the element is blurred and photographed on its own."""
+    The unfocused look is cut from a screenshot of the window with nothing focused, taken again
+    whenever tabbing has scrolled something (a screenful of tab stops shares one). Run it at
+    the window's normal size: a screenshot of a page-high viewport is slow."""
     page.add_style_tag(content=NO_MOTION)
     page.mouse.move(1, 1)
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-    scroll = page.evaluate(_SCROLL_STATE)
-    unfocused_page = _image(page.screenshot())
+    page.evaluate(_BLUR)
+    page.evaluate(_SCROLL_STATE)
+    window: Image.Image | None = None
+    window_scroll = None
     findings: list[str] = []
     seen: set[str] = set()
     for _ in range(max_stops):
@@ -129,25 +141,27 @@ def focus_findings(page: Any, max_stops: int = 120) -> list[str]:
         if info is None or info["key"] in seen:
             break
         seen.add(info["key"])
-        # whole pixels, so that the cut from the page screenshot lines up with the clip exactly
-        x, y = max(0, math.floor(info["x"] - 6)), max(0, math.floor(info["y"] - 6))
-        w = min(info["vw"], math.ceil(info["x"] + info["w"] + 6)) - x
-        h = min(info["vh"], math.ceil(info["y"] + info["h"] + 6)) - y
+        for _attempt in range(3):  # a new screenshot of the window when something has scrolled
+            if info["scroll"] == window_scroll:
+                break
+            page.evaluate(_BLUR)
+            window, window_scroll = _image(page.screenshot()), info["scroll"]
+            page.evaluate(_REFOCUS)
+            info = page.evaluate(_ACTIVE)  # focusing it again may have scrolled it into view
+        x, y, w, h = _clip(info)
         if w < 2 or h < 2:
             findings.append(f"focus: {info['tag']} '{info['label']}' is focused but not on screen")
             continue
-        clip = {"x": x, "y": y, "width": w, "height": h}
-        focused = _image(page.screenshot(clip=clip))
-        if info["scroll"] == scroll:
-            unfocused = unfocused_page.crop((x, y, x + w, y + h))
-        else:
-            page.evaluate("() => { window.__kmFocus = document.activeElement; document.activeElement.blur(); }")
-            unfocused = _image(page.screenshot(clip=clip))
-            page.evaluate("() => window.__kmFocus.focus()")
+        focused = _image(page.screenshot(clip={"x": x, "y": y, "width": w, "height": h}))
+        if window is None or info["scroll"] != window_scroll:
+            findings.append(f"focus: {info['tag']} '{info['label']}' keeps scrolling: not measured")
+            continue
+        unfocused = window.crop((x, y, x + w, y + h))
         perimeter = 2 * (min(info["w"], w) + min(info["h"], h))
         changed = _changed_pixels(unfocused, focused)
         if changed < perimeter:
             findings.append(f"focus: {info['tag']} '{info['label']}' changes {changed} px by >= 3:1 (needs {perimeter:.0f})")
+    page.evaluate(_BLUR)
     return findings
 
 

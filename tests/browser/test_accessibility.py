@@ -1,14 +1,15 @@
 """Every page in fi, sv and en, in the states a user reaches, scanned in a real Chromium.
 
-One dashboard server (auth mode `none`: every page open) for the module, one browser page per
-test. Each test is one page: for every language it loads the page, then walks its states
-(select list open, tabs, expanders, the notice of an invalid address, the authoring form's
-errors and YAML preview, the upload tab, the map tab), and on each runs axe-core with every
-impact plus the checks axe cannot do (tests/browser/a11y_checks.py): the page language before
-the first heading, Streamlit's own English strings, chart text and mark contrast, colour never
-the only difference. Once per page (in Finnish): every tab stop has a visible focus indicator,
-and at 320 px the page reflows without sideways scrolling. A screenshot of every state goes to
-var/screenshots/a11y/ (git-ignored). Findings of all states are collected and reported together.
+One dashboard server started as deployed (`kuntamittari serve`, auth mode `none`: every page
+open) for the module, one browser page per test. Each test is one page: for every language it
+loads the page, then walks its states (select list open, tabs, expanders, the authoring form's
+YAML preview and validation errors, the upload tab, the map tab), and on each, with the whole
+page in view, runs axe-core with every impact plus the checks axe cannot do
+(tests/browser/a11y_checks.py): the page language from the first paint, Streamlit's own English
+strings, chart text and mark contrast, colour never the only difference, no exception shown.
+Per page and language: every tab stop has a visible focus indicator, and at 320 px the page
+reflows without sideways scrolling. A screenshot of every state goes to var/screenshots/a11y/
+(git-ignored). Findings of all states are collected and reported together.
 docs/accessibility.md describes the scope and the limits.
 """
 
@@ -203,12 +204,13 @@ def test_page_has_no_accessibility_findings(page: Any, base_url: str, shots: Pat
         page.goto(f"{base_url}/{page_id}?lang={lang}&{query}")
         settle(page, charts, after=0)
         findings.extend(f"{page_id}/{lang}: {item}" for item in checks.first_paint_findings(page, lang))
-        page.add_style_tag(content=checks.NO_MOTION)  # every later state drawn at once, no fades
         if f"lang={lang}" not in page.url:
             findings.append(f"{page_id}/{lang}: the address lost its language ({page.url})")
-        scan(page, lang, f"{page_id}/{lang}/default", shots, findings)
-        # texts differ in length between the languages: focus and reflow are checked in each
+        page.add_style_tag(content=checks.NO_MOTION)  # every later state drawn at once, no fades
+        # texts differ in length between the languages: focus and reflow are checked in each;
+        # the focus walk at the window's size, before the scans make the viewport page-high
         findings.extend(f"{page_id}/{lang}: {item}" for item in checks.focus_findings(page))
+        scan(page, lang, f"{page_id}/{lang}/default", shots, findings)
         for name, action in states:
             action(page, lang)
             scan(page, lang, f"{page_id}/{lang}/{name}", shots, findings)
