@@ -62,6 +62,7 @@ STREAMLIT_STRINGS: dict[str, str] = {
     "Expand sidebar": "expand_sidebar",
     "Press Enter to submit form": "enter_submits",
     "Press Enter to apply": "enter_applies",
+    "Link to heading": "heading_link",
 }
 
 #: The chart toolbar's button names, "<action>: <chart name>" -> message key under a11y.streamlit.
