@@ -43,10 +43,13 @@ def fit_page(page: Any, max_height: int = 12_000) -> None:
 
 def axe_findings(page: Any) -> list[str]:
     """All axe-core violations, every impact (axe-core 4.12: WCAG 2.0-2.2 A/AA + best practice).
-    Call after `fit_page`, or only the visible part is checked for contrast."""
+    Call after `fit_page`, or only the visible part is checked for contrast. axe-core (the copy
+    axe-playwright-python bundles) is put into the page once per document, not once per scan."""
     from axe_playwright_python.sync_playwright import Axe
 
-    response = Axe().run(page).response
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Axe().axe_script)
+    response = page.evaluate("() => axe.run({resultTypes: ['violations']})")
     return [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in response["violations"]]
 
 
