@@ -1,9 +1,11 @@
 """Command-line commands of the `ui` package (registered on the main `kuntamittari` app).
 
 - `kuntamittari serve [--public] [--port N]` starts the dashboard (`app.py`) or the public-only
-  app (`public_app.py`, municipal summary as start page) with `streamlit run`. The public app
-  is started with `KUNTAMITTARI_PUBLIC_ONLY=1` so even a deep link to an internal page file
-  (which Streamlit may run without the entrypoint) is refused. The command replaces itself with
+  app (`public_app.py`, municipal summary as start page) with `streamlit run served_app.py`:
+  Streamlit's server with one middleware that sends each page with `<html lang>` in its
+  language (`ui.served_page`). The public app is started with `KUNTAMITTARI_PUBLIC_ONLY=1`
+  (which also makes `served_app.py` choose `public_app.py`), so even a deep link to an
+  internal page file (which Streamlit may run without the entrypoint) is refused. The command replaces itself with
   the Streamlit server (exec): a waiting launcher process held ~170 MB of imports per replica,
   and systemd's signals now reach the server itself. Memory bounds go with it
   (`memory_limits`, docs/operations.md "Memory").
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 APP_FILE = PROJECT_ROOT / "app.py"
 PUBLIC_APP_FILE = PROJECT_ROOT / "public_app.py"
+SERVED_APP_FILE = PROJECT_ROOT / "served_app.py"  # serves one of the two (see the module docstring)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -46,15 +49,15 @@ def memory_limits(settings: Settings) -> tuple[list[str], dict[str, str]]:
     return options, env
 
 
-def streamlit_command(public: bool, port: int, address: str, headless: bool) -> list[str]:
-    """The `streamlit run` command line for the dashboard or the public app."""
-    script = PUBLIC_APP_FILE if public else APP_FILE
+def streamlit_command(port: int, address: str, headless: bool) -> list[str]:
+    """The `streamlit run` command line for the dashboard or the public app (`served_app.py`
+    chooses the script by `KUNTAMITTARI_PUBLIC_ONLY`, which `serve --public` sets)."""
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(script),
+        str(SERVED_APP_FILE),
         "--server.port",
         str(port),
         "--server.address",
@@ -75,13 +78,14 @@ def serve(
 ) -> None:
     """Start the dashboard, or with --public the public-only app (start page: municipal summary)."""
     script = PUBLIC_APP_FILE if public else APP_FILE
-    if not script.is_file():
-        typer.echo(f"error: {script} not found; run from a Kuntamittari checkout", err=True)
+    missing = [path for path in (script, SERVED_APP_FILE) if not path.is_file()]
+    if missing:
+        typer.echo(f"error: {missing[0]} not found; run from a Kuntamittari checkout", err=True)
         raise typer.Exit(2)
     env = {**memory_limits(get_settings())[1], **os.environ}
     if public:
         env["KUNTAMITTARI_PUBLIC_ONLY"] = "1"
-    command = streamlit_command(public, port, address, headless)
+    command = streamlit_command(port, address, headless)
     logger.info("starting %s", " ".join(command))
     sys.stdout.flush()
     sys.stderr.flush()

@@ -4,8 +4,8 @@ and a session-wide SQLite database with the bundled Sotkanet data.
 Safe under pytest-xdist: each worker starts its own PostgreSQL on a free port; the bundled
 SQLite file is built once per run under a file lock and then only read.
 
-Browser tests (any directory) use `streamlit_server`, `chromium`, `browser_page`, `app_db_url` and
-`screenshot_dir`, defined at the end of this file:
+Browser tests (any directory) use `streamlit_server`, `public_app_url`, `chromium`, `browser_page`,
+`app_db_url` and `screenshot_dir`, defined at the end of this file:
 
     def test_x(streamlit_server, browser_page, app_db_url):
         url = streamlit_server("app.py", env={"KUNTAMITTARI_DATABASE_URL": app_db_url})
@@ -296,6 +296,17 @@ def _stop_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         os.killpg(proc.pid, sig)
     except ProcessLookupError:
         pass
+
+
+@pytest.fixture(scope="session")
+def public_app_url(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
+    """`kuntamittari serve --public` on the bundled data, local sign-in with no users (nobody can
+    sign in): the public app as deployed. Session-wide, so the browser test modules that use it
+    share one server per worker."""
+    tmp = tmp_path_factory.mktemp("public-server")
+    env = {"KUNTAMITTARI_DATABASE_URL": bundled_engine.url.render_as_string(hide_password=False),
+           "KUNTAMITTARI_AUTH_MODE": "local", "KUNTAMITTARI_USERS_FILE": str(tmp / "no-users.toml")}
+    return streamlit_server(env=env, args=("--public",), cli=True)
 
 
 @pytest.fixture(scope="module")

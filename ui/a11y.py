@@ -62,6 +62,7 @@ STREAMLIT_STRINGS: dict[str, str] = {
     "Expand sidebar": "expand_sidebar",
     "Press Enter to submit form": "enter_submits",
     "Press Enter to apply": "enter_applies",
+    "Link to heading": "heading_link",
 }
 
 #: The chart toolbar's button names, "<action>: <chart name>" -> message key under a11y.streamlit.
@@ -95,11 +96,20 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 [data-testid="stVegaLiteChart"]:focus-visible, [data-testid="stDataFrame"] *:focus-visible,
 [data-testid="stElementToolbar"] button:focus-visible,
 input:focus-visible, textarea:focus-visible { outline-offset: -3px !important; }
-/* Highlighted code (the YAML of a metric): the theme's light grey comments and orange keys are
-   under 4.5:1 on the code block's background; darker shades of the same hues. */
-[data-testid="stCode"] .comment, [data-testid="stCode"] .prolog { color: #4f5a65 !important; }
-[data-testid="stCode"] .atrule, [data-testid="stCode"] .key, [data-testid="stCode"] .attr-name {
+/* Highlighted code (the YAML of a metric): Streamlit's palette draws comments, punctuation,
+   strings (2.96:1), numbers (2.63:1) and keys under 4.5:1 on the code block's background.
+   Darker shades of the same hues, each at least 5.7:1 on it and on the grey secondary
+   background; every token class Streamlit colours is listed. */
+[data-testid="stCode"] :is(.comment, .prolog, .doctype, .cdata, .punctuation, .unchanged) {
+  color: #4f5a65 !important; }
+[data-testid="stCode"] :is(.atrule, .key, .attr-name, .decorator, .operator, .entity) {
   color: #8f3900 !important; }
+[data-testid="stCode"] :is(.string, .char, .attr-value, .boolean, .constant, .symbol, .inserted) {
+  color: #146c2e !important; }
+[data-testid="stCode"] :is(.number, .regex, .property, .variable) { color: #00687a !important; }
+[data-testid="stCode"] :is(.keyword, .tag, .function, .class-name, .selector) { color: #0b57d0 !important; }
+[data-testid="stCode"] :is(.url) { color: #6a1b9a !important; }
+[data-testid="stCode"] :is(.important, .deleted) { color: #b3261e !important; }
 /* The chart/table toolbar is drawn at opacity 0 until hovered, but its buttons take focus. */
 [data-testid="stElementToolbar"]:focus-within, [data-testid="stElementToolbar"]:has(:focus-visible) {
   opacity: 1 !important; z-index: 1000 !important;  /* above the table it belongs to */
@@ -219,11 +229,12 @@ def script_config(lang: str) -> str:
     return json.dumps(cfg, ensure_ascii=False)
 
 
-#: Until the script has set `<html lang>`, the page's own content stays unpainted in fi/sv, so
-#: no Finnish or Swedish text is ever shown under Streamlit's hard-coded lang="en" (the script
-#: element loads its code lazily, after the first headings may already be drawn). Markdown is
-#: in Streamlit's main bundle, so this rule applies from the first paint; should the script
-#: ever fail, the content appears anyway after 6 s (a slow machine needs 2-3 s to load it).
+#: Where the page is served as Streamlit has it (`streamlit run app.py`: `<html lang="en">`;
+#: `kuntamittari serve` sends the right language, `ui.served_page`), the page's own content
+#: stays unpainted in fi/sv until the script has set `<html lang>`. The script element loads its
+#: code lazily, and this rule, being raw-HTML Markdown, waits for a parser loaded on demand, so
+#: a first heading can still be painted before it. Should the script ever fail, the content
+#: appears anyway after 6 s (a slow machine needs 2-3 s to load it).
 HOLD_CSS = """<style>
 html[lang="en"] [data-testid="stMain"], html[lang="en"] [data-testid="stSidebarContent"] {
   visibility: hidden; animation: km-reveal 0s linear 6s forwards; }

@@ -132,11 +132,6 @@ def area_name(areas: pd.DataFrame, code: str, lang: str, name_fi: str | None = N
     return code
 
 
-def normalise_language_param(raw: str) -> str:
-    """`?lang=SV`, ` sv ` and `sv-FI` all mean Swedish."""
-    return raw.strip().lower()[:2]
-
-
 def normalise_area_param(raw: str) -> str:
     """`?area=KU208`, `208` and ` 208 ` all mean Kalajoki; a garbled code stays as it is (and is
     then reported as unknown)."""
@@ -180,7 +175,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     """Draw the shared frame for page `page_id` and return its context (or stop with a message)."""
     spec = spec_for(page_id)
     settings = get_settings()
-    lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=normalise_language_param)
+    lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=state.normalise_language_param)
     st.set_page_config(page_title=f"{t(spec.title_key, lang)} – Kuntamittari", page_icon=":material/monitoring:",
                        layout="wide")
     from ui.app_shell import draw_menu, ensure_navigation
@@ -191,7 +186,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     a11y.page_support(lang)  # <html lang> first, before any text in the page language
     menu = side.container()
     lang = state.url_select(side, t("app.sidebar.language", lang), "lang", LANGUAGES, lang,
-                            format_func=lambda code: LANGUAGE_NAMES[code], normalise=normalise_language_param)
+                            format_func=lambda code: LANGUAGE_NAMES[code], normalise=state.normalise_language_param)
     user = _access(spec, lang)
     draw_menu(menu, user, lang)
 

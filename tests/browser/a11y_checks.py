@@ -10,20 +10,46 @@ Streamlit's own English strings. Each returns a list of findings (strings); [] m
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from ui.a11y import CHART_ACTIONS, STREAMLIT_STRINGS
 
+#: Resolves once the browser has drawn two more frames (a resize has been laid out and painted).
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 NO_MOTION = "*, *::before, *::after { transition: none !important; animation: none !important; caret-color: transparent !important; }"
 
 
+_SCROLL_HEIGHT = """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
+  '[data-testid="stMain"], [data-testid="stSidebarContent"]')].map(el => el.scrollHeight))"""
+
+
+def fit_page(page: Any, max_height: int = 12_000) -> None:
+    """Make the viewport as tall as the page's longest scrolling area (it only grows).
+
+    axe-core checks colour contrast only for text inside the viewport (it never scrolls), and
+    Streamlit's main area scrolls inside a box of the window's height: at 900 px most of a
+    page would never be checked. With the whole page in view every element is checked, a
+    screenshot shows the whole page, and tabbing through it never scrolls."""
+    size = page.viewport_size
+    height = min(max_height, int(page.evaluate(_SCROLL_HEIGHT)))
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.evaluate(NEXT_FRAMES)
+
+
 def axe_findings(page: Any) -> list[str]:
-    """All axe-core violations, every impact (axe-core 4.12: WCAG 2.0-2.2 A/AA + best practice)."""
+    """All axe-core violations, every impact (axe-core 4.12: WCAG 2.0-2.2 A/AA + best practice).
+    Call after `fit_page`, or only the visible part is checked for contrast. axe-core (the copy
+    axe-playwright-python bundles) is put into the page once per document, not once per scan."""
     from axe_playwright_python.sync_playwright import Axe
 
-    response = Axe().run(page).response
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Axe().axe_script)
+    response = page.evaluate("() => axe.run({resultTypes: ['violations']})")
     return [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in response["violations"]]
 
 
@@ -39,8 +65,16 @@ _ACTIVE = """() => {
     path.push(e.tagName + ':' + [...(e.parentElement ? e.parentElement.children : [])].indexOf(e));
   const label = (el.getAttribute('aria-label') || el.innerText || el.getAttribute('data-testid') || el.tagName).slice(0, 40);
   return {key: path.join('/'), x: r.x, y: r.y, w: r.width, h: r.height, label: label.replace(/\\s+/g, ' '),
-          tag: el.tagName, vw: window.innerWidth, vh: window.innerHeight};
+          tag: el.tagName, vw: window.innerWidth, vh: window.innerHeight, scroll: window.__kmScroll()};
 }"""
+
+#: Where everything that scrolls stands: a screenshot of the window is the unfocused look of an
+#: element only while this is what it was when the screenshot was taken.
+_SCROLL_STATE = """() => { window.__kmScroll = () => [...document.querySelectorAll('*')]
+  .filter(e => e.scrollTop || e.scrollLeft).map(e => `${e.tagName}:${e.scrollTop}:${e.scrollLeft}`).join('|');
+  return window.__kmScroll(); }"""
+_BLUR = "() => { window.__kmFocus = document.activeElement; document.activeElement && document.activeElement.blur(); }"
+_REFOCUS = "() => { window.__kmFocus && window.__kmFocus.focus(); }"
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:
@@ -56,29 +90,65 @@ def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def _changed_pixels(before: bytes, after: bytes) -> int:
-    """Pixels whose colour changed by at least 3:1 contrast between the two screenshots."""
-    one, two = Image.open(io.BytesIO(before)).convert("RGB"), Image.open(io.BytesIO(after)).convert("RGB")
-    count = 0
-    cache: dict[tuple, float] = {}
-    for p, q in zip(one.getdata(), two.getdata(), strict=False):
-        if p == q:
-            continue
-        key = (p, q)
-        if key not in cache:
-            cache[key] = contrast(p, q)
-        if cache[key] >= 3.0:
-            count += 1
-    return count
+def _image(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-def focus_findings(page: Any, max_stops: int = 120) -> list[str]:
+_LINEAR = np.array([(v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4) for v in np.arange(256) / 255])
+_WEIGHTS = (0.2126, 0.7152, 0.0722)
+
+
+def _luminances(pixels: np.ndarray) -> np.ndarray:
+    """Relative luminance of each row of an (n, 3) array of 8-bit RGB values."""
+    return sum(weight * _LINEAR[pixels[:, i]] for i, weight in enumerate(_WEIGHTS))
+
+
+def _changed_pixels(one: Image.Image, two: Image.Image) -> int:
+    """Pixels whose colour changed by at least 3:1 contrast between the two images (the same
+    formula as `contrast`, for the changed pixels at once: a whole-page tab stop has millions)."""
+    a, b = np.asarray(one, dtype=np.uint8).reshape(-1, 3), np.asarray(two, dtype=np.uint8).reshape(-1, 3)
+    differ = np.any(a != b, axis=1)
+    la, lb = _luminances(a[differ]), _luminances(b[differ])
+    ratio = (np.maximum(la, lb) + 0.05) / (np.minimum(la, lb) + 0.05)
+    return int(np.count_nonzero(ratio >= 3.0))
+
+
+def _clip(info: dict[str, Any]) -> tuple[int, int, int, int]:
+    """The focused element with a 6 px margin, cut to the window, in whole pixels (so that a cut
+    from a screenshot of the window lines up with a screenshot of the clip exactly)."""
+    x, y = max(0, math.floor(info["x"] - 6)), max(0, math.floor(info["y"] - 6))
+    w = min(info["vw"], math.ceil(info["x"] + info["w"] + 6)) - x
+    h = min(info["vh"], math.ceil(info["y"] + info["h"] + 6)) - y
+    return x, y, w, h
+
+
+Shape = tuple[float, float, float]
+
+
+def _same_shape(a: Shape, b: Shape) -> bool:
+    return all(abs(p - q) < 0.5 for p, q in zip(a, b, strict=True))
+
+
+def focus_findings(page: Any, measured: dict[str, Shape] | None = None, max_stops: int = 120) -> list[str]:
     """Tab through the page; each focused element must change at least its perimeter's worth of
     pixels by >= 3:1 (a 1 px ring all round; the app draws 3 px) compared with the same element
-    unfocused (WCAG 2.4.7, 2.4.11, and the contrast part of 2.4.13)."""
+    unfocused (WCAG 2.4.7, 2.4.11, and the contrast part of 2.4.13).
+
+    The unfocused look is cut from a screenshot of the window with nothing focused, taken again
+    whenever tabbing has scrolled something (a screenful of tab stops shares one). Run it at
+    the window's normal size: a screenshot of a page-high viewport is slow.
+
+    `measured` (tab stop -> left edge, width, height) gets every stop measured here. A stop
+    already in it with the same left edge and size (the same page in another language, where
+    only texts differ) is visited and must be on screen, but is not photographed again: the
+    same element drawn by the same style at the same size has the same ring."""
     page.add_style_tag(content=NO_MOTION)
     page.mouse.move(1, 1)
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    page.evaluate(_BLUR)
+    page.evaluate(_SCROLL_STATE)
+    measured = {} if measured is None else measured
+    window: Image.Image | None = None
+    window_scroll = None
     findings: list[str] = []
     seen: set[str] = set()
     for _ in range(max_stops):
@@ -87,21 +157,32 @@ def focus_findings(page: Any, max_stops: int = 120) -> list[str]:
         if info is None or info["key"] in seen:
             break
         seen.add(info["key"])
-        x, y = max(0, info["x"] - 6), max(0, info["y"] - 6)
-        w = min(info["vw"], info["x"] + info["w"] + 6) - x
-        h = min(info["vh"], info["y"] + info["h"] + 6) - y
+        shape = (info["x"], info["w"], info["h"])
+        known = info["key"] in measured and _same_shape(measured[info["key"]], shape)
+        for _attempt in range(0 if known else 3):  # a new screenshot of the window when something has scrolled
+            if info["scroll"] == window_scroll:
+                break
+            page.evaluate(_BLUR)
+            window, window_scroll = _image(page.screenshot()), info["scroll"]
+            page.evaluate(_REFOCUS)
+            info = page.evaluate(_ACTIVE)  # focusing it again may have scrolled it into view
+        x, y, w, h = _clip(info)
         if w < 2 or h < 2:
             findings.append(f"focus: {info['tag']} '{info['label']}' is focused but not on screen")
             continue
-        clip = {"x": x, "y": y, "width": w, "height": h}
-        focused = page.screenshot(clip=clip)
-        page.evaluate("() => { window.__kmFocus = document.activeElement; document.activeElement.blur(); }")
-        unfocused = page.screenshot(clip=clip)
-        page.evaluate("() => window.__kmFocus.focus()")
+        if known:
+            continue
+        focused = _image(page.screenshot(clip={"x": x, "y": y, "width": w, "height": h}))
+        if window is None or info["scroll"] != window_scroll:
+            findings.append(f"focus: {info['tag']} '{info['label']}' keeps scrolling: not measured")
+            continue
+        unfocused = window.crop((x, y, x + w, y + h))
         perimeter = 2 * (min(info["w"], w) + min(info["h"], h))
         changed = _changed_pixels(unfocused, focused)
         if changed < perimeter:
             findings.append(f"focus: {info['tag']} '{info['label']}' changes {changed} px by >= 3:1 (needs {perimeter:.0f})")
+        measured[info["key"]] = shape
+    page.evaluate(_BLUR)
     return findings
 
 
@@ -184,6 +265,12 @@ def chart_findings(page: Any) -> list[str]:
     return list(dict.fromkeys(findings))
 
 
+def exception_findings(page: Any) -> list[str]:
+    """An error Streamlit shows for an exception in the page's script is a failure anywhere."""
+    count = page.locator('[data-testid="stException"]').count()
+    return [f"{count} exception element(s) shown"] if count else []
+
+
 # ----------------------------------------------------------------------------- reflow, language
 
 _OVERFLOW = """() => {
@@ -228,8 +315,8 @@ def language_findings(page: Any, lang: str) -> list[str]:
     return [f"language: {text}" for text in page.evaluate(_ENGLISH, [sorted(STREAMLIT_STRINGS), lang, sorted(CHART_ACTIONS)])]
 
 
-#: Installed before a page loads: when the first h1 is painted (present and visible) and every
-#: change of `<html lang>` after it, in ms since the document started.
+#: Installed before a page loads: `<html lang>` of the parsed page and every change of it, and
+#: when the first h1 is painted (present and visible), in ms since the document started.
 FIRST_HEADING_LANG = """(() => {
   window.__kmLangAtH1 = null; window.__kmH1At = null; window.__kmLangChanges = [];
   const check = () => {
@@ -242,27 +329,50 @@ FIRST_HEADING_LANG = """(() => {
   };
   const obs = new MutationObserver(check);
   document.addEventListener('DOMContentLoaded', () => {
+    check();
     obs.observe(document.documentElement, {subtree: true, childList: true, attributes: true,
                                            attributeFilter: ['lang']});
   });
   document.addEventListener('animationend', check, true);
 })();"""
 
-#: How long a heading in the page language may be painted under Streamlit's lang="en" before the
-#: app's script corrects it (st.html and raw-HTML Markdown load their code lazily; see
-#: docs/accessibility.md). Typical: 0 ms (hidden until set) to ~300 ms on a busy machine.
-LANG_GRACE_MS = 1000
+#: Installed before a page loads: counts finished script runs (`window.__kmRuns`), read from the
+#: script state Streamlit keeps on its app element (`data-test-script-state`, the attribute
+#: Streamlit's own browser tests wait on).
+SCRIPT_RUNS = """(() => {
+  window.__kmRuns = 0; let last = null;
+  const watch = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state && state !== last) { if (state === 'notRunning') window.__kmRuns += 1; last = state; }
+  };
+  document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(watch).observe(document.documentElement, {subtree: true, childList: true,
+      attributes: true, attributeFilter: ['data-test-script-state']});
+  });
+})();"""
+
+#: True when no script run is going on, more than `after` runs have finished, and no element
+#: of an earlier run is still shown faded (Streamlit dims "stale" elements during a run: a scan
+#: then would measure a half-transparent label's contrast).
+IDLE = """(after) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning' && window.__kmRuns > after
+    && !document.querySelector('[data-stale="true"], [data-testid="stStatusWidget"]');
+}"""
 
 
 def first_paint_findings(page: Any, lang: str) -> list[str]:
-    """`<html lang>` was `lang` when the first heading was painted, or became `lang` within
-    `LANG_GRACE_MS` after it."""
+    """`<html lang>` was `lang` when the first heading was painted, and at every moment the
+    observer saw (from the parsed page on): the served page carries the language itself
+    (`ui.served_page`), so no grace period is allowed."""
     h1_at, at_h1, changes = page.evaluate("() => [window.__kmH1At, window.__kmLangAtH1, window.__kmLangChanges]")
-    if at_h1 == lang:
-        return []
-    set_at = next((t for t, value in changes if value == lang and h1_at is not None and t >= h1_at), None)
-    if h1_at is None or set_at is None:
-        return [f"<html lang={at_h1!r}> when the first heading was painted, never {lang!r} after it"]
-    if set_at - h1_at > LANG_GRACE_MS:
-        return [f"<html lang={at_h1!r}> for {set_at - h1_at:.0f} ms after the first heading was painted"]
-    return []
+    found = []
+    if h1_at is None:
+        found.append("no heading was painted")
+    elif at_h1 != lang:
+        found.append(f"<html lang={at_h1!r}> when the first heading was painted")
+    other = [f"{value!r} at {moment:.0f} ms" for moment, value in changes if value != lang]
+    if other:
+        found.append(f"<html lang> was not {lang!r}: {', '.join(other)}")
+    return found

@@ -3,10 +3,8 @@ serious or critical violation) in fi, sv and en, served by `kuntamittari serve -
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("public_browser")]
 
@@ -15,11 +13,9 @@ TITLES = {"fi": "Tietoa palvelusta ja datasta", "sv": "Om tjänsten och data", "
 
 
 @pytest.fixture(scope="module")
-def public_url(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
-    tmp: Path = tmp_path_factory.mktemp("about-server")
-    env = {"KUNTAMITTARI_DATABASE_URL": bundled_engine.url.render_as_string(hide_password=False),
-           "KUNTAMITTARI_AUTH_MODE": "local", "KUNTAMITTARI_USERS_FILE": str(tmp / "no-users.toml")}
-    return streamlit_server(env=env, args=("--public",), cli=True)
+def public_url(public_app_url: str) -> str:
+    """`kuntamittari serve --public` on the bundled data, nobody able to sign in (tests/conftest.py)."""
+    return public_app_url
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])

@@ -1,5 +1,6 @@
-"""Every dashboard page in every language in a real Chromium: no exception element, charts drawn,
-<html lang> set; screenshots saved to var/screenshots/ for review."""
+"""The compare page's map in a real Chromium: drawn with its attribution, and a reload keeps the
+selection; a screenshot goes to var/screenshots/ for review. (Every page in every language, its
+states, `<html lang>` and the absence of exception elements: test_accessibility.py.)"""
 
 from __future__ import annotations
 
@@ -9,16 +10,8 @@ import pytest
 
 from kuntamittari.i18n import t
 
-pytestmark = pytest.mark.browser
-
-PAGES = {
-    "overview": "",
-    "compare": "&metric=unemployment_rate&areas=208,244,436,678",
-    "metric_detail": "&metric=unemployment_rate",
-    "data_status": "",
-}
-LANGS = ("fi", "sv", "en")
-CHARTS = {"compare": 1, "metric_detail": 1}  # charts visible without opening a tab
+#: with test_accessibility.py: one worker, one server (`kuntamittari serve` on the bundled data)
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("a11y_browser")]
 
 
 def _wait_ready(page: object) -> None:
@@ -28,38 +21,8 @@ def _wait_ready(page: object) -> None:
     page.wait_for_selector('[data-testid="stCaptionContainer"]', timeout=30_000)  # type: ignore[attr-defined]
 
 
-def test_every_page_every_language(streamlit_server, browser_page, app_db_url: str, screenshot_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    base = streamlit_server("app.py", env={"KUNTAMITTARI_DATABASE_URL": app_db_url})
-    page = browser_page
-    failures: list[str] = []
-    for page_id, extra in PAGES.items():
-        for lang in LANGS:
-            page.goto(f"{base}/{page_id}?lang={lang}&area=208{extra}", wait_until="domcontentloaded")
-            _wait_ready(page)
-            if page_id in CHARTS:
-                page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas',
-                                       timeout=30_000)
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(screenshot_dir / f"{page_id}_{lang}.png"), full_page=True)
-            if page.locator('[data-testid="stException"]').count():
-                failures.append(f"{page_id}/{lang}: exception element")
-            title = t(f"app.page.{page_id}", lang)
-            if page_id != "overview" and page.get_by_text(title).count() == 0 and page_id == "data_status":
-                failures.append(f"{page_id}/{lang}: title {title!r} not shown")
-            try:  # the lang script runs with the page script; on a cold first load that can lag the widgets
-                page.wait_for_function(f"() => document.documentElement.lang === {lang!r}", timeout=15_000)
-            except Exception:  # noqa: BLE001 - reported below with the value actually seen
-                pass
-            html_lang = page.evaluate("document.documentElement.lang")
-            if html_lang != lang:
-                failures.append(f"{page_id}/{lang}: <html lang={html_lang!r}>")
-            if "lang=" + lang not in page.url:
-                failures.append(f"{page_id}/{lang}: URL lost lang ({page.url})")
-    assert not failures, failures
-
-
 def test_map_draws_and_reload_keeps_selection(streamlit_server, browser_page, app_db_url: str, screenshot_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    base = streamlit_server("app.py", env={"KUNTAMITTARI_DATABASE_URL": app_db_url})
+    base = streamlit_server("app.py", env={"KUNTAMITTARI_DATABASE_URL": app_db_url}, cli=True)
     page = browser_page
     page.goto(f"{base}/compare?lang=en&area=678&cmp=county&metric=unemployment_rate", wait_until="domcontentloaded")
     _wait_ready(page)

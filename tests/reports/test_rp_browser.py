@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from rp_pdf import flat, pdf_pages
-from sqlalchemy import Engine
 
 from kuntamittari.i18n import t
 
@@ -17,12 +16,9 @@ LOAD_TIMEOUT_MS = 180_000
 
 
 @pytest.fixture(scope="module")
-def public_url(streamlit_server, bundled_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:  # type: ignore[no-untyped-def]
-    """`kuntamittari serve --public` on the bundled data, nobody able to sign in."""
-    tmp = tmp_path_factory.mktemp("reports-server")
-    env = {"KUNTAMITTARI_DATABASE_URL": bundled_engine.url.render_as_string(hide_password=False),
-           "KUNTAMITTARI_AUTH_MODE": "local", "KUNTAMITTARI_USERS_FILE": str(tmp / "no-users.toml")}
-    return streamlit_server(env=env, args=("--public",), cli=True)
+def public_url(public_app_url: str) -> str:
+    """`kuntamittari serve --public` on the bundled data, nobody able to sign in (tests/conftest.py)."""
+    return public_app_url
 
 
 def test_council_pdf_downloads_from_the_public_page(public_url: str, chromium, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
