@@ -17,8 +17,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+import streamlit
 
 from kuntamittari.settings import LANGUAGES, get_settings
 from ui.state import normalise_language_param
@@ -37,6 +40,12 @@ _HTML_LANG = re.compile(rb'<html lang="[^"]*"')
 _REQUEST_HEADERS_DROPPED = {b"accept-encoding", b"if-none-match", b"if-modified-since"}
 #: Dropped from the rewritten answer: its length changes, and it differs by language.
 _RESPONSE_HEADERS_DROPPED = {b"content-length", b"etag", b"last-modified"}
+
+
+def streamlit_page() -> bytes:
+    """The page Streamlit serves for every address (`index.html` of the installed Streamlit,
+    read, never changed)."""
+    return (Path(streamlit.__file__).parent / "static" / "index.html").read_bytes()
 
 
 def served_language(query_string: bytes) -> str:
@@ -67,6 +76,8 @@ class DocumentLanguage:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        if not _HTML_LANG.search(streamlit_page()):  # said once at start, not on every page
+            logger.error("Streamlit's page has no <html lang=...>: pages keep Streamlit's language")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _is_page_request(scope):

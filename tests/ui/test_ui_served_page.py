@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from kuntamittari.settings import get_settings
-from ui.served_page import DocumentLanguage, served_language, with_language
+from ui.served_page import DocumentLanguage, served_language, streamlit_page, with_language
 
 #: Long enough for the gzip middleware (it leaves answers under 500 bytes alone).
 PAGE = '<!DOCTYPE html>\n<html lang="en">\n<head><title>x</title></head><body>' + "<p>sisältö</p>" * 100 + "</body></html>"
@@ -134,8 +134,8 @@ def test_other_answers_pass_unchanged(client: Client) -> None:
 def test_streamlit_page_has_the_tag_that_is_rewritten() -> None:
     """Streamlit's own index.html (read from the installed package, never changed): a new
     Streamlit version without `<html lang="...">` would leave the language unset."""
-    served = Path(streamlit.__file__).parent / "static" / "index.html"
-    html = served.read_bytes()
+    html = streamlit_page()
+    assert html == (Path(streamlit.__file__).parent / "static" / "index.html").read_bytes()
     assert b'<html lang="en">' in html
     rewritten = with_language(html, "sv")
     assert rewritten.count(b'<html lang="sv">') == 1 and b'<html lang="en">' not in rewritten
