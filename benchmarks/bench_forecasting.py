@@ -1,6 +1,6 @@
 """Forecast accuracy, interval coverage and speed on real data: 10 pilot municipalities x every approved metric.
 
-    python benchmarks/bench_forecasting.py [--db URL] [--timing-metrics a,b,c] [--sections 1,2,3,4]
+    python benchmarks/bench_forecasting.py [--db URL] [--timing-metrics a,b,c] [--timing-models m,n] [--sections 1,2,3,4]
 
 Data: the bundled THL Sotkanet snapshot (1990-2011) loaded into a temporary SQLite database (or
 `--db`), read through the metric layer and the product's disclosure filter, as the page gets it.
@@ -173,14 +173,14 @@ def direct_calls(name: str, plans: list[SeriesPlan]) -> None:
                 _direct_fit(name, plan, plan.clean.iloc[:size], test, plan.backtest_settings)
 
 
-def overhead(series: Series, catalog: Any, timing: tuple[str, ...], repeat: int) -> None:
+def overhead(series: Series, catalog: Any, timing: tuple[str, ...], repeat: int, models: tuple[str, ...] = TIMED) -> None:
     chosen = {m: series[m] for m in timing if m in series}
     n = sum(len(h) for h in chosen.values())
     print(f"\n## 3. Product vs direct model calls (serial, cold cache, {n} series of {', '.join(chosen)}; "
           f"median of {repeat} alternating pairs)")
     print("\n| model | fits | direct s | product s | ms per fit (direct) | product / direct |")
     print("|---|---|---|---|---|---|")
-    for name in TIMED:
+    for name in models:
         settings_by = {m: settings_for_metric(catalog.get(m), ForecastSettings(models=(name,))) for m in chosen}
         plans = [plan_series(SeriesRequest(a, h, until_year(hs), settings_by[m])) for m, hs in chosen.items() for a, h in hs.items()]
         fits = sum(1 + len(p.fold_sizes) for p in plans)
@@ -245,6 +245,7 @@ def main() -> None:
     parser.add_argument("--db", help="database URL (default: a temporary SQLite with the bundled data)")
     parser.add_argument("--timing-metrics", default=",".join(DEFAULT_TIMING), help="metrics of the overhead section")
     parser.add_argument("--repeat", type=int, default=3, help="alternating product/direct pairs per model")
+    parser.add_argument("--timing-models", default=",".join(TIMED), help="models of the overhead section")
     parser.add_argument("--sections", default="1,2,3,4", help="which sections to run (comma-separated)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -259,7 +260,7 @@ def main() -> None:
         choice_summary(results)
         metric_table(results)
     if "3" in sections:
-        overhead(series, catalog, tuple(args.timing_metrics.split(",")), args.repeat)
+        overhead(series, catalog, tuple(args.timing_metrics.split(",")), args.repeat, tuple(args.timing_models.split(",")))
     if "4" in sections:
         page_timing(url)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")

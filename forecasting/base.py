@@ -29,6 +29,8 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 FORECAST_COLUMNS: tuple[str, ...] = ("period", "yhat", "lower", "upper", "model")
+BAND_COLUMNS: tuple[str, ...] = ("yhat", "lower", "upper")  # adjacent, in this order, in FORECAST_COLUMNS
+_BAND_AT = slice(FORECAST_COLUMNS.index(BAND_COLUMNS[0]), FORECAST_COLUMNS.index(BAND_COLUMNS[-1]) + 1)
 HISTORY_COLUMNS: tuple[str, ...] = ("period", "value")
 
 Grain = Literal["year", "quarter", "month"]
@@ -225,6 +227,35 @@ def make_forecast(periods: Sequence[str], yhat: Sequence[float], lower: Sequence
             "model": pd.Series([model] * len(periods), dtype="object"),
         }
     )
+
+
+def forecast_arrays(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """A forecast frame's periods and its (rows x 3) float array of `yhat, lower, upper`.
+
+    One `to_numpy()` of the whole frame: a third of the time of reading the columns one by one,
+    which matters when the model is a few lines of arithmetic (a baseline fits in 0.4 ms and the
+    backtest reads one frame per fold). A frame of the contract's five columns is read by
+    position (`make_forecast` builds every model's frame in that order): turning a pandas 3
+    column index into names costs as much as reading the values."""
+    table = frame.to_numpy()
+    if table.shape[1] == len(FORECAST_COLUMNS):
+        return table[:, 0].tolist(), table[:, _BAND_AT].astype("float64")
+    names = frame.columns.tolist()
+    return table[:, names.index("period")].tolist(), table[:, [names.index(c) for c in BAND_COLUMNS]].astype("float64")
+
+
+def with_band(frame: pd.DataFrame, band: np.ndarray) -> pd.DataFrame:
+    """A copy of a forecast frame with `yhat, lower, upper` replaced by `band` (rows x 3).
+
+    A copy written in place keeps every column's dtype and is cheaper than building a new frame
+    from the columns (which reads each of them through the column index)."""
+    out = frame.copy()
+    if frame.shape[1] == len(FORECAST_COLUMNS):
+        out.iloc[:, _BAND_AT] = band
+    else:
+        for i, column in enumerate(BAND_COLUMNS):
+            out[column] = band[:, i]
+    return out
 
 
 # --------------------------------------------------------------------------------------------

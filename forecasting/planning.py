@@ -76,6 +76,11 @@ class SeriesPlan:
     codes: tuple[str, ...]  # `clean`'s periods and values (float64) as checked: every fold, band
     values: np.ndarray  # and cache key works on these, never reading them back out of the frame
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields only, read key by key: a process pool's feeder thread pickles a plan while
+        this thread may be filling its cached properties (a worker recomputes what it needs)."""
+        return {f.name: self.__dict__[f.name] for f in dataclasses.fields(self)}
+
     @property
     def area_code(self) -> str:
         return self.request.area_code

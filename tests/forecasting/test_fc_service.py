@@ -174,6 +174,22 @@ def test_parallel_equals_serial() -> None:
     assert all(warm[c] is parallel[c] for c in histories)
 
 
+def test_a_plan_pickles_its_fields_only() -> None:
+    """The pool's feeder thread pickles a plan while the submitting thread fills its cached
+    properties (cache keys, backtest settings): the pickled state must not iterate those."""
+    import pickle
+
+    from forecasting.planning import SeriesRequest, plan_series
+
+    plan = plan_series(SeriesRequest("009", sotkanet_series(181, "009"), 2013, BOUNDED))
+    keys = (plan.forecasts_key, plan.backtest_key, plan.axis.tolist(), plan.actuals)  # fill the cached ones
+    state = plan.__getstate__()
+    assert set(state) == {"request", "clean", "settings", "grain", "periods", "digest", "names", "codes", "values"}
+    copy = pickle.loads(pickle.dumps(plan))
+    assert (copy.forecasts_key, copy.backtest_key, copy.axis.tolist(), copy.actuals) == keys
+    pd.testing.assert_frame_equal(copy.clean, plan.clean)
+
+
 def test_too_short_series_is_reported_not_raised() -> None:
     results, failures = forecast_many({"001": pd.DataFrame({"period": ["2010", "2011"], "value": [1.0, 2.0]})}, 2015)
     assert not results and "2 published values" in failures["001"]
