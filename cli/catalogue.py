@@ -21,11 +21,13 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from cli.datamodel import DATA_SPECIAL, DbOpt, err, out
+from cli.options import DbOpt, resolve_language, say
+
+from cli.datamodel import DATA_SPECIAL, err, out
 from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
@@ -38,14 +40,6 @@ catalogue_app = typer.Typer(help="The metric catalogue in the database: export, 
                             no_args_is_help=True)
 
 
-def _lang() -> str:
-    return get_settings().default_language
-
-
-def _say(console: Any, text: str) -> None:
-    console.print(text, highlight=False, markup=False)
-
-
 #: a refused import or store operation is one line and exit 1, like any data error
 _refusals = guarded(usage=(ConfigError,), failure=(CatalogueSyncError, StoreError, DataModelError), special=DATA_SPECIAL)
 
@@ -53,13 +47,13 @@ _refusals = guarded(usage=(ConfigError,), failure=(CatalogueSyncError, StoreErro
 def _require_database() -> None:
     settings = get_settings()
     if settings.catalogue_source != "database":
-        _say(err, "error: " + t("catalogue.directory_mode", _lang(), directory=settings.metrics_dir))
+        say(err, "error: " + t("catalogue.directory_mode", resolve_language(), directory=settings.metrics_dir))
         raise typer.Exit(2)
 
 
 def _skipped(report: SyncReport) -> None:
     for line in report.skipped:
-        _say(err, t("catalogue.skipped", _lang(), detail=line))
+        say(err, t("catalogue.skipped", resolve_language(), detail=line))
 
 
 @catalogue_app.command("export")
@@ -74,7 +68,7 @@ def export(out_dir: Annotated[Path, typer.Option("--out", help="Directory to wri
     engine = open_engine(db)
     ensure_seeded(engine)
     report = export_catalogue(engine, out_dir)
-    _say(out, t("catalogue.exported", _lang(), count=len(current_rows(engine)), out=out_dir,
+    say(out, t("catalogue.exported", resolve_language(), count=len(current_rows(engine)), out=out_dir,
                 written=len(report.written), unchanged=len(report.unchanged)))
 
 
@@ -89,13 +83,13 @@ def import_(directory: Annotated[Path, typer.Argument(help="A directory of metri
 
     _require_database()
     if not directory.is_dir():
-        _say(err, f"error: {directory}: not a directory")
+        say(err, f"error: {directory}: not a directory")
         raise typer.Exit(2)
     engine = open_engine(db)
     ensure_seeded(engine)
     report = import_catalogue(engine, directory, author=author or "cli import", force=force)
     _skipped(report)
-    _say(out, t("catalogue.imported", _lang(), directory=directory, added=len(report.added),
+    say(out, t("catalogue.imported", resolve_language(), directory=directory, added=len(report.added),
                 updated=len(report.updated), unchanged=len(report.unchanged)))
 
 
@@ -110,7 +104,7 @@ def seed(directory: Annotated[Path | None, typer.Option("--dir", help="Shipped d
     root = directory or get_settings().metrics_dir
     report = seed_catalogue(open_engine(db), root)
     _skipped(report)
-    _say(out, t("catalogue.seeded", _lang(), directory=root, added=len(report.added), updated=len(report.updated),
+    say(out, t("catalogue.seeded", resolve_language(), directory=root, added=len(report.added), updated=len(report.updated),
                 unchanged=len(report.unchanged), held_back=len(report.held_back)))
 
 
@@ -122,24 +116,24 @@ def status(db: DbOpt = None) -> None:
     from metrics.catalogue_sync import ensure_seeded, pending_shipped
 
     settings = get_settings()
-    lang = _lang()
+    lang = resolve_language()
     if settings.catalogue_source != "database":
-        _say(out, t("catalogue.source_directory", lang, directory=settings.metrics_dir))
+        say(out, t("catalogue.source_directory", lang, directory=settings.metrics_dir))
         return
     engine = open_engine(db)
     ensure_seeded(engine)
     rows = current_rows(engine)
     counts = Counter(row.status for row in rows)
-    _say(out, t("catalogue.source_database", lang, url=engine.url.render_as_string(hide_password=True),
+    say(out, t("catalogue.source_database", lang, url=engine.url.render_as_string(hide_password=True),
                 version=catalogue_version(engine)))
-    _say(out, t("catalogue.counts", lang, metrics=len(rows), approved=counts.get("approved", 0),
+    say(out, t("catalogue.counts", lang, metrics=len(rows), approved=counts.get("approved", 0),
                 draft=counts.get("draft", 0), retired=counts.get("retired", 0)))
     pending = pending_shipped(engine)
     for current, shipped in pending:
-        _say(out, t("catalogue.pending", lang, metric_id=current.metric_id, version=current.version,
+        say(out, t("catalogue.pending", lang, metric_id=current.metric_id, version=current.version,
                     author=current.author or "-", label=shipped.label))
     if not pending:
-        _say(out, t("catalogue.no_pending", lang))
+        say(out, t("catalogue.no_pending", lang))
 
 
 @catalogue_app.command("history")
@@ -151,10 +145,10 @@ def history(metric_id: Annotated[str, typer.Argument(help="Metric id, e.g. popul
     _require_database()
     rows = DatabaseMetricStore(open_engine(db)).rows(metric_id)
     if not rows:
-        _say(err, t("catalogue.history_none", _lang(), metric_id=metric_id))
+        say(err, t("catalogue.history_none", resolve_language(), metric_id=metric_id))
         raise typer.Exit(1)
     for row in rows:
-        _say(out, t("catalogue.history_line", _lang(), label=row.label, kind=row.kind, author=row.author or "-",
+        say(out, t("catalogue.history_line", resolve_language(), label=row.label, kind=row.kind, author=row.author or "-",
                     when=row.created_at.strftime("%Y-%m-%d %H:%M:%S"), status=row.status or "-"))
 
 
@@ -168,7 +162,7 @@ def health(
     """Readiness of this installation: database reachable, migrations at head, catalogue loads."""
     from metrics.readiness import check_readiness
 
-    lang = _lang()
+    lang = resolve_language()
     deadline = time.monotonic() + wait
     while True:
         checks = check_readiness(db, url, timeout)
@@ -178,14 +172,14 @@ def health(
         time.sleep(1.0)
     if as_json:
         payload = {"ready": ready, "checks": [{"name": c.name, "ok": c.ok, "code": c.key, **c.params} for c in checks]}
-        _say(out, json.dumps(payload, ensure_ascii=False, default=str))
+        say(out, json.dumps(payload, ensure_ascii=False, default=str))
     else:
         for c in checks:
             state = t("catalogue.health.ok" if c.ok else "catalogue.health.fail", lang)
-            _say(out if c.ok else err, t("catalogue.health.line", lang, name=t(f"catalogue.health.name.{c.name}", lang),
+            say(out if c.ok else err, t("catalogue.health.line", lang, name=t(f"catalogue.health.name.{c.name}", lang),
                                          state=state, detail=t(f"catalogue.health.{c.key}", lang, **c.params)))
         names = ", ".join(t(f"catalogue.health.name.{c.name}", lang) for c in checks if not c.ok)
-        _say(out if ready else err, t("catalogue.health.ready", lang) if ready else
+        say(out if ready else err, t("catalogue.health.ready", lang) if ready else
              t("catalogue.health.not_ready", lang, names=names))
     if not ready:
         raise typer.Exit(1)

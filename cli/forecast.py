@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from cli.options import DbOpt, DirOpt, LangOpt, resolve_language
 from typer.core import TyperGroup
 
 from cli.guard import guarded, say_error
@@ -29,7 +31,7 @@ from cli.database import open_engine
 from datamodel.errors import ConfigError, DataModelError
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
-from kuntamittari.i18n import normalise_language, t
+from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 from readout.text import text_plain
@@ -57,9 +59,9 @@ def forecast(
                                                           "interval, measured coverage, backtest errors and folds.")] = False,
     scenarios_file: Annotated[Path | None, typer.Option("--scenarios", help="YAML list of scenarios (see docs/forecasting.md).")] = None,
     target: Annotated[bool, typer.Option("--target/--no-target", help="Add the metric's target path.")] = True,
-    lang: Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")] = None,
-    metrics_dir: Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")] = None,
+    lang: LangOpt = None,
+    db: DbOpt = None,
+    metrics_dir: DirOpt = None,
 ) -> None:
     """Forecast a metric for one or more areas: every model, backtest, calibrated intervals, scenarios."""
     from readout.forecast import explain
@@ -69,7 +71,7 @@ def forecast(
     from metrics.model import Selection
     from metrics.service import query_metric
 
-    language = normalise_language(lang or get_settings().default_language)
+    language = resolve_language(lang)
     scenarios: tuple[Scenario, ...] = (BaselineScenario(),)
     if scenarios_file is not None:
         scenarios = scenarios + tuple(s for s in load_scenarios(scenarios_file) if s.kind != "baseline")
@@ -148,9 +150,9 @@ def accuracy(
     metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="Metric id (repeat; default: every approved metric).")] = None,
     write: Annotated[bool, typer.Option("--write", help="Store the summary in the database (the transparency page shows it).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    lang: Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")] = None,
-    metrics_dir: Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")] = None,
+    lang: LangOpt = None,
+    db: DbOpt = None,
+    metrics_dir: DirOpt = None,
 ) -> None:
     """Measure the forecast models' accuracy (backtest) over areas x approved metrics; --write stores it."""
     from forecasting.accuracy import load_histories, newest_batch, run_backtests, summarise
@@ -159,7 +161,7 @@ def accuracy(
     from metrics.catalog import load_catalog
     from readout.about_words import accuracy_paragraph, accuracy_table
 
-    language = normalise_language(lang or get_settings().default_language)
+    language = resolve_language(lang)
     codes = _areas(areas)
     engine = open_engine(db)
     catalog = load_catalog(metrics_dir, None)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from cli.options import DbOpt, DirOpt, LangOpt, resolve_language, say
 from rich.console import Console
 
 from cli.database import open_engine
@@ -19,23 +21,12 @@ from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
 from kuntamittari.i18n import t
 from readout.text import text_plain
-from kuntamittari.settings import get_settings
 from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 
 logger = logging.getLogger(__name__)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-DirOpt = Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")]
-
-
-def _lang() -> str:
-    return get_settings().default_language
-
-
-def _say(console: Console, text: str) -> None:
-    console.print(text, highlight=False, markup=False)
 
 
 _guard = guarded(usage=(MetricNotFound, AreaNotFound, ConfigError), failure=(MetricsError, DataModelError))
@@ -45,7 +36,7 @@ def _catalog(directory: Path | None, engine: Any = None):  # type: ignore[no-unt
     from metrics.catalog import load_catalog
 
     if directory is not None and not directory.is_dir():
-        _say(err, f"error: {directory}: not a directory")
+        say(err, f"error: {directory}: not a directory")
         raise typer.Exit(2)
     return load_catalog(directory, engine)
 
@@ -59,7 +50,7 @@ def validate(
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the messages: fi, sv or en (default: settings).")] = None,
 ) -> None:
     """Validate every metric file; exit 1 when any has an error."""
-    lang = lang or _lang()
+    lang = resolve_language(lang)
     engine = open_engine(db) if (check_db or db) else None
     catalog = _catalog(directory, engine)
     report = catalog.report()
@@ -74,8 +65,8 @@ def validate(
         out.print_json(json.dumps(payload, ensure_ascii=False))
     else:
         for issue in report.issues:
-            _say(err if issue.level == "error" else out, issue.render(lang))
-        _say(out, t("metrics.cli.valid", lang, count=report.metric_count, errors=len(report.errors), warnings=len(report.warnings)))
+            say(err if issue.level == "error" else out, issue.render(lang))
+        say(out, t("metrics.cli.valid", lang, count=report.metric_count, errors=len(report.errors), warnings=len(report.warnings)))
     if not report.valid:
         raise typer.Exit(1)
 
@@ -84,10 +75,10 @@ def validate(
 def list_metrics(
     directory: DirOpt = None,
     include_all: Annotated[bool, typer.Option("--all", help="Include drafts and retired metrics.")] = False,
-    lang: Annotated[str, typer.Option("--lang", help="fi, sv or en.")] = "",
+    lang: LangOpt = None,
 ) -> None:
     """List metrics by theme: id, kind, status and name."""
-    lang = lang or _lang()
+    lang = resolve_language(lang)
     catalog = _catalog(directory)
     for theme, metrics in catalog.by_theme(include_drafts=include_all).items():
         shown = list(metrics)
@@ -95,11 +86,11 @@ def list_metrics(
             shown += [m for m in catalog.metrics.values() if m.theme is theme and m.status.value == "retired"]
         if not shown:
             continue
-        _say(out, t(f"metrics.theme.{theme.value}", lang))
+        say(out, t(f"metrics.theme.{theme.value}", lang))
         for metric in shown:
-            _say(out, f"  {metric.id:<36} {metric.kind:<8} {metric.status.value:<9} {text_plain(metric.name, lang)}")
+            say(out, f"  {metric.id:<36} {metric.kind:<8} {metric.status.value:<9} {text_plain(metric.name, lang)}")
     if catalog.errors:
-        _say(err, t("metrics.cli.valid", lang, count=len(catalog.metrics), errors=len(catalog.errors), warnings=0))
+        say(err, t("metrics.cli.valid", lang, count=len(catalog.metrics), errors=len(catalog.errors), warnings=0))
 
 
 @_guard
@@ -108,23 +99,23 @@ def explain_metric(
     area: Annotated[list[str], typer.Option("--area", help="Area code (repeatable; default 208 and MK17).")] = [],  # noqa: B006
     dialect: Annotated[str, typer.Option("--dialect", help="sqlite or postgresql.")] = "sqlite",
     directory: DirOpt = None,
-    lang: Annotated[str, typer.Option("--lang", help="fi, sv or en.")] = "",
+    lang: LangOpt = None,
 ) -> None:
     """Print a metric's formula and the SQL it compiles to (no database needed)."""
     from metrics.compiler import AreaTarget, compile_inputs, explain, metric_inputs
     from readout.formula import describe_aggregation, describe_formula
     from metrics.evaluate import leaf_metrics
 
-    lang = lang or _lang()
+    lang = resolve_language(lang)
     if dialect not in ("sqlite", "postgresql"):
-        _say(err, "error: --dialect must be sqlite or postgresql")
+        say(err, "error: --dialect must be sqlite or postgresql")
         raise typer.Exit(2)
     catalog = _catalog(directory)
     metric = catalog.get(metric_id)
     names = {k: text_plain(m.name, lang) for k, m in catalog.metrics.items()}
-    _say(out, f"{metric.id}: {text_plain(metric.name, lang)}")
-    _say(out, f"= {describe_formula(metric, lang, metric_names=names)}")
-    _say(out, describe_aggregation(metric, lang))
+    say(out, f"{metric.id}: {text_plain(metric.name, lang)}")
+    say(out, f"= {describe_formula(metric, lang, metric_names=names)}")
+    say(out, describe_aggregation(metric, lang))
     # Placeholder area ids: the real ones are looked up at run time from dim_area.
     codes = area or ["208", "MK17"]
     targets = [AreaTarget(c, "?", c, None, None, (i + 1,), (1000 + i,) if not c.isdigit() else ()) for i, c in enumerate(codes)]
@@ -133,8 +124,8 @@ def explain_metric(
         gender = leaf.filters.gender or "total"
         age_band = leaf.filters.age_band or "all"
         stmt = compile_inputs(inputs, weight, targets, None, gender, age_band)
-        _say(out, f"\n-- {leaf.id}: {', '.join(inputs)}" + (f" (weight {weight})" if weight else ""))
-        _say(out, explain(stmt, dialect) + ";")
+        say(out, f"\n-- {leaf.id}: {', '.join(inputs)}" + (f" (weight {weight})" if weight else ""))
+        say(out, explain(stmt, dialect) + ";")
 
 
 @_guard
@@ -149,11 +140,11 @@ def schema(
     if check:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != schema_text():
-            _say(err, f"{path}: out of date; run `kuntamittari schema`")
+            say(err, f"{path}: out of date; run `kuntamittari schema`")
             raise typer.Exit(1)
-        _say(out, f"{path}: ok")
+        say(out, f"{path}: ok")
         return
-    _say(out, t("metrics.cli.wrote", _lang(), path=str(write_schema(path))))
+    say(out, t("metrics.cli.wrote", resolve_language(), path=str(write_schema(path))))
 
 
 @_guard
@@ -172,16 +163,16 @@ def export_metric(
     from metrics.service import metric_provenance, query_metric
 
     if fmt not in ("csv", "parquet"):
-        _say(err, f"error: --format must be csv or parquet, got {fmt!r}")
+        say(err, f"error: --format must be csv or parquet, got {fmt!r}")
         raise typer.Exit(2)
     if not area:
-        _say(err, "error: give at least one --area")
+        say(err, "error: give at least one --area")
         raise typer.Exit(2)
     engine = open_engine(db)
     catalog = _catalog(directory, None)
     frame = query_metric(engine, catalog, metric_id, Selection(areas=tuple(area), periods=tuple(period) or None))
     if frame.empty:
-        _say(err, t("metrics.cli.no_values", _lang()))
+        say(err, t("metrics.cli.no_values", resolve_language()))
         raise typer.Exit(1)
     metric = catalog.get(metric_id)
     prov = metric_provenance(engine, catalog, metric_id)
@@ -193,30 +184,30 @@ def export_metric(
         attribution=metric.attribution or "; ".join(attributions),
     )
     write_frame(frame, out_path, fmt)
-    _say(out, t("metrics.cli.wrote", _lang(), path=f"{out_path} ({len(frame)})"))
+    say(out, t("metrics.cli.wrote", resolve_language(), path=f"{out_path} ({len(frame)})"))
 
 
 @_guard
 def aggregation_report(
     directory: DirOpt = None,
     db: DbOpt = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Print, per metric, the error of every region value computed from its municipalities against
     the region's own published value (Markdown table); exit 1 when a declared approximation is off
     by more than 2 % beyond rounding."""
     from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
 
-    lang = lang or _lang()
+    lang = resolve_language(lang)
     engine = open_engine(db)
     catalog = _catalog(directory, engine)
     report = build(engine, catalog)
     keys = ("metric", "weight", "min_coverage", "compared", "partial", "insufficient", "max_error", "beyond_rounding", "worst")
-    _say(out, f"## {t('quality.report.title', lang)}\n")
-    _say(out, report_markdown(report, [t(f"quality.report.{k}", lang) for k in keys]))
+    say(out, f"## {t('quality.report.title', lang)}\n")
+    say(out, report_markdown(report, [t(f"quality.report.{k}", lang) for k in keys]))
     over = report[(report["weighting"] == "approximation") & (report["max_beyond_rounding"].fillna(0) > APPROXIMATION_LIMIT)]
     if not over.empty:
-        _say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=f"{APPROXIMATION_LIMIT:.0%}"))
+        say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=f"{APPROXIMATION_LIMIT:.0%}"))
         raise typer.Exit(1)
 
 

@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from cli.options import DbOpt
+
 from cli.metrics import _catalog, _guard
 from cli.database import open_engine
 from kuntamittari.i18n import LANGUAGES, t
@@ -43,7 +45,7 @@ def publish(
     pdf: Annotated[bool | None, typer.Option("--pdf/--no-pdf", help="Make the council summary PDFs (default: settings).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=0, help="Worker processes; 0: one per core (default: settings).")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="The site's public address, for sitemap.xml and hreflang.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: settings).")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Write every municipality's public summary as a static site: HTML, SVG charts, CSV, JSON, PDF, indexes, sitemap."""
     from metrics import service

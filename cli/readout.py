@@ -11,8 +11,9 @@ import sys
 
 import typer
 
-from kuntamittari.i18n import normalise_language, t
-from kuntamittari.settings import get_settings
+from cli.options import LangOpt, resolve_language
+
+from kuntamittari.i18n import t
 from readout.build import ReadoutError, build_area_readout
 from readout.export import csv_bytes, readout_json, summary_rows
 from readout.provenance import readout_provenance
@@ -36,14 +37,13 @@ def text_lines(words: LocalisedReadout) -> list[str]:
 
 def readout_command(
     area: str = typer.Argument(..., help="Municipality code, e.g. 208."),
-    lang: str = typer.Option("", "--lang", help="fi, sv or en (default: settings)."),
+    lang: LangOpt = None,
     compare: str = typer.Option("region", "--compare", help="Comma-separated: region, county, finland, pilot, similar."),
     public: bool = typer.Option(False, "--public", help="The public readout (disclosure control, approved metrics)."),
     output: str = typer.Option("text", "--format", help="text, csv or json."),
 ) -> None:
     """Print the readout of a municipality: every metric's figure, trend and comparisons."""
-    settings = get_settings()
-    language = normalise_language(lang or settings.default_language)
+    language = resolve_language(lang)
     if output not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)

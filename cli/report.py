@@ -18,10 +18,11 @@ from typing import Annotated
 
 import typer
 
+from cli.options import DbOpt, LangOpt, resolve_language
+
 from cli.metrics import _catalog, _guard
 from cli.database import open_engine
-from kuntamittari.i18n import normalise_language, t
-from kuntamittari.settings import get_settings
+from kuntamittari.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +30,6 @@ app = typer.Typer(name="report", help="Printable reports: council summary, month
                   no_args_is_help=True, add_completion=False)
 
 AreaOpt = Annotated[str, typer.Option("--area", help="Municipality code, e.g. 208.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="fi, sv or en (default: settings).")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: settings).")]
-
-
-def _lang(lang: str) -> str:
-    return normalise_language(lang or get_settings().default_language)
 
 
 def _usage(message: str) -> typer.Exit:
@@ -61,14 +56,14 @@ def _write(path: Path, content: bytes) -> None:
 @app.command("summary")
 @_guard
 def summary(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The PDF to write.")],
-            lang: LangOpt = "", png: Annotated[Path | None, typer.Option("--png", help="Also write page 1 as PNG.")] = None,
+            lang: LangOpt = None, png: Annotated[Path | None, typer.Option("--png", help="Also write page 1 as PNG.")] = None,
             db: DbOpt = None) -> None:
     """The council summary (kuntakatsaus) of a municipality: the public page as a compact A4 PDF."""
     from reports.engine import ReportError
     from reports.summary import public_summary_data, summary_document
     from reports.summary import render_pdf, render_png, TEMPLATE
 
-    language, start = _lang(lang), time.perf_counter()
+    language, start = resolve_language(lang), time.perf_counter()
     engine = open_engine(db)
     try:
         data, readout = public_summary_data(engine, _catalog(None, engine), area)
@@ -88,12 +83,12 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM, e.g. 20
             out_dir: Annotated[Path, typer.Option("--out-dir", help="Directory for the PDFs.")] = Path("reports"),
             group: Annotated[str, typer.Option("--group", help="pilot, a region/county code or codes 208,244.")] = "",
             area: Annotated[str, typer.Option("--area", help="One municipality instead of a group.")] = "",
-            lang: LangOpt = "", db: DbOpt = None) -> None:
+            lang: LangOpt = None, db: DbOpt = None) -> None:
     """The internal monthly report of every municipality of a group, one PDF each."""
     from reports.engine import ReportError
     from reports.monthly import group_members, monthly_for_group, parse_month
 
-    language = _lang(lang)
+    language = resolve_language(lang)
     try:
         year, mon = parse_month(month)
     except ReportError:
@@ -122,14 +117,14 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM, e.g. 20
 def annex(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The file to write.")],
           term: Annotated[str, typer.Option("--term", help="Council term YYYY-YYYY (default: the latest term with data).")] = "",
           fmt: Annotated[str, typer.Option("--format", help="pdf, docx, odt or csv.")] = "pdf",
-          lang: LangOpt = "", db: DbOpt = None) -> None:
+          lang: LangOpt = None, db: DbOpt = None) -> None:
     """The welfare-report indicator annex of a municipality for a council term."""
     from reports.annex import annex_document, parse_term
     from reports.annex_output import FORMATS, write_annex
     from reports.engine import ReportError
     from reports.summary import public_summary_data
 
-    language = _lang(lang)
+    language = resolve_language(lang)
     if fmt not in FORMATS:
         raise _usage(t("reports.cli.bad_format", language, format=fmt))
     try:

@@ -88,3 +88,16 @@ def test_every_command_has_help() -> None:
     for command in ("validate", "list", "explain", "schema", "export-metric"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and len(result.output) > 100
+
+
+def test_every_command_reads_lang_and_db_the_same_way() -> None:
+    """One `--lang` rule for every command: a value in any case or with a region picks the language;
+    none picks the configured default (Finnish here). `--db` and `--lang` say the same in every `--help`."""
+    listed = {lang: runner.invoke(app, ["list", "--lang", lang]) for lang in ("SV", "en-GB", "")}
+    assert "Barn och familjer" in listed["SV"].output
+    assert "Children and families" in listed["en-GB"].output
+    assert "Lapset ja perheet" in listed[""].output
+    helps = [runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+             for command in (["forecast", "run"], ["report", "summary"], ["readout"], ["init"])]
+    assert all("Database URL (default: KUNTAMITTARI_DATABASE_URL or var/ SQLite)." in h for h in helps[:2] + helps[3:])
+    assert all("fi, sv or en (default: settings)." in h for h in helps[:3])
