@@ -270,7 +270,7 @@ def _free_port() -> int:
 
 def start_replicas(count: int, db_url: str, log_dir: Path) -> list[tuple[subprocess.Popen[bytes], str]]:
     """`kuntamittari serve` `count` times on `db_url` (catalogue in the database), each ready."""
-    import urllib.request
+    from metrics.readiness import server_check, wait_until
 
     env = {**os.environ, "KUNTAMITTARI_DATABASE_URL": db_url, "KUNTAMITTARI_CATALOGUE_SOURCE": "database",
            "KUNTAMITTARI_AUTH_MODE": "none", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
@@ -282,15 +282,8 @@ def start_replicas(count: int, db_url: str, log_dir: Path) -> list[tuple[subproc
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         started.append((proc, f"http://127.0.0.1:{port}"))
     for proc, url in started:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
+        ready = wait_until(lambda: [server_check(url, 2)], 120, interval=0.3, gave_up=lambda: proc.poll() is not None)  # noqa: B023 - called before the loop moves on
+        if not ready[0].ok:
             raise SystemExit(f"replica {url} did not start; see {log_dir}")
     return started
 

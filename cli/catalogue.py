@@ -18,7 +18,6 @@ Exit codes: 0 ok, 1 refused / not ready / data error, 2 usage or configuration e
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -160,16 +159,11 @@ def health(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
     """Readiness of this installation: database reachable, migrations at head, catalogue loads."""
-    from metrics.readiness import check_readiness
+    from metrics.readiness import check_readiness, wait_until
 
     lang = resolve_language()
-    deadline = time.monotonic() + wait
-    while True:
-        checks = check_readiness(db, url, timeout)
-        ready = all(c.ok for c in checks)
-        if ready or time.monotonic() >= deadline:
-            break
-        time.sleep(1.0)
+    checks = wait_until(lambda: check_readiness(db, url, timeout), wait)
+    ready = all(c.ok for c in checks)
     if as_json:
         payload = {"ready": ready, "checks": [{"name": c.name, "ok": c.ok, "code": c.key, **c.params} for c in checks]}
         say(out, json.dumps(payload, ensure_ascii=False, default=str))

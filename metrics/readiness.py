@@ -16,6 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -92,7 +93,8 @@ def _catalogue(engine: Engine) -> Check:
     return Check("catalogue", True, "catalogue_ok", params)
 
 
-def _server(url: str, timeout: float) -> Check:
+def server_check(url: str, timeout: float) -> Check:
+    """Does the Streamlit server at `url` answer `ok` on its health probe?"""
     probe = url.rstrip("/") + "/_stcore/health"
     try:
         with urllib.request.urlopen(probe, timeout=timeout) as response:  # noqa: S310 - the operator's own URL
@@ -110,7 +112,7 @@ def check_readiness(url: str | None = None, server_url: str | None = None, timeo
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_file():
         missing = Check("database", False, "database_fail", {"error": f"no file {parsed.database}"})
-        return [missing, *([_server(server_url, timeout)] if server_url else [])]
+        return [missing, *([server_check(server_url, timeout)] if server_url else [])]
     engine = _engine(url, timeout)
     try:
         checks = [_database(engine)]
@@ -121,5 +123,21 @@ def check_readiness(url: str | None = None, server_url: str | None = None, timeo
     finally:
         engine.dispose()
     if server_url:
-        checks.append(_server(server_url, timeout))
+        checks.append(server_check(server_url, timeout))
     return checks
+
+
+def wait_until(checks: Callable[[], list[Check]], seconds: float, *, interval: float = 1.0,
+               gave_up: Callable[[], bool] | None = None) -> list[Check]:
+    """Run `checks` until every one passes, `seconds` have gone or `gave_up()` says stop (e.g.
+    the server's process has exited); the last checks either way.
+
+    One waiting rule for `kuntamittari health --wait`, deployment scripts, benchmarks and the
+    tests that start servers: a replica counts as started when its checks pass, not after a fixed
+    sleep."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = checks()
+        if all(c.ok for c in result) or time.monotonic() >= deadline or (gave_up is not None and gave_up()):
+            return result
+        time.sleep(interval)

@@ -22,8 +22,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -203,17 +201,12 @@ STARTUP_TIMEOUT = 60.0
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
+    from metrics.readiness import server_check, wait_until
+
+    if wait_until(lambda: [server_check(url, 2)], STARTUP_TIMEOUT, interval=0.2, gave_up=lambda: proc.poll() is not None)[0].ok:
+        return
+    if proc.poll() is not None:
+        raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
     raise RuntimeError(f"streamlit did not answer within {STARTUP_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 

@@ -99,3 +99,20 @@ def test_health_ready_and_not_ready(db: str, tmp_path: Path) -> None:
 def test_health_on_an_empty_catalogue(db: str) -> None:
     empty = runner.invoke(app, ["health", "--db", db])  # the bundled copy has the table, nothing seeded
     assert empty.exit_code == 1 and "kuntamittari init" in empty.output
+
+
+def test_waiting_for_readiness_stops_at_the_first_pass_or_when_told() -> None:
+    """`health --wait`, the tests and the load benchmark share one waiting rule."""
+    from metrics.readiness import Check, wait_until
+
+    calls: list[int] = []
+
+    def flaky() -> list[Check]:
+        calls.append(1)
+        return [Check("server", len(calls) >= 3, "server_ok")]
+
+    assert wait_until(flaky, 30, interval=0.01)[0].ok and len(calls) == 3
+    calls.clear()
+    assert not wait_until(flaky, 30, interval=0.01, gave_up=lambda: True)[0].ok and len(calls) == 1
+    calls.clear()
+    assert not wait_until(flaky, 0, interval=0.01)[0].ok and len(calls) == 1

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ import pytest
 from datamodel.engine import make_engine
 from kuntamittari.i18n import t
 from metrics.catalogue_store import DatabaseMetricStore
+from metrics.readiness import server_check, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.xdist_group("replicas")]
 
@@ -191,15 +192,7 @@ def nginx(replicas: tuple[str, str]) -> Iterator[tuple[str, Path]]:
     proc = subprocess.Popen([binary, "-c", str(config), "-p", str(directory)], start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    if not wait_until(lambda: [server_check(url, 2)], 20, interval=0.2, gave_up=lambda: proc.poll() is not None)[0].ok:
         pytest.fail(f"nginx did not start: {(directory / 'error.log').read_text(errors='replace')[-2000:]}")
     try:
         yield url, directory / "access.log"
@@ -218,6 +211,16 @@ def _log(access_log: Path) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _logged(access_log: Path, wanted: Callable[[tuple[str, str, str, str]], bool], seconds: float = 15) -> list[tuple[str, str, str, str]]:
+    """The access log's rows that `wanted` picks, once there is one: nginx writes a request's line
+    after it has answered it (a websocket's when it closes), so the line can come just after."""
+    deadline = time.monotonic() + seconds
+    while not (rows := [r for r in _log(access_log) if wanted(r)]):
+        assert time.monotonic() < deadline, "the request is not in nginx's access log"
+        time.sleep(0.1)
+    return rows
+
+
 def _routes_to_each_replica(url: str, access_log: Path, replicas: tuple[str, str]) -> dict[str, str]:
     """Route cookie values that the shipped hash sends to replica A and to replica B."""
     found: dict[str, str] = {}
@@ -226,7 +229,7 @@ def _routes_to_each_replica(url: str, access_log: Path, replicas: tuple[str, str
         request = urllib.request.Request(f"{url}/", headers={"Cookie": f"kuntamittari_route={value}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
-        upstream = next(up for cookie, up, _s, _u in reversed(_log(access_log)) if cookie == value)
+        upstream = _logged(access_log, lambda row: row[0] == value)[-1][1]  # noqa: B023 - used at once
         which = "a" if upstream == replicas[0].removeprefix("http://") else "b"
         found.setdefault(which, value)
         if len(found) == 2:
@@ -247,10 +250,7 @@ def test_nginx_sets_a_route_cookie_and_keeps_each_browser_on_one_replica(
         route = next(c["value"] for c in context.cookies() if c["name"] == "kuntamittari_route")
     finally:
         context.close()
-    deadline = time.monotonic() + 15  # nginx logs the websocket when it closes, just after the browser
-    while not (stream := [r for r in _log(access_log) if r[0] == route and r[3].startswith("/_stcore/stream")]):
-        assert time.monotonic() < deadline, "no websocket request in the access log"
-        time.sleep(0.2)
+    stream = _logged(access_log, lambda row: row[0] == route and row[3].startswith("/_stcore/stream"))
     served = {up for c, up, _s, _u in _log(access_log) if c == route}
     assert len(served) == 1 and served <= {r.removeprefix("http://") for r in replicas}
     assert stream and stream[0][2] == "101"  # the websocket went through, to that same replica
