@@ -15,6 +15,7 @@ Browser tests (any directory) use `streamlit_server`, `public_app_url`, `chromiu
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
 import signal
@@ -92,6 +93,13 @@ def _pg_database(pg_url: str, template: str | None = None) -> str:
         conn.execute(text(f"CREATE DATABASE {name}{suffix}"))
     admin.dispose()
     return pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def new_pg_database(pg_url: str) -> Callable[..., str]:
+    """Make a fresh PostgreSQL database on the session's server (optionally a copy of a template
+    database); returns its URL. One way for every test module that needs a database of its own."""
+    return functools.partial(_pg_database, pg_url)
 
 
 @pytest.fixture(scope="session")

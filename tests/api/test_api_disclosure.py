@@ -174,22 +174,13 @@ def test_internal_values_and_drafts_need_a_token(client: httpx.Client, tokens: d
 
 
 @pytest.mark.postgres
-def test_the_same_answers_from_postgresql(api_server, pg_url: str, _pg_template: str, star_metrics,  # type: ignore[no-untyped-def]
+def test_the_same_answers_from_postgresql(api_server, new_pg_database, _pg_template: str, star_metrics,  # type: ignore[no-untyped-def]
                                           client: httpx.Client) -> None:
     """The API is the same process against PostgreSQL: the star there answers exactly as on SQLite."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
     from datamodel.engine import make_engine
     from dc_star import fill_migration_star
 
-    name = f"t_api_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {_pg_template}"))
-    admin.dispose()
-    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    url = new_pg_database(template=_pg_template)
     engine = make_engine(url)
     fill_migration_star(engine)
     engine.dispose()

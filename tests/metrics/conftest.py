@@ -12,13 +12,12 @@ The tiny schema is built with `Base.metadata.create_all` on SQLite and on a real
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert
 
 from datamodel.engine import make_engine
 from datamodel.coverage import refresh_series_coverage
@@ -101,13 +100,7 @@ def tiny_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('tiny') / 'tiny.sqlite'}")
     else:
-        pg_url: str = request.getfixturevalue("pg_url")
-        name = f"tiny_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        engine = make_engine(pg_url.rsplit("/", 1)[0] + f"/{name}")
+        engine = make_engine(request.getfixturevalue("new_pg_database")())
     _build(engine)
     yield engine
     engine.dispose()

@@ -3,12 +3,11 @@ database, which the rest of the suite switches off), on SQLite and on a real Pos
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from datamodel.bootstrap import ensure_database
 from datamodel.engine import make_engine
@@ -37,14 +36,9 @@ def catalogue_engine(db_engine: Engine, database_catalogue: None) -> Engine:
 
 
 @pytest.fixture(scope="module")
-def replica_db(pg_url: str) -> str:
+def replica_db(new_pg_database: Callable[..., str]) -> str:
     """A new PostgreSQL database prepared as `kuntamittari init` prepares it (before any replica)."""
-    name = f"replicas_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    url = new_pg_database()
     engine = make_engine(url)
     ensure_database(engine)
     seed_catalogue(engine, SHIPPED)
