@@ -18,7 +18,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
-from forecasting.accuracy import AccuracySummary
+from forecasting.accuracy import AccuracySummary, newest_batch
 from forecasting.accuracy_store import load_summary
 from forecasting.base import ForecastSettings
 from kuntamittari.settings import get_settings
@@ -88,6 +88,7 @@ class AboutModel:
     feedback_url: str
     feedback_email: str
     forecast_accuracy: AccuracySummary | None = None  # the newest measured summary, None before one is stored
+    data_batch: int | None = None  # the warehouse's newest load batch now (is the summary older than the data?)
 
 
 def _aggregation(metric: AnyMetric) -> str:
@@ -156,5 +157,5 @@ def build_about(engine: Engine, catalog: Catalog) -> AboutModel:
         forecast_interval=forecast.interval_width, backtest_folds=forecast.backtest_folds,
         refresh_interval_days=settings.refresh_interval_days, maintainer=settings.catalogue_maintainer,
         owners=tuple(sorted({m.owner for m in metrics if m.owner})), feedback_url=settings.feedback_url,
-        feedback_email=settings.feedback_email, forecast_accuracy=load_summary(engine),
+        feedback_email=settings.feedback_email, forecast_accuracy=load_summary(engine), data_batch=newest_batch(engine),
     )

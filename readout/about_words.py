@@ -103,7 +103,14 @@ def _algorithms(model: AboutModel, lang: str) -> Section:
         paragraphs.append(t("accuracy.about.none", lang))
         return Section("algorithms", t("about.algorithms.heading", lang), tuple(paragraphs))
     paragraphs.append(accuracy_paragraph(summary, lang))
+    if is_outdated(summary, model.data_batch):
+        paragraphs.append(t("accuracy.about.outdated", lang))
     return Section("algorithms", t("about.algorithms.heading", lang), tuple(paragraphs), accuracy_table(summary, lang))
+
+
+def is_outdated(summary: AccuracySummary, data_batch: int | None) -> bool:
+    """Was data loaded after the summary was measured? Then its figures describe older data."""
+    return summary.data_batch is not None and data_batch is not None and data_batch > summary.data_batch
 
 
 def accuracy_paragraph(summary: AccuracySummary, lang: str) -> str:

@@ -154,3 +154,26 @@ def test_measured_accuracy_with_and_without_a_stored_summary(bundled_env: None, 
            f"<td>{coverage} (41/50)</td><td>6</td>")
     assert row in html
     assert escape(model_label("prophet", lang)) not in html.split(caption)[1]  # no series: no row
+
+
+def test_a_summary_measured_before_the_newest_data_says_so(bundled_engine: Engine, tmp_path: Path) -> None:
+    """Data loaded after the measurement: the page says the table describes earlier data; a summary
+    of the newest batch does not."""
+    import dataclasses
+    import shutil
+
+    from sqlalchemy import text
+
+    from datamodel.engine import make_engine
+    from forecasting.accuracy_store import save_summary
+    path = tmp_path / "refreshed.sqlite"
+    shutil.copyfile(str(bundled_engine.url.database), path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        newest = conn.execute(text("SELECT max(batch_id) FROM load_batch")).scalar_one()
+    for batch, outdated in ((newest - 1, True), (newest, False)):
+        save_summary(engine, dataclasses.replace(_stored_summary(), data_batch=batch))
+        for lang in ("fi", "sv", "en"):
+            paragraphs = [p for s in about_text(build_about(engine, load_catalog()), lang).sections for p in s.paragraphs]
+            assert (t("accuracy.about.outdated", lang) in paragraphs) is outdated
+    engine.dispose()
