@@ -71,6 +71,15 @@ def _wait_cookie(page: object, present: bool = True) -> dict | None:
     return _session_cookie(page)
 
 
+def _sign_in(page: object, base: str) -> dict | None:
+    """Sign in through the form on the start page; the session cookie once the browser has it."""
+    page.goto(f"{base}/?lang=fi", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    _wait_form(page)
+    _submit(page, EMAIL, PASSWORD)
+    _wait_signed_in(page)
+    return _wait_cookie(page)
+
+
 def _script_sees_cookie(page: object) -> bool:
     return COOKIE_NAME + "=" in page.evaluate("document.cookie")  # type: ignore[attr-defined]
 
@@ -79,11 +88,7 @@ def test_session_survives_reload_deep_link_and_replica(streamlit_server, browser
                                                        screenshot_dir: Path) -> None:
     base = streamlit_server("app.py", env=site.env(), cli=True)
     page = browser_page
-    page.goto(f"{base}/?lang=fi", wait_until="domcontentloaded")
-    _wait_form(page)
-    _submit(page, EMAIL, PASSWORD)
-    _wait_signed_in(page)
-    cookie = _wait_cookie(page)
+    cookie = _sign_in(page, base)
     assert cookie is not None and cookie["sameSite"] == "Strict" and not cookie["secure"]  # http here
     assert cookie["httpOnly"] and not _script_sees_cookie(page)  # no script in the page can read it
     assert PASSWORD not in cookie["value"] and "author" not in cookie["value"]
@@ -128,11 +133,7 @@ def test_development_server_writes_the_cookie_from_the_page(streamlit_server, br
     writing the cookie itself (script-readable), and clearing it on sign-out."""
     base = streamlit_server("app.py", env=site.env())
     page = browser_page
-    page.goto(f"{base}/?lang=fi", wait_until="domcontentloaded")
-    _wait_form(page)
-    _submit(page, EMAIL, PASSWORD)
-    _wait_signed_in(page)
-    cookie = _wait_cookie(page)
+    cookie = _sign_in(page, base)
     assert cookie is not None and not cookie["httpOnly"] and _script_sees_cookie(page)
     assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
     page.reload(wait_until="domcontentloaded")
