@@ -2,8 +2,9 @@
 
 - `kuntamittari serve [--public] [--port N]` starts the dashboard (`app.py`) or the public-only
   app (`public_app.py`, municipal summary as start page) with `streamlit run served_app.py`:
-  Streamlit's server with one middleware that sends each page with `<html lang>` in its
-  language (`ui.served_page`). The public app is started with `KUNTAMITTARI_PUBLIC_ONLY=1`
+  Streamlit's server with a middleware that sends each page with `<html lang>` in its
+  language (`ui.served_page`) and, for the dashboard, one that sets the sign-in cookie as
+  HttpOnly (`ui.session_cookie`). The public app is started with `KUNTAMITTARI_PUBLIC_ONLY=1`
   (which also makes `served_app.py` choose `public_app.py`), so even a deep link to an
   internal page file (which Streamlit may run without the entrypoint) is refused. The command replaces itself with
   the Streamlit server (exec): a waiting launcher process held ~170 MB of imports per replica,

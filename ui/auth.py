@@ -14,8 +14,8 @@ Three modes (`Settings.auth_mode`, env `KUNTAMITTARI_AUTH_MODE`):
 Whatever the mode, the public app (`Settings.public_only`, `kuntamittari serve --public`) never
 shows an internal page: `may_view` refuses every non-public page there.
 
-Local sign-in survives a page reload and a deep link: a signed, expiring session cookie whose
-session is kept in the warehouse (`accounts.sessions`), checked on every page run and revoked on
+Local sign-in survives a page reload and a deep link: a signed, expiring session cookie (HttpOnly
+under `kuntamittari serve`: `ui.session_cookie`) whose session is kept in the warehouse (`accounts.sessions`), checked on every page run and revoked on
 sign-out. Failed sign-ins are throttled per user and per client (`accounts.throttle`). Both are
 shared by every app replica on the database. OIDC keeps Streamlit's own `st.login` session.
 
@@ -26,7 +26,6 @@ gate.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
@@ -43,6 +42,7 @@ from accounts.users import _RANK, ROLES, AuthError, User, authenticate, load_use
 from kuntamittari.i18n import t
 from kuntamittari.settings import Settings, get_settings
 from readout.formatting import format_datetime
+from ui.session_cookie import cookie_script
 
 logger = logging.getLogger(__name__)
 
@@ -188,34 +188,18 @@ def _restore_from_cookie(settings: Settings) -> User | None:
     return User(email=info.email, roles=roles, name=info.name, source="local")
 
 
-def _cookie_script(action: tuple) -> str:
-    """JavaScript setting or clearing the session cookie: SameSite=Strict, Secure over https,
-    Path=/ (every page of the app), Max-Age = the session's absolute lifetime. A clear names the
-    dead value and leaves a newer cookie (a sign-in in another tab since) alone."""
-    name = json.dumps(COOKIE_NAME + "=")
-    secure = "(window.location.protocol === 'https:' ? '; Secure' : '')"
-    if action[0] == "set":
-        attributes = json.dumps(f"; Path=/; Max-Age={int(action[2])}; SameSite=Strict")
-        body = f"document.cookie = {name} + {json.dumps(str(action[1]))} + {attributes} + {secure};"
-    else:
-        dead = json.dumps(str(action[1]) if len(action) > 1 and action[1] else "")
-        attributes = json.dumps("; Path=/; Max-Age=0; SameSite=Strict")
-        body = (f"var now = document.cookie.split('; ').find(function(c){{return c.indexOf({name}) === 0;}});"
-                f"if (now !== undefined && ({dead} === '' || now === {name} + {dead})) "
-                f"{{document.cookie = {name} + {attributes} + {secure};}}")
-    return f"<script>(function(){{{body}}})();</script>"
-
-
 def send_cookie_changes() -> None:
     """Send a pending cookie change to the browser (a run that ended in `st.rerun` could not).
 
-    `st.html` with JavaScript is the one way Streamlit 1.67 offers to write a cookie (it reads
-    them, `st.context.cookies`, but has no setter); the session itself is in the warehouse, so a
-    cookie left behind by a browser that ran no script is worthless after sign-out.
+    `st.html` with JavaScript is the one way Streamlit 1.67 offers to run a script in the page (it
+    reads cookies, `st.context.cookies`, but has no setter): the script asks the server to set or
+    clear an HttpOnly cookie (`ui.session_cookie`, under `kuntamittari serve`), else writes it
+    itself. The session itself is in the warehouse, so a cookie left behind by a browser that ran
+    no script is worthless after sign-out.
     """
     action = st.session_state.pop(COOKIE_ACTION_KEY, None)
     if action:
-        st.html(_cookie_script(tuple(action)), unsafe_allow_javascript=True)
+        st.html(cookie_script(tuple(action)), unsafe_allow_javascript=True)
 
 
 def oidc_configured() -> bool:

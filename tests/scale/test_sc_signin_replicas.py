@@ -12,6 +12,7 @@ replicas, as it does behind one load balancer whichever replica the proxy picks 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,19 @@ def signin_replicas(streamlit_server, replica_db: str,  # type: ignore[no-untype
                 "KUNTAMITTARI_SESSION_SECRET": "tests-only-replica-secret-51c2", "KUNTAMITTARI_TEST_REPLICA": name}
 
     return streamlit_server("app.py", env=env("a"), cli=True), streamlit_server("app.py", env=env("b"), cli=True)
+
+
+def _wait_cookie(page: object) -> dict:
+    """The session cookie once the browser has it (the page asks the server for it after the
+    run that signed in)."""
+    deadline = time.monotonic() + WAIT / 1000
+    while True:
+        cookies = page.context.cookies()  # type: ignore[attr-defined]
+        found = next((c for c in cookies if c["name"] == COOKIE_NAME and c["value"]), None)
+        if found is not None:
+            return found
+        assert time.monotonic() < deadline, "session cookie never set"
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
 
 
 def _signed_in(page: object, email: str, lang: str = "fi") -> None:
@@ -99,7 +113,8 @@ def test_sign_in_through_one_replica_is_honoured_by_the_other(signin_replicas: t
     _form(page)
     _submit(page, AUTHOR, PASSWORD)
     _signed_in(page, AUTHOR)
-    page.wait_for_function(f"() => document.cookie.includes({COOKIE_NAME + '='!r})", timeout=WAIT)
+    cookie = _wait_cookie(page)  # set by the server (HttpOnly): a script in the page cannot see it
+    assert cookie["httpOnly"] and COOKIE_NAME not in page.evaluate("document.cookie")
     assert [revoked for _created, revoked in _sessions(replica_db, AUTHOR)] == [None]
 
     page.goto(f"{b}/authoring?lang=fi", wait_until="domcontentloaded")  # the other process
