@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from datamodel.catalogue_schema import metric_version
 from datamodel.engine import make_engine
 from kuntamittari.i18n import t
+from kuntamittari.settings import get_settings
 from metrics.authoring import AuthoringContext, MetricForm, approve_metric, restore_version, save_metric
 from metrics.authoring_store import AlreadyExistsError, ConflictError, StoreError
 from metrics.catalog import load_catalog, load_database_catalog
@@ -40,14 +41,17 @@ def _rows(engine: Engine, metric_id: str) -> int:
         return int(conn.execute(select(func.count()).where(metric_version.c.metric_id == metric_id)).scalar_one())
 
 
-def test_seeded_catalogue_equals_the_shipped_files(catalogue_engine: Engine) -> None:
+def test_seeded_catalogue_equals_the_shipped_files(catalogue_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     report = seed_catalogue(catalogue_engine, SHIPPED)
     files = load_catalog(SHIPPED)
     assert sorted(report.added) == sorted(files.metrics) and len(files.metrics) == 35
     from_db = load_database_catalog(catalogue_engine, check_series=False)
     assert from_db.source == "database" and not from_db.issues
     assert from_db.metrics == files.metrics  # the same models, field for field
-    # the configured source (no directory given) is the database
+    # the configured source (no directory given) is the configured database: this test's one
+    # (never the project's default file, which other tests running at the same time may be creating)
+    monkeypatch.setenv("KUNTAMITTARI_DATABASE_URL", catalogue_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
     assert load_catalog().metrics.keys() == files.metrics.keys()
 
 
