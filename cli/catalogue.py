@@ -89,7 +89,7 @@ def import_(directory: Annotated[Path, typer.Argument(help="A directory of metri
 
     _require_database()
     if not directory.is_dir():
-        _say(err, "error: " + t("cli.not_a_directory", _lang(), path=directory))
+        _say(err, "error: " + t("cli.not_a_directory", get_settings().default_language, path=directory))
         raise typer.Exit(2)
     engine = open_engine(db)
     ensure_seeded(engine)

@@ -40,7 +40,7 @@ def _validation_failed(exc: ValidationFailed) -> int:
     name = Path(report.filename).name
     lines = [issue.render(name, _lang()) for issue in report.issues[:200]]
     if len(report.issues) > 200:
-        lines.append(t("cli.more_issues", _lang(), n=len(report.issues) - 200))
+        lines.append(t("cli.more_issues", get_settings().default_language, n=len(report.issues) - 200))
     if report.unknown_areas:
         lines.append(t("datamodel.import.unknown_areas", _lang(), names=", ".join(report.unknown_areas[:30])))
     lines += [report.summary(_lang()), t("datamodel.import.nothing_loaded", _lang())]

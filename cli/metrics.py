@@ -45,7 +45,7 @@ def _catalog(directory: Path | None, engine: Any = None):  # type: ignore[no-unt
     from metrics.catalog import load_catalog
 
     if directory is not None and not directory.is_dir():
-        _say(err, "error: " + t("cli.not_a_directory", _lang(), path=directory))
+        _say(err, "error: " + t("cli.not_a_directory", get_settings().default_language, path=directory))
         raise typer.Exit(2)
     return load_catalog(directory, engine)
 
