@@ -206,6 +206,7 @@ def aggregation_report(
     the region's own published value (Markdown table); exit 1 when a declared approximation is off
     by more than 2 % beyond rounding."""
     from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
+    from readout.formatting import format_percent
 
     lang = lang or _lang()
     engine = open_engine(db)
@@ -216,7 +217,7 @@ def aggregation_report(
     _say(out, report_markdown(report, [t(f"quality.report.{k}", lang) for k in keys]))
     over = report[(report["weighting"] == "approximation") & (report["max_beyond_rounding"].fillna(0) > APPROXIMATION_LIMIT)]
     if not over.empty:
-        _say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=f"{APPROXIMATION_LIMIT:.0%}"))
+        _say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=format_percent(APPROXIMATION_LIMIT, lang)))
         raise typer.Exit(1)
 
 
