@@ -44,8 +44,8 @@ def api_token(role: str = typer.Option(..., "--role", "-r", help=f"Role: {', '.j
     lang = get_settings().default_language
     try:
         token, digest, checked = new_token(role)
-    except AuthError as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except AuthError:
+        typer.echo("error: " + t("cli.unknown_role", lang, role=repr(role), roles=", ".join(ROLES)), err=True)
         raise typer.Exit(2) from None
     typer.echo(t("api.cli.token", lang, token=token))
     typer.echo(t("api.cli.token_settings", lang, entry=json.dumps({digest: checked})))

@@ -82,7 +82,7 @@ def import_(directory: Annotated[Path, typer.Argument(help="A directory of metri
 
     _require_database()
     if not directory.is_dir():
-        say(err, f"error: {directory}: not a directory")
+        say(err, "error: " + t("cli.not_a_directory", resolve_language(), path=directory))
         raise typer.Exit(2)
     engine = open_engine(db)
     ensure_seeded(engine)

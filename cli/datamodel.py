@@ -38,7 +38,7 @@ def _validation_failed(exc: ValidationFailed) -> int:
     name = Path(report.filename).name
     lines = [issue.render(name, resolve_language()) for issue in report.issues[:200]]
     if len(report.issues) > 200:
-        lines.append(f"... {len(report.issues) - 200} more")
+        lines.append(t("cli.more_issues", get_settings().default_language, n=len(report.issues) - 200))
     if report.unknown_areas:
         lines.append(t("datamodel.import.unknown_areas", resolve_language(), names=", ".join(report.unknown_areas[:30])))
     lines += [report.summary(resolve_language()), t("datamodel.import.nothing_loaded", resolve_language())]

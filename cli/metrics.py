@@ -36,7 +36,7 @@ def _catalog(directory: Path | None, engine: Any = None):  # type: ignore[no-unt
     from metrics.catalog import load_catalog
 
     if directory is not None and not directory.is_dir():
-        say(err, f"error: {directory}: not a directory")
+        say(err, "error: " + t("cli.not_a_directory", resolve_language(), path=directory))
         raise typer.Exit(2)
     return load_catalog(directory, engine)
 
@@ -197,6 +197,7 @@ def aggregation_report(
     the region's own published value (Markdown table); exit 1 when a declared approximation is off
     by more than 2 % beyond rounding."""
     from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
+    from readout.formatting import format_percent
 
     lang = resolve_language(lang)
     engine = open_engine(db)
@@ -207,7 +208,7 @@ def aggregation_report(
     say(out, report_markdown(report, [t(f"quality.report.{k}", lang) for k in keys]))
     over = report[(report["weighting"] == "approximation") & (report["max_beyond_rounding"].fillna(0) > APPROXIMATION_LIMIT)]
     if not over.empty:
-        say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=f"{APPROXIMATION_LIMIT:.0%}"))
+        say(err, t("quality.report.over_limit", lang, metrics=", ".join(over["metric_id"]), limit=format_percent(APPROXIMATION_LIMIT, lang)))
         raise typer.Exit(1)
 
 

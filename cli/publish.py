@@ -22,6 +22,7 @@ from cli.metrics import _catalog, _guard
 from cli.database import open_engine
 from kuntamittari.i18n import LANGUAGES, t
 from kuntamittari.settings import get_settings
+from readout.formatting import format_integer, format_number
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +32,6 @@ PROGRESS_EVERY = 10
 def _usage(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
-
-
-def _size(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
 
 
 @_guard
@@ -49,6 +46,7 @@ def publish(
 ) -> None:
     """Write every municipality's public summary as a static site: HTML, SVG charts, CSV, JSON, PDF, indexes, sitemap."""
     from metrics import service
+    from publish.page import file_size
     from publish.site import Options, municipalities, publish_site
     from publish.swap import PublishBusy
 
@@ -56,7 +54,7 @@ def publish(
     ui_lang = settings.default_language
     target = out or settings.publish_dir
     if target is None:
-        raise _usage("--out (or KUNTAMITTARI_PUBLISH_DIR) is required")
+        raise _usage(t("cli.publish_out_required", ui_lang))
     langs = tuple(dict.fromkeys(lang or LANGUAGES))
     bad = [code for code in langs if code not in LANGUAGES]
     if bad:
@@ -89,8 +87,10 @@ def publish(
     if result.path is None:
         typer.echo(t("site.cli.not_swapped", ui_lang, failed=len(result.failed)), err=True)
         raise typer.Exit(1)
-    typer.echo(t("site.cli.written", ui_lang, path=target, pages=result.pages, municipalities=len(result.areas),
-                 pdfs=sum(a.pdfs for a in result.areas), size=_size(result.bytes), seconds=f"{result.seconds:.1f}"))
+    typer.echo(t("site.cli.written", ui_lang, path=target, pages=format_integer(result.pages, ui_lang),
+                 municipalities=format_integer(len(result.areas), ui_lang),
+                 pdfs=format_integer(sum(a.pdfs for a in result.areas), ui_lang),
+                 size=file_size(result.bytes, ui_lang), seconds=format_number(result.seconds, ui_lang, 1)))
 
 
 def _base(url: str) -> str:

@@ -44,7 +44,7 @@ from readout.text import escape_markdown, text_plain
 from ui import authoring_sentence as sentence
 from ui import authoring_support as support
 from ui.authoring_preview import preview_block
-from ui.authoring_review import review_block
+from ui.authoring_review import history_label, review_block
 from ui.frame import guarded, page_frame
 
 logger = logging.getLogger(__name__)
@@ -421,26 +421,13 @@ def _approved(store: Any, saved: Any, message: str, for_real: bool) -> None:
     st.rerun()
 
 
-def _history_label(entry: Any) -> str:
-    """'3 · 2026-12-01 10:22 · alice@…' (who and when, where the store knows them)."""
-    if entry.kind == "conflict":
-        name = tr("history_conflict", version=entry.version)
-    elif entry.kind == "shipped":
-        name = t("catalogue.history_shipped", lang, version=entry.version)
-    else:
-        name = entry.version
-    if not entry.author:  # the files store keeps the time in the version name itself
-        return name
-    return f"{name} · {entry.saved_at:%Y-%m-%d %H:%M} · {entry.author}"
-
-
 def history_block(store: Any, opened: OpenedMetric) -> None:
     with st.expander(tr("history_heading")):
         entries = store.history(opened.metric_id)
         if not entries:
             st.caption(tr("history_empty"))
             return
-        labels = {e.version: _history_label(e) for e in entries}
+        labels = {e.version: history_label(e, lang) for e in entries}
         version = st.selectbox(tr("history_version"), list(labels), key=f"{P}history_version", format_func=labels.get)
         st.code(store.read_version(opened.metric_id, version), language="yaml")
         if st.button(tr("restore_button"), key=f"{P}restore"):

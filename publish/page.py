@@ -70,11 +70,10 @@ class Download:
 
 
 def file_size(size: int, lang: str) -> str:
-    """'12 kt' / '1,4 Mt' in the language's number format (kB and MB in en)."""
-    units = {"fi": ("kt", "Mt"), "sv": ("kB", "MB"), "en": ("kB", "MB")}[lang]
+    """'12 kt' / '1,4 Mt' in the language's number format and units (`sizes.yaml`: kB, MB in sv, en)."""
     if size >= 1_000_000:
-        return f"{format_number(size / 1_000_000, lang, 1)} {units[1]}"
-    return f"{format_number(max(size, 1) / 1000, lang, 0 if size >= 10_000 else 1)} {units[0]}"
+        return t("sizes.megabytes", lang, n=format_number(size / 1_000_000, lang, 1))
+    return t("sizes.kilobytes", lang, n=format_number(max(size, 1) / 1000, lang, 0 if size >= 10_000 else 1))
 
 
 def _metric(item: MetricReadout, words: MetricText, lang: str, chart: Chart | None) -> dict[str, Any]:

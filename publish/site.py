@@ -27,7 +27,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from datamodel.faults import one_line
 from kuntamittari.i18n import t
+from kuntamittari.settings import get_settings
 from metrics import service
 from metrics.catalog import Catalog
 from readout.build import collect_public
@@ -58,7 +60,8 @@ class Options:
 
 @dataclass(frozen=True)
 class AreaResult:
-    """One municipality's pages: its name per language, files written, or the error."""
+    """One municipality's pages: its name per language, files written, or the error (one line in the
+    configured language: a fault's message, never the exception's own text)."""
 
     code: str
     names: dict[str, str] = field(default_factory=dict)
@@ -129,8 +132,10 @@ def _safe_render(engine: Engine, catalog: Catalog, code: str, root: Path, option
     try:
         return render_area(engine, catalog, code, root, options, generated)
     except Exception as exc:  # noqa: BLE001 - one municipality failing is reported, the rest go on
-        logger.exception("publish: %s failed", code)
-        return AreaResult(code, error=str(exc) or type(exc).__name__)
+        # The traceback only at debug level: at the default level it would reach the terminal of
+        # `kuntamittari publish` (with SQL and data rows); the one line below says what to do.
+        logger.debug("publish: %s failed", code, exc_info=True)
+        return AreaResult(code, error=one_line(exc, get_settings().default_language))
 
 
 # ------------------------------------------------------------------ worker processes
@@ -192,6 +197,7 @@ def _finish(root: Path, done: Sequence[AreaResult], options: Options, generated:
     """Indexes, the root page, the stylesheet and sitemap.xml."""
     shutil.copytree(ASSETS, root / "assets", dirs_exist_ok=True)
     for lang in options.langs:
+        (root / lang).mkdir(parents=True, exist_ok=True)  # even when every municipality failed
         areas = sorted(((a.code, a.names[lang]) for a in done), key=lambda p: _collation_key(p[1]))
         _write(root / lang / "index.html", index_page(lang, areas, generated=generated, base_url=options.base_url,
                                                       langs=options.langs))

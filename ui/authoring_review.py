@@ -17,8 +17,9 @@ from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.approval import awaits_reviewer, workshop_approve
 from metrics.authoring import AuthoringError, OpenedMetric, approve_metric, parse_yaml
-from metrics.authoring_store import SaveResult, StoreError
+from metrics.authoring_store import HistoryEntry, SaveResult, StoreError
 from metrics.model import MetricStatus
+from readout.formatting import format_date, format_datetime
 from readout.text import escape_markdown
 
 Done = Callable[[SaveResult, str, bool], None]  # (saved, message, approved for real)
@@ -39,7 +40,7 @@ def review_block(store: Any, opened: OpenedMetric, user: Any, lang: str, done: D
     if waiting and metric.workshop_approval is not None:
         record = metric.workshop_approval
         by = t("workshop.mode.by", lang, by=record.by) if record.by else ""
-        st.info(t("workshop.mode.awaiting", lang, date=record.date.isoformat(), by=by))
+        st.info(t("workshop.mode.awaiting", lang, date=format_date(record.date, lang), by=by))
     right = right_of(user)
     if right is ApprovalRight.NONE:
         signin_off = get_settings().auth_mode == "none"
@@ -74,3 +75,17 @@ def _button(store: Any, opened: OpenedMetric, user: Any, lang: str, done: Done, 
     message = (t("workshop.mode.approved", lang, metric_id=saved.metric_id) if workshop
                else t("authoring.approved", lang, metric_id=saved.metric_id))
     done(saved, message, not workshop)
+
+
+def history_label(entry: HistoryEntry, lang: str) -> str:
+    """'3 · 1.12.2026 klo 10.22 · alice@…' (who and when, where the store knows them; the time in
+    the reader's format, as every page writes it)."""
+    if entry.kind == "conflict":
+        name = t("authoring.history_conflict", lang, version=entry.version)
+    elif entry.kind == "shipped":
+        name = t("catalogue.history_shipped", lang, version=entry.version)
+    else:
+        name = entry.version
+    if not entry.author:  # the files store keeps the time in the version name itself
+        return name
+    return f"{name} · {format_datetime(entry.saved_at, lang)} · {entry.author}"

@@ -169,7 +169,9 @@ def preview(metric: AnyMetric, catalog: Catalog, lang: str, home: str | None = N
         frame = query_metric(eng, draft_catalog, metric.id, Selection(areas=preview_areas(metric, eng, home)))
     except Exception as exc:  # noqa: BLE001 - shown as a plain message; the log keeps the traceback
         logger.exception("preview of %s failed", metric.id)
-        return Preview(pd.DataFrame(columns=["area_code", "area_name", "period", "value"]), str(exc) or type(exc).__name__)
+        # Never the exception's own text (it may hold SQL and data rows): a fault's line or "logged".
+        reason = warehouse.fault_message(exc, lang) or t("errors.logged", lang)
+        return Preview(pd.DataFrame(columns=["area_code", "area_name", "period", "value"]), reason)
     names = frame.get(f"area_name_{lang}", frame["area_name_fi"]) if f"area_name_{lang}" in frame else frame["area_name_fi"]
     frame = frame.assign(area_name=names.fillna(frame["area_name_fi"]))
     return Preview(frame)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from typer.testing import CliRunner
 
@@ -33,3 +34,10 @@ def test_cli_prints_the_token_once_and_the_settings_entry() -> None:
     assert entry == {token_hash(token): "author"}
     assert runner.invoke(app, ["api-token", "--role", "emperor"]).exit_code == 2
     assert "serve-api" in runner.invoke(app, ["--help"]).output
+
+
+def test_cli_names_an_unknown_role_in_the_configured_language(settings_env: Callable[..., None]) -> None:
+    settings_env(DEFAULT_LANGUAGE="sv")
+    result = CliRunner().invoke(app, ["api-token", "--role", "emperor"])
+    assert result.exit_code == 2
+    assert "error: Okänd roll 'emperor'; välj en av dessa: viewer, author, reviewer, admin." in result.output
