@@ -107,8 +107,7 @@ def check_size(table: pd.DataFrame, limit: int) -> None:
     for column in ("metric_id", "area_code", "period", "gender"):
         cube *= max(1, table[column].nunique())
     if len(table) > limit or cube > limit:
-        raise Problem(413, "too-large", f"the answer would hold {max(len(table), cube)} cells, more than {limit}; "
-                      "ask for fewer areas or periods, or use the bulk download of one metric")
+        raise Problem(413, "too-large", "too_large", words={"cells": max(len(table), cube), "limit": limit})
 
 
 def render(answer: Answer, fmt: str, href: str, links: Mapping[str, str], stem: str, attachment: bool) -> Response:

@@ -32,7 +32,8 @@ Public by default: approved metrics only, with the public pages' disclosure cont
 counts and the figures they could be derived from are hidden, status `too_few`). Internal data
 needs `Authorization: Bearer <token>`. Formats by `?format=` or `Accept`: JSON, JSON-stat 2.0,
 CSV, Finnish-Excel CSV (`csv-fi`), Excel, Parquet and Frictionless Data Package. Errors are
-RFC 9457 problem documents naming the parameter. Every answer carries an ETag
+RFC 9457 problem documents naming the parameter, worded in the
+request's language (`lang`, else `Accept-Language`). Every answer carries an ETag
 (`If-None-Match` gives 304 while the data is unchanged)."""
 
 

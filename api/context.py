@@ -124,7 +124,7 @@ def _bearer(request: Request) -> str | None:
     if not header:
         return None
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "invalid-token", "the Authorization header must be 'Bearer <token>'",
+        raise Problem(401, "invalid-token", "authorization_malformed",
                       headers={"WWW-Authenticate": 'Bearer realm="kuntamittari", error="invalid_request"'})
     return token.strip()
 
@@ -136,13 +136,13 @@ def access(request: Request, audience: str | None) -> Access:
     token = _bearer(request)
     role = role_for_token(token, settings.api_tokens) if token else None
     if token and role is None:
-        raise Problem(401, "invalid-token", "the bearer token is not valid",
+        raise Problem(401, "invalid-token", "token_invalid",
                       headers={"WWW-Authenticate": 'Bearer realm="kuntamittari", error="invalid_token"'})
     if audience not in (None, "", "public", "internal"):
-        raise Problem(400, "invalid-parameter", f"parameter 'audience' must be public or internal, got '{audience}'",
+        raise Problem(400, "invalid-parameter", "unknown_audience", words={"audience": audience},
                       parameter="audience", value=audience, allowed=["public", "internal"])
     if audience == "internal" and role is None:
-        raise Problem(401, "token-required", "internal data needs a bearer token (Authorization: Bearer <token>)",
+        raise Problem(401, "token-required", "internal_needs_token",
                       parameter="audience", value=audience, headers={"WWW-Authenticate": 'Bearer realm="kuntamittari"'})
     internal = role is not None and audience != "public" and has_role([role], "viewer")
     return Access(role, internal)

@@ -68,7 +68,9 @@ def docs_html(spec: dict[str, Any], base: str) -> str:
         f"<h2>Endpoints</h2>{endpoints}"
         "<h2 id='problems'>Problems</h2><p>Errors are <code>application/problem+json</code> (RFC 9457) with "
         "<code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code>, <code>instance</code> and, "
-        "for a bad parameter, <code>parameter</code>, <code>value</code>, <code>allowed</code>.</p>"
+        "for a bad parameter, <code>parameter</code>, <code>value</code>, <code>allowed</code>. Only "
+        "<code>title</code> and <code>detail</code> are words, in the request's language (<code>lang</code>, else "
+        "<code>Accept-Language</code>, else the configured default): branch on <code>type</code>.</p>"
         f"<table><thead><tr><th scope='col'>type</th><th scope='col'>meaning</th></tr></thead><tbody>{problems}</tbody></table>"
         "</main></body></html>"
     )

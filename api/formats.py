@@ -50,7 +50,7 @@ def negotiate(fmt: str | None, accept: str | None, allowed: Sequence[str] = tupl
     if fmt:
         name = fmt.strip().lower()
         if name not in allowed:
-            raise bad_parameter("format", fmt, f"unknown format '{fmt}'", allowed=list(allowed), kind="unknown-format")
+            raise bad_parameter("format", fmt, "unknown_format", allowed=list(allowed), kind="unknown-format", format=fmt)
         return name
     if not accept or not accept.strip():
         return default
@@ -75,8 +75,7 @@ def negotiate(fmt: str | None, accept: str | None, allowed: Sequence[str] = tupl
             return "json"
         if media in ACCEPT and ACCEPT[media] in allowed:
             return ACCEPT[media]
-    raise Problem(406, "not-acceptable", f"none of the media types in Accept ({accept}) is served here; "
-                  "use ?format= or one of the listed types", parameter="Accept", value=accept,
+    raise Problem(406, "not-acceptable", "not_acceptable", words={"accept": accept}, parameter="Accept", value=accept,
                   allowed=[m for m, f in ACCEPT.items() if f in allowed])
 
 

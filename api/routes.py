@@ -37,7 +37,7 @@ router = APIRouter(prefix=PREFIX, responses={
     413: {"description": "The answer would be too large", **_PROBLEM},
 })
 
-Lang = Annotated[str | None, Query(description="fi, sv or en (default: Accept-Language, else fi)")]
+Lang = Annotated[str | None, Query(description="fi, sv or en (default: Accept-Language, else the configured default language)")]
 Format = Annotated[str | None, Query(description=f"One of {', '.join(FORMATS)} (overrides Accept)")]
 Audience = Annotated[str | None, Query(description="public (default without a token) or internal (needs a token)")]
 Many = Annotated[list[str] | None, Query()]
@@ -54,7 +54,7 @@ def health(request: Request) -> Response:
         version = house.version()
     except Exception as exc:  # noqa: BLE001 - any database failure is 'unavailable', logged, never shown
         logger.warning("api: health check failed: %s", exc)
-        raise Problem(503, "unavailable", "the database does not answer") from None
+        raise Problem(503, "unavailable", "database_unavailable") from None
     return json_response({"status": "ok", "data_version": version})
 
 
@@ -62,7 +62,7 @@ def health(request: Request) -> Response:
 def metrics(request: Request, lang: Lang = None, audience: Audience = None) -> Response:
     house, who = warehouse(request), access(request, audience)
     version = house.version()
-    language = params.language(lang, request.headers.get("accept-language"))
+    language = params.language(lang, request.headers.get("accept-language"), house.settings.default_language)
     return cached(request, who, version, "json", language,
                   lambda: json_response({"metrics": metric_entries(house, who, _base(request), version)}))
 
@@ -102,7 +102,7 @@ def data(request: Request, metric: Many = None, area: Many = None,
          accept: Annotated[str | None, Header()] = None) -> Response:
     house, who = warehouse(request), access(request, audience)
     fmt = negotiate(format, accept)
-    language = params.language(lang, request.headers.get("accept-language"))
+    language = params.language(lang, request.headers.get("accept-language"), house.settings.default_language)
     settings, catalog = house.settings, house.catalog
     metric_ids = params.metric_ids(metric, catalog, who, settings)
     area_frame = house.snapshot().areas
@@ -128,7 +128,8 @@ def _table(house: Warehouse, who: Access, metric_ids: list[str], codes: list[str
             return internal_table(house.engine, house.catalog, metric_ids, codes, periods, genders)
         return public_table(house.engine, house.catalog, metric_ids, codes, periods, genders)
     except PublicationError as exc:
-        raise Problem(400, "invalid-parameter", str(exc), parameter=exc.parameter, value=exc.value) from None
+        raise Problem(400, "invalid-parameter", "not_public", words={"parameter": exc.parameter, "value": exc.value},
+                      parameter=exc.parameter, value=exc.value) from None
 
 
 @router.get("/metrics/{metric_id}/download", summary="Bulk download of one metric: every area and period", tags=["data"])
@@ -137,7 +138,7 @@ def download(request: Request, metric_id: Annotated[str, Path(description="Metri
     house, who = warehouse(request), access(request, audience)
     params.check_metric(metric_id, house.catalog, who)
     fmt = negotiate(format, accept, default="csv")
-    language = params.language(lang, request.headers.get("accept-language"))
+    language = params.language(lang, request.headers.get("accept-language"), house.settings.default_language)
 
     def build() -> Response:
         if who.internal:

@@ -11,7 +11,7 @@ from kuntamittari.i18n import catalogue, has, missing_keys
 from ui.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = ("app", "overview", "compare", "detail", "status", "readout", "public")
+DOMAINS = ("app", "overview", "compare", "detail", "status", "readout", "public", "api_problems")
 FILES = [ROOT / p for p in ("pages/overview.py", "pages/compare.py", "pages/metric_detail.py", "pages/data_status.py",
                             "ui/frame.py", "ui/cards.py", "ui/views.py", "ui/public.py", "readout/tables.py",
                             "readout/localise.py", "readout/export.py")]
