@@ -25,7 +25,6 @@ import hashlib
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Literal
 
 import pandas as pd
 from cachetools import LRUCache
@@ -45,12 +44,11 @@ from metrics.disclosure_publication import (
 )
 from metrics.disclosure_table import disclose_table
 from metrics.model import AnyMetric, Selection
+from readout.model import HIDDEN_STATUSES
 
 logger = logging.getLogger(__name__)
 
-Audience = Literal["public", "internal"]
 GENDERS: tuple[str, ...] = ("total", *PARTS)
-HIDDEN_STATUSES: tuple[str, ...] = ("insufficient", "suppressed", "too_few")
 #: The columns every table has (the metric layer's, then the disclosure flag).
 COLUMNS: tuple[str, ...] = (
     "metric_id", "area_code", "area_type", "period", "year", "gender", "value", "status", "basis", "batch_id", "suppressed",
