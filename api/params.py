@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from api.context import Access
 from api.problems import Problem, bad_parameter
-from kuntamittari.settings import Settings
+from kuntamittari.i18n import PRIMARY
+from kuntamittari.settings import LANGUAGES, Settings
 from metrics import service
 from metrics.catalog import Catalog
 from metrics.warehouse import years
@@ -148,11 +149,11 @@ def genders(raw: Sequence[str] | str | None, codes: Sequence[str], access: Acces
 def language(raw: str | None, accept_language: str | None) -> str:
     """fi, sv or en: `lang=` wins, else the first supported language of Accept-Language, else fi."""
     if raw:
-        if raw.strip().lower() not in ("fi", "sv", "en"):
-            raise bad_parameter("lang", raw, f"unknown language '{raw}'", allowed=["fi", "sv", "en"])
+        if raw.strip().lower() not in LANGUAGES:
+            raise bad_parameter("lang", raw, f"unknown language '{raw}'", allowed=list(LANGUAGES))
         return raw.strip().lower()
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
-        if code in ("fi", "sv", "en"):
+        if code in LANGUAGES:
             return code
-    return "fi"
+    return PRIMARY

@@ -29,6 +29,7 @@ from cli.datamodel import DATA_SPECIAL, DbOpt, err, out
 from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
+from kuntamittari.i18n import configured_language as _lang  # --lang, else the configured language
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 from metrics.authoring_store import StoreError
@@ -36,10 +37,6 @@ from metrics.catalogue_sync import CatalogueSyncError, SyncReport
 
 catalogue_app = typer.Typer(help="The metric catalogue in the database: export, import, seed, status, history.",
                             no_args_is_help=True)
-
-
-def _lang() -> str:
-    return get_settings().default_language
 
 
 def _say(console: Any, text: str) -> None:

@@ -19,16 +19,13 @@ from rich.table import Table
 from datamodel.errors import ConfigError, DatabaseNotReady, DataModelError, SourceUnavailable, ValidationFailed
 from cli.database import open_engine
 from cli.guard import fault_line, guarded, say_error
+from kuntamittari.i18n import configured_language as _lang  # --lang, else the configured language
 from kuntamittari.i18n import t
 from kuntamittari.settings import get_settings
 
 logger = logging.getLogger(__name__)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-
-def _lang() -> str:
-    return get_settings().default_language
 
 
 def _validation_failed(exc: ValidationFailed) -> int:

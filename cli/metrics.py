@@ -17,9 +17,9 @@ from rich.console import Console
 from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
+from kuntamittari.i18n import configured_language as _lang  # --lang, else the configured language
 from kuntamittari.i18n import t
 from readout.text import text_plain
-from kuntamittari.settings import get_settings
 from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 
 logger = logging.getLogger(__name__)
@@ -28,10 +28,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 DirOpt = Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one).")]
-
-
-def _lang() -> str:
-    return get_settings().default_language
 
 
 def _say(console: Console, text: str) -> None:
@@ -59,7 +55,7 @@ def validate(
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the messages: fi, sv or en (default: settings).")] = None,
 ) -> None:
     """Validate every metric file; exit 1 when any has an error."""
-    lang = lang or _lang()
+    lang = _lang(lang)
     engine = open_engine(db) if (check_db or db) else None
     catalog = _catalog(directory, engine)
     report = catalog.report()
@@ -87,7 +83,7 @@ def list_metrics(
     lang: Annotated[str, typer.Option("--lang", help="fi, sv or en.")] = "",
 ) -> None:
     """List metrics by theme: id, kind, status and name."""
-    lang = lang or _lang()
+    lang = _lang(lang)
     catalog = _catalog(directory)
     for theme, metrics in catalog.by_theme(include_drafts=include_all).items():
         shown = list(metrics)
@@ -115,7 +111,7 @@ def explain_metric(
     from readout.formula import describe_aggregation, describe_formula
     from metrics.evaluate import leaf_metrics
 
-    lang = lang or _lang()
+    lang = _lang(lang)
     if dialect not in ("sqlite", "postgresql"):
         _say(err, "error: --dialect must be sqlite or postgresql")
         raise typer.Exit(2)
@@ -207,7 +203,7 @@ def aggregation_report(
     by more than 2 % beyond rounding."""
     from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
 
-    lang = lang or _lang()
+    lang = _lang(lang)
     engine = open_engine(db)
     catalog = _catalog(directory, engine)
     report = build(engine, catalog)

@@ -11,8 +11,7 @@ import sys
 
 import typer
 
-from kuntamittari.i18n import normalise_language, t
-from kuntamittari.settings import get_settings
+from kuntamittari.i18n import configured_language, t
 from readout.build import ReadoutError, build_area_readout
 from readout.export import csv_bytes, readout_json, summary_rows
 from readout.provenance import readout_provenance
@@ -42,8 +41,7 @@ def readout_command(
     output: str = typer.Option("text", "--format", help="text, csv or json."),
 ) -> None:
     """Print the readout of a municipality: every metric's figure, trend and comparisons."""
-    settings = get_settings()
-    language = normalise_language(lang or settings.default_language)
+    language = configured_language(lang)
     if output not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)

@@ -16,12 +16,8 @@ from cli.datamodel import DbOpt, _guard, err, out
 from cli.database import open_engine
 from datamodel.errors import ConfigError
 from readout.formatting import format_datetime
+from kuntamittari.i18n import configured_language as _lang  # --lang, else the configured language
 from kuntamittari.i18n import t
-from kuntamittari.settings import get_settings
-
-
-def _lang() -> str:
-    return get_settings().default_language
 
 
 def _print_report(report, verbose: bool, lang: str) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +98,7 @@ def digest(
     from readout.digest import digest_title, item_sentence
     from metrics.catalog import load_catalog
 
-    lang = lang or _lang()
+    lang = _lang(lang)
     records = digest_for_area(open_engine(db), area, limit=limit)
     out.print(f"[bold]{digest_title(lang)}[/bold]")
     if not records:

@@ -20,8 +20,8 @@ import typer
 
 from cli.metrics import _catalog, _guard
 from cli.database import open_engine
-from kuntamittari.i18n import normalise_language, t
-from kuntamittari.settings import get_settings
+from kuntamittari.i18n import configured_language as _lang  # --lang, else the configured language
+from kuntamittari.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ app = typer.Typer(name="report", help="Printable reports: council summary, month
 AreaOpt = Annotated[str, typer.Option("--area", help="Municipality code, e.g. 208.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="fi, sv or en (default: settings).")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: settings).")]
-
-
-def _lang(lang: str) -> str:
-    return normalise_language(lang or get_settings().default_language)
 
 
 def _usage(message: str) -> typer.Exit:

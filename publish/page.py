@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from charts.public import SCREEN_YEARS
 from kuntamittari.i18n import LANGUAGE_NAMES, t
+from kuntamittari.settings import LANGUAGES
 from readout import rules
 from readout.formatting import format_datetime, format_number
 from readout.localise import LocalisedReadout, MetricText
@@ -33,7 +34,7 @@ from readout.text import pick_text, render_html
 from readout.vintage import readout_vintage, vintage_text
 from publish.downloads import Chart
 
-LANGS: tuple[str, ...] = ("fi", "sv", "en")
+LANGS: tuple[str, ...] = LANGUAGES
 CSS = "assets/site.css"
 
 
