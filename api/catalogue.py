@@ -16,7 +16,9 @@ import pandas as pd
 from cachetools import LRUCache
 
 from api.context import Access, Warehouse
+from kuntamittari.settings import LANGUAGES
 from metrics import service
+from metrics.areas import official_name
 from metrics.model import AnyMetric
 from readout.publication import public_area_codes, public_metrics
 from readout.text import plain_text
@@ -113,7 +115,7 @@ def _area_entries(areas: pd.DataFrame, access: Access, area_type: str | None) ->
             continue
         out.append({
             "code": code, "type": row["area_type"],
-            "name": {lang: _text(row.get(f"name_{lang}")) or row["name_fi"] for lang in ("fi", "sv", "en")},
+            "name": {lang: official_name(row, lang) for lang in LANGUAGES},
             "valid_from": _year(row.get("valid_from")), "valid_to": _year(row.get("valid_to")),
             "successor": _text(row.get("successor_code")),
             "parents": {k: _text(row.get(f"{k}_code")) for k in ("region", "subregion", "county")},
