@@ -18,7 +18,7 @@ from cachetools import LRUCache
 from api.context import Access, Warehouse
 from kuntamittari.settings import LANGUAGES
 from metrics import service
-from metrics.areas import official_name
+from metrics.areas import official_name, validity_year
 from metrics.model import AnyMetric
 from readout.publication import public_area_codes, public_metrics
 from readout.text import plain_text
@@ -80,14 +80,6 @@ def metric_entries(house: Warehouse, access: Access, base: str, version: str) ->
     return entries
 
 
-def _year(value: Any) -> int | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else int(number)
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -116,7 +108,7 @@ def _area_entries(areas: pd.DataFrame, access: Access, area_type: str | None) ->
         out.append({
             "code": code, "type": row["area_type"],
             "name": {lang: official_name(row, lang) for lang in LANGUAGES},
-            "valid_from": _year(row.get("valid_from")), "valid_to": _year(row.get("valid_to")),
+            "valid_from": validity_year(row.get("valid_from")), "valid_to": validity_year(row.get("valid_to")),
             "successor": _text(row.get("successor_code")),
             "parents": {k: _text(row.get(f"{k}_code")) for k in ("region", "subregion", "county")},
             "public": code in public,

@@ -323,3 +323,13 @@ def official_names(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
     from `list_areas` rows (sorted by validity, so the last row of a code is its newest)."""
     latest = areas.drop_duplicates("code", keep="last").to_dict("records")
     return {lang: {str(row["code"]): official_name(row, lang) for row in latest} for lang in LANGUAGES}
+
+
+def validity_year(value: Any) -> int | None:
+    """A `valid_from`/`valid_to` cell of `list_areas` as a year (None when open or empty: pandas
+    reads a column with gaps as floats with NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else int(number)

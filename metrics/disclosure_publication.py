@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from datamodel.schema import fact, group, series
+from metrics.areas import validity_year
 from metrics.disclosure_forms import AreaHierarchy
 from metrics.disclosure_links import families, is_count, metric_terms
 from metrics.disclosure_table import DisclosureContext, decisions, disclose_table
@@ -48,20 +49,12 @@ _memo: dict[tuple, DisclosureContext] = {}
 _lock = threading.Lock()
 
 
-def _year(value: Any) -> int | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else int(number)
-
-
 def area_hierarchy(areas: pd.DataFrame) -> AreaHierarchy:
     """Finland, regions and counties with their municipalities (validity years kept), from `list_areas`."""
     members: dict[str, list[tuple[str, int | None, int | None]]] = {}
     towns = areas[areas["area_type"] == MUNICIPALITY]
     for row in towns.itertuples(index=False):
-        entry = (str(row.code), _year(row.valid_from), _year(row.valid_to))
+        entry = (str(row.code), validity_year(row.valid_from), validity_year(row.valid_to))
         members.setdefault(COUNTRY, []).append(entry)
         for prefix, column in PUBLIC_AGGREGATES:
             code = getattr(row, column, None)

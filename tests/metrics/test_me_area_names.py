@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from alerts.message import area_names as alert_names
 from api.catalogue import _area_entries
 from api.context import Access, _snapshot
-from metrics.areas import list_areas, official_name, official_names
+from metrics.areas import list_areas, official_name, official_names, validity_year
+from metrics.disclosure_publication import area_hierarchy
 from metrics.warehouse import area_names
 
 
@@ -36,3 +37,17 @@ def test_every_surface_names_an_area_the_same_way(bundled_engine: Engine) -> Non
     assert alert_names(bundled_engine)["091"] == {"fi": "Helsinki", "sv": "Helsingfors", "en": "Helsinki"}
     entries = _area_entries(list_areas(bundled_engine), Access("viewer", True), None)
     assert {e["code"]: e["name"] for e in entries}["SK510"] == {lang: "Helsingin seutukunta" for lang in ("fi", "sv", "en")}
+
+
+def test_validity_years_are_read_one_way_by_the_api_and_the_disclosure_hierarchy() -> None:
+    assert [validity_year(v) for v in (2021.0, 2021, "2020", float("nan"), None, "")] == [2021, 2021, 2020, None, None, None]
+    areas = pd.DataFrame([
+        {"code": "001", "area_type": "kunta", "name_fi": "Vanha", "name_sv": None, "name_en": None, "region_code": "MK01",
+         "subregion_code": None, "county_code": None, "valid_from": 1990.0, "valid_to": 2008.0, "successor_code": "002"},
+        {"code": "002", "area_type": "kunta", "name_fi": "Uusi", "name_sv": None, "name_en": None, "region_code": "MK01",
+         "subregion_code": None, "county_code": None, "valid_from": 2009.0, "valid_to": float("nan"),
+         "successor_code": None},
+    ])
+    entries = {e["code"]: (e["valid_from"], e["valid_to"]) for e in _area_entries(areas, Access("viewer", True), None)}
+    assert entries == {"001": (1990, 2008), "002": (2009, None)}
+    assert area_hierarchy(areas).members["MK01"] == (("001", 1990, 2008), ("002", 2009, None))
