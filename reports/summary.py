@@ -23,7 +23,7 @@ from metrics.catalog import Catalog
 from readout.build import collect_public, readout_from_collected
 from readout.collect import Collected
 from readout.formatting import format_period, with_unit
-from readout.localise import LocalisedReadout, MetricText, localise, pick_text, value_text
+from readout.localise import LocalisedReadout, MetricText, localise, pick_text, rule_figures, value_text
 from readout.model import AreaReadout, MetricReadout, Point
 from readout.tables import LEVEL_ROLES
 from reports.charts import small_multiple
@@ -184,7 +184,7 @@ def summary_document(data: Collected, readout: AreaReadout, lang: str, *, genera
         "targets": _targets(pairs, lang),
         "table": metrics_table(pairs, words, lang),
         "multiples": _multiples(pairs, words, lang),
-        "howto": t("reports.summary.howto", lang),
+        "howto": t("reports.summary.howto", lang, **rule_figures(lang)),
         "vintage": vintage(data, readout, lang, generated or datetime.now(UTC)),
     }
 
