@@ -317,9 +317,9 @@ def localise(readout: AreaReadout, lang: str) -> LocalisedReadout:
 
 def rule_figures(lang: str) -> dict[str, str | int]:
     """The figures the verdicts use (`readout.rules`) as a reader's text says them: the trend's
-    span in years, and the trend's and the comparison's tolerances in per cent."""
-    return {"span": TREND_SPAN, "threshold": format_number(TREND_TOLERANCE * 100, lang, 0),
-            "cmp": format_number(COMPARISON_TOLERANCE * 100, lang, 0)}
+    span in years, and the trend's and the comparison's tolerances as percentages ('3 %', '3%')."""
+    return {"span": TREND_SPAN, "threshold": format_percent(TREND_TOLERANCE, lang),
+            "cmp": format_percent(COMPARISON_TOLERANCE, lang)}
 
 
 def howto_text(lang: str) -> str:

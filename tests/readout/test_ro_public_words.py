@@ -29,12 +29,15 @@ def _readout() -> AreaReadout:
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_the_rules_figures_are_said_once(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert rule_figures(lang) == {"span": 5, "threshold": "3", "cmp": "5"}
+    """Trend span 5 years, tolerances 3 % and 5 %, written as the about page writes percentages."""
+    pct = "{}%" if lang == "en" else "{}\u202f%"
+    assert rule_figures(lang) == {"span": 5, "threshold": pct.format(3), "cmp": pct.format(5)}
     pdf = t("reports.summary.howto", lang, **rule_figures(lang))
-    assert "3 %" in pdf and "5 %" in pdf
+    assert pct.format(3) in pdf and pct.format(5) in pdf
+    assert pct.format(3) in howto_text(lang) and pct.format(5) in howto_text(lang)
     monkeypatch.setattr("readout.localise.TREND_TOLERANCE", 0.04)
-    assert "4 %" in t("reports.summary.howto", lang, **rule_figures(lang))
-    assert howto_text(lang) == t("public.howto.body", lang, span=5, threshold="4", cmp="5")
+    assert pct.format(4) in t("reports.summary.howto", lang, **rule_figures(lang))
+    assert howto_text(lang) == t("public.howto.body", lang, span=5, threshold=pct.format(4), cmp=pct.format(5))
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
