@@ -27,7 +27,7 @@ from charts.public import SCREEN_YEARS, chart_alt, metric_chart
 from kuntamittari.i18n import t
 from metrics.catalog import Catalog
 from readout.build import PUBLIC_COMPARISONS, ReadoutError
-from readout.export import readout_json, series_csv
+from readout.export import download_names, readout_json, series_csv
 from readout.localise import LocalisedReadout, MetricText, howto_text, localise
 from readout.model import AreaReadout, MetricReadout
 from readout.tables import overview_table_html, parts_table_html, values_table_html
@@ -138,14 +138,14 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
         st.download_button(
             t("public.download_csv", lang),
             data=series_csv(readout, lang, t("public.subtitle", lang, area=text.area_name)),
-            file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.csv",
+            file_name=download_names(readout.area.code, lang)["csv"],
             mime="text/csv",
             key="public_csv",
         )
         st.download_button(
             t("public.download_json", lang),
             data=readout_json(readout, lang).encode("utf-8"),
-            file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.json",
+            file_name=download_names(readout.area.code, lang)["json"],
             mime="application/json",
             key="public_json",
         )

@@ -54,3 +54,13 @@ def test_the_static_page_says_the_readouts_composed_words(lang: str) -> None:
     for text in (metric.lead, metric.summary, metric.trend_detail):
         assert text in page
     assert html.unescape(render_html(howto_text(lang))) in page
+
+
+def test_the_downloads_are_named_once() -> None:
+    """The page's and the static site's download names come from `readout.export.download_names`."""
+    from publish.downloads import download_names as site_names
+    from readout.export import download_names
+
+    assert download_names("208", "sv") == {"csv": "kommunoversikt_208_sv.csv", "json": "kommunoversikt_208_sv.json"}
+    assert site_names("208", "fi") == {"csv": "kuntakatsaus_208_fi.csv", "json": "kuntakatsaus_208_fi.json",
+                                       "pdf": "kuntakatsaus_208_fi.pdf"}
