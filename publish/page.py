@@ -31,7 +31,7 @@ from readout.model import AreaReadout, MetricReadout
 from readout.tables import overview_table_html, parts_table_html, values_table_html
 from readout.text import pick_text, render_html
 from readout.vintage import readout_vintage, vintage_text
-from publish.downloads import Chart
+from publish.downloads import CHART_WIDTH, Chart
 
 LANGS: tuple[str, ...] = LANGUAGES
 CSS = "assets/site.css"
@@ -107,7 +107,7 @@ def _trend_list(items: Sequence[MetricText]) -> list[dict[str, str]]:
 
 def summary_page(readout: AreaReadout, words: LocalisedReadout, lang: str, *, charts: Mapping[str, Chart],
                  downloads: Mapping[str, Download | None], generated: datetime, base_url: str = "",
-                 chart_width: int = 560, langs: Sequence[str] = LANGS) -> str:
+                 chart_width: int = CHART_WIDTH, langs: Sequence[str] = LANGS) -> str:
     """The public summary of one municipality in `lang`, as one HTML page (sections and headings
     as on the Streamlit page: h1 title, h2 sections, h3 themes, h4 metrics)."""
     vintage = vintage_text(readout_vintage(readout, generated.date()), lang)
