@@ -31,7 +31,7 @@ from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from metrics import service
-from metrics.catalog import Catalog
+from metrics.catalog import Catalog, catalogue_key
 from metrics.disclosure_links import families
 from metrics.disclosure_publication import (
     COUNTRY,
@@ -56,7 +56,6 @@ COLUMNS: tuple[str, ...] = (
 
 _lock = threading.Lock()
 _tables: LRUCache = LRUCache(maxsize=64)
-_catalogue_keys: dict[int, tuple[Catalog, str]] = {}
 
 
 class PublicationError(ValueError):
@@ -66,20 +65,6 @@ class PublicationError(ValueError):
         super().__init__(message)
         self.parameter = parameter
         self.value = value
-
-
-def catalogue_key(catalog: Catalog) -> str:
-    """SHA-256 over every metric definition (drafts too): the same in every replica."""
-    hit = _catalogue_keys.get(id(catalog))
-    if hit is not None and hit[0] is catalog:
-        return hit[1]
-    digest = hashlib.sha256()
-    for metric in sorted(catalog.metrics.values(), key=lambda m: m.id):
-        digest.update(metric.model_dump_json().encode("utf-8"))
-    key = digest.hexdigest()
-    _catalogue_keys.clear()
-    _catalogue_keys[id(catalog)] = (catalog, key)
-    return key
 
 
 def data_version(engine: Engine, catalog: Catalog) -> str:
