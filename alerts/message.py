@@ -22,9 +22,10 @@ from sqlalchemy import Engine
 from alerts.subscriptions import Subscription
 from digest.store import DigestRecord
 from readout.digest import digest_title, item_sentence
-from kuntamittari.i18n import pick, t
+from kuntamittari.i18n import PRIMARY, pick, t
 from kuntamittari.settings import get_settings
 from metrics.catalog import Catalog
+from metrics.areas import official_names
 from metrics.service import list_areas
 
 
@@ -38,13 +39,10 @@ class Attachment:
 
 
 def area_names(engine: Engine) -> dict[str, dict[str, str]]:
-    """Area code -> {fi, sv, en} names (Finnish where another language has none)."""
-    df = list_areas(engine)
-    out: dict[str, dict[str, str]] = {}
-    for row in df.itertuples(index=False):
-        fi = str(row.name_fi)
-        out[str(row.code)] = {"fi": fi, "sv": str(row.name_sv or fi), "en": str(row.name_en or fi)}
-    return out
+    """Area code -> {fi, sv, en} names (`metrics.areas.official_names`: Finnish where another
+    language has none)."""
+    names = official_names(list_areas(engine))
+    return {code: {lang: names[lang][code] for lang in names} for code in names[PRIMARY]}
 
 
 def metric_url(metric_id: str, area_code: str, lang: str) -> str:

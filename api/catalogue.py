@@ -16,7 +16,9 @@ import pandas as pd
 from cachetools import LRUCache
 
 from api.context import Access, Warehouse
+from kuntamittari.settings import LANGUAGES
 from metrics import service
+from metrics.areas import official_name, validity_year
 from metrics.model import AnyMetric
 from readout.publication import public_area_codes, public_metrics
 from readout.text import plain_text
@@ -78,14 +80,6 @@ def metric_entries(house: Warehouse, access: Access, base: str, version: str) ->
     return entries
 
 
-def _year(value: Any) -> int | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else int(number)
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -113,8 +107,8 @@ def _area_entries(areas: pd.DataFrame, access: Access, area_type: str | None) ->
             continue
         out.append({
             "code": code, "type": row["area_type"],
-            "name": {lang: _text(row.get(f"name_{lang}")) or row["name_fi"] for lang in ("fi", "sv", "en")},
-            "valid_from": _year(row.get("valid_from")), "valid_to": _year(row.get("valid_to")),
+            "name": {lang: official_name(row, lang) for lang in LANGUAGES},
+            "valid_from": validity_year(row.get("valid_from")), "valid_to": validity_year(row.get("valid_to")),
             "successor": _text(row.get("successor_code")),
             "parents": {k: _text(row.get(f"{k}_code")) for k in ("region", "subregion", "county")},
             "public": code in public,

@@ -24,6 +24,7 @@ from api.problems import Problem
 from kuntamittari.settings import Settings, get_settings
 from metrics import service
 from metrics.catalog import Catalog, load_catalog
+from metrics.areas import official_names
 from metrics.catalogue_sync import configured_catalogue_key
 from metrics.warehouse import open_database
 from readout.publication import data_version
@@ -65,11 +66,8 @@ class Snapshot:
 def _snapshot(engine: Engine, version: str) -> Snapshot:
     areas = service.list_areas(engine)
     latest = areas.drop_duplicates("code", keep="last")
-    codes = latest["code"].astype(str).tolist()
-    names = {lang: {c: str(n if isinstance(n, str) and n else f) for c, n, f in
-                    zip(codes, latest[f"name_{lang}"], latest["name_fi"], strict=True)} for lang in ("fi", "sv", "en")}
-    types = dict(zip(codes, latest["area_type"].astype(str), strict=True))
-    return Snapshot(version, areas, service.load_batches(engine), names, types)
+    types = dict(zip(latest["code"].astype(str), latest["area_type"].astype(str), strict=True))
+    return Snapshot(version, areas, service.load_batches(engine), official_names(areas), types)
 
 
 class Warehouse:

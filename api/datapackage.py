@@ -13,12 +13,13 @@ import io
 import json
 import re
 import zipfile
-from typing import Any
+from typing import Any, get_args
 
 from frictionless import Package, Resource, Schema, fields
 
 from api.formats import Answer, machine_frame
 from readout.downloads import csv_machine
+from readout.model import ValueStatus
 
 #: Licence texts as the sources write them -> (SPDX-style name, URL).
 KNOWN_LICENCES: dict[str, tuple[str, str]] = {
@@ -27,7 +28,7 @@ KNOWN_LICENCES: dict[str, tuple[str, str]] = {
     "cc0": ("CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
     "cc0 1.0": ("CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
 }
-STATUSES = ["ok", "partial", "insufficient", "provisional", "suppressed", "too_few", "missing"]
+STATUSES = list(get_args(ValueStatus))  # the readout's status vocabulary
 
 
 def _licence(text: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from api.problems import Problem, bad_parameter
 from kuntamittari.i18n import t
+from kuntamittari.settings import LANGUAGES
 from metrics.catalog import Catalog
 from readout.build import point_from_row
 from readout.downloads import EXCEL_MIME, PARQUET_MIME, csv_human, csv_machine, excel_bytes, parquet_bytes, round_half_up
@@ -42,7 +43,7 @@ ACCEPT: dict[str, str] = {
     "text/csv": "csv", EXCEL_MIME: "xlsx", PARQUET_MIME: "parquet", "application/x-parquet": "parquet",
     "application/zip": "datapackage", "application/vnd.datapackage+zip": "datapackage",
 }
-LANGS = ("fi", "sv", "en")
+LANGS = LANGUAGES
 
 
 def negotiate(fmt: str | None, accept: str | None, allowed: Sequence[str] = tuple(FORMATS), default: str = "json") -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from charts.lines import COLOURS, DASHES, MAX_STYLES, SHAPES
 from charts.specs import AXIS, EDGE, TITLE, chart_records, fill_template, number_format
-from forecasting.base import period_timestamp
+from forecasting.base import period_position
 from forecasting.results import ScenarioOutcome, SeriesForecast
 from kuntamittari.i18n import t
 from readout.forecast import model_label
@@ -131,12 +131,6 @@ def spread(values: Sequence[float], gap: float, low: float, high: float) -> list
     return out
 
 
-def _position(period: str) -> float:
-    """The period on the year axis: 2011 -> 2011.0, 2011Q3 -> 2011.5, 2011M04 -> 2011.25."""
-    stamp = period_timestamp(str(period))
-    return stamp.year + (stamp.month - 1) / 12
-
-
 def forecast_chart(frame: pd.DataFrame, lang: str, *, value_title: str, decimals: int) -> dict[str, Any]:
     """The Vega-Lite spec of `frame` (`chart_frame`'s rows). Areas keep their order of appearance
     (at most `MAX_AREAS`; more is an error, the page allows no more); kinds of line too, history
@@ -148,7 +142,7 @@ def forecast_chart(frame: pd.DataFrame, lang: str, *, value_title: str, decimals
     main = (t("forecasting.page.history", lang), t("forecasting.page.forecast", lang))
     kinds = tuple(dict.fromkeys([k for k in main if k in set(data["series"])] + list(data["series"])))
     data["style"] = data["area"].map({a: str(i) for i, a in enumerate(areas)})
-    data["x"] = [_position(p) for p in data["period"]]
+    data["x"] = [period_position(str(p)) for p in data["period"]]
     data["period"] = data["period"].astype(str)
     bounds = pd.concat([data["value"], data["lower"], data["upper"]]).dropna().astype(float)
     first, last = (float(data["x"].min()), float(data["x"].max())) if not data.empty else (2000.0, 2001.0)

@@ -9,20 +9,27 @@ and the forecast page (`charts.forecast`, up to `MAX_STYLES` areas told apart by
 the dash telling history, forecast and scenarios apart).
 
 Each line's style is its position (0..n-1) on fixed scales, so the cached design does not depend
-on which areas are drawn; only the decimals and the year range are part of the cache key.
+on which areas are drawn; only the decimals and the year range are part of the cache key. The
+public summary's chart (`charts.public`) and the printed small multiples (`reports.charts`) draw
+one line per area level: each level keeps its own position here (`level_styles`), so the same
+level has the same colour, dash and shape on the page, the static site and the PDF, also when
+another level has no line.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from charts.specs import AXIS, HIGHLIGHT, RULE_COLOURS, TITLE, chart_records, fill_template, number_format
+from charts.specs import AXIS, HIGHLIGHT, TITLE, chart_records, fill_template, number_format
+from readout.build import PUBLIC_COMPARISONS
 
 MAX_LINES = 5
 #: Dash patterns, solid first; distinct at a stroke width of 2 px.
@@ -34,9 +41,35 @@ STAR = "M0,-1L0.24,-0.33L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0
 SALTIRE = "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z"
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", STAR, SALTIRE,
                            "triangle-right", "triangle-left")
-#: Each at least 4.5:1 against white (so also as thin lines and hollow points).
-COLOURS: tuple[str, ...] = (HIGHLIGHT, *RULE_COLOURS, "#00696b", "#a3156a", "#b04a00", "#455a64", "#556b00")
+#: Each at least 4.5:1 against white (so also as thin lines and hollow points); the first four
+#: (blue, orange, green, purple) stay apart for the common kinds of colour blindness.
+COLOURS: tuple[str, ...] = (HIGHLIGHT, "#b35806", "#1b7837", "#762a83", "#b3261e", "#00696b", "#a3156a", "#7d5700",
+                            "#455a64", "#556b00")
 MAX_STYLES = len(SHAPES)  # areas that get a style of their own
+#: The area levels of the public readout's series (the area, then what it is compared with), each
+#: with the style at its position.
+LEVELS: tuple[str, ...] = ("area", *PUBLIC_COMPARISONS)
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """How one line is told apart: colour (a help only), dash pattern and point shape."""
+
+    colour: str
+    dash: tuple[int, ...]
+    shape: str
+
+
+def line_style(position: int) -> LineStyle:
+    """The style of the line at `position` (0-based; the tables repeat past their ends)."""
+    return LineStyle(COLOURS[position % len(COLOURS)], DASHES[position % len(DASHES)], SHAPES[position % len(SHAPES)])
+
+
+def level_styles(levels: Sequence[str]) -> list[LineStyle]:
+    """The style of each line by its area level ('area', 'region', 'county', 'finland'): a level
+    has its own style whichever other levels are drawn; any other kind takes the next free one."""
+    spare = count(len(LEVELS))
+    return [line_style(LEVELS.index(level) if level in LEVELS else next(spare)) for level in levels]
 
 
 @lru_cache(maxsize=32)

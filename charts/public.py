@@ -2,8 +2,9 @@
 its wellbeing services county and Finland), the same design on the Streamlit page and on the
 static public site (`publish/`, drawn to SVG by vl-convert).
 
-Accessibility: the palette is colour-blind safe and at least 4.5:1 on white, and the lines also
-differ by dash pattern and point shape, so no area is told apart by colour alone; axis text is
+Accessibility: each area level has its own colour, dash pattern and point shape
+(`charts.lines.level_styles`, the same as the printed small multiples), so no area is told apart
+by colour alone and a level looks the same whichever other levels are drawn; axis text is
 #333333; numbers follow the language (12 345,6 in fi/sv). A value hidden by disclosure control
 or without enough coverage is a gap in the line, never drawn.
 """
@@ -12,16 +13,13 @@ from __future__ import annotations
 
 import altair as alt
 
+from charts.lines import level_styles
+from charts.specs import AXIS
 from kuntamittari.i18n import t
 from readout.model import MetricReadout
 from readout.tables import level_frame
 from readout.text import text_plain
 
-#: Colour-blind safe and >= 4.5:1 on white (lines also differ by dash and point shape).
-PALETTE: tuple[str, ...] = ("#0b57d0", "#b35806", "#1b7837", "#762a83")
-DASHES: tuple[list[int], ...] = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])
-SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond")
-AXIS_COLOUR = "#333333"
 #: Years shown in each chart and its table on screen (the same figures in both; the CSV has all years).
 SCREEN_YEARS = 12
 
@@ -46,10 +44,12 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None, width
         shown = shown[shown["period"].isin(periods)]
     if shown.empty:
         return None
-    names = list(dict.fromkeys(table["area_name"]))
+    levels = table.drop_duplicates("area_name")
+    names = levels["area_name"].tolist()
+    styles = level_styles(levels["level"].tolist())
     series_title = t("public.col_area", lang)
     value_title = text_plain(item.info.unit, lang) or t("public.col_value", lang)
-    encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=list(PALETTE[: len(names)])),
+    encode_colour = alt.Color("area_name:N", title=series_title, scale=alt.Scale(domain=names, range=[s.colour for s in styles]),
                               legend=alt.Legend(orient="bottom", columns=1, labelLimit=240))  # one per row: fits 320 px
     base = alt.Chart(shown).encode(
         x=alt.X("period:O", title=t("public.col_period", lang), axis=alt.Axis(labelAngle=0)),
@@ -62,16 +62,16 @@ def metric_chart(item: MetricReadout, lang: str, years: int | None = None, width
         color=encode_colour,
     )
     lines = base.mark_line(strokeWidth=2.5).encode(
-        strokeDash=alt.StrokeDash("area_name:N", scale=alt.Scale(domain=names, range=list(DASHES[: len(names)])), legend=None)
+        strokeDash=alt.StrokeDash("area_name:N", scale=alt.Scale(domain=names, range=[list(s.dash) for s in styles]), legend=None)
     )
     points = base.mark_point(filled=True, size=45, opacity=1).encode(  # VL's default 0.7 fades to < 3:1
-        shape=alt.Shape("area_name:N", scale=alt.Scale(domain=names, range=list(SHAPES[: len(names)])), legend=None)
+        shape=alt.Shape("area_name:N", scale=alt.Scale(domain=names, range=[s.shape for s in styles]), legend=None)
     )
     return (
         alt.layer(lines, points)
         .properties(height=260, **({"width": width} if width else {}))
-        .configure_axis(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12, titleFontSize=12)
-        .configure_legend(labelColor=AXIS_COLOUR, titleColor=AXIS_COLOUR, labelFontSize=12)
+        .configure_axis(labelColor=AXIS, titleColor=AXIS, labelFontSize=12, titleFontSize=12)
+        .configure_legend(labelColor=AXIS, titleColor=AXIS, labelFontSize=12)
     )
 
 

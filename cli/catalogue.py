@@ -24,13 +24,13 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DbOpt, resolve_language, say
+from cli.options import DbOpt, say
 
 from cli.datamodel import DATA_SPECIAL, err, out
 from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 from kuntamittari.settings import get_settings
 from metrics.authoring_store import StoreError
 from metrics.catalogue_sync import CatalogueSyncError, SyncReport
@@ -46,13 +46,13 @@ _refusals = guarded(usage=(ConfigError,), failure=(CatalogueSyncError, StoreErro
 def _require_database() -> None:
     settings = get_settings()
     if settings.catalogue_source != "database":
-        say(err, "error: " + t("catalogue.directory_mode", resolve_language(), directory=settings.metrics_dir))
+        say(err, "error: " + t("catalogue.directory_mode", configured_language(), directory=settings.metrics_dir))
         raise typer.Exit(2)
 
 
 def _skipped(report: SyncReport) -> None:
     for line in report.skipped:
-        say(err, t("catalogue.skipped", resolve_language(), detail=line))
+        say(err, t("catalogue.skipped", configured_language(), detail=line))
 
 
 @catalogue_app.command("export")
@@ -67,7 +67,7 @@ def export(out_dir: Annotated[Path, typer.Option("--out", help="Directory to wri
     engine = open_engine(db)
     ensure_seeded(engine)
     report = export_catalogue(engine, out_dir)
-    say(out, t("catalogue.exported", resolve_language(), count=len(current_rows(engine)), out=out_dir,
+    say(out, t("catalogue.exported", configured_language(), count=len(current_rows(engine)), out=out_dir,
                 written=len(report.written), unchanged=len(report.unchanged)))
 
 
@@ -82,13 +82,13 @@ def import_(directory: Annotated[Path, typer.Argument(help="A directory of metri
 
     _require_database()
     if not directory.is_dir():
-        say(err, "error: " + t("cli.not_a_directory", resolve_language(), path=directory))
+        say(err, "error: " + t("cli.not_a_directory", configured_language(), path=directory))
         raise typer.Exit(2)
     engine = open_engine(db)
     ensure_seeded(engine)
     report = import_catalogue(engine, directory, author=author or "cli import", force=force)
     _skipped(report)
-    say(out, t("catalogue.imported", resolve_language(), directory=directory, added=len(report.added),
+    say(out, t("catalogue.imported", configured_language(), directory=directory, added=len(report.added),
                 updated=len(report.updated), unchanged=len(report.unchanged)))
 
 
@@ -103,7 +103,7 @@ def seed(directory: Annotated[Path | None, typer.Option("--dir", help="Shipped d
     root = directory or get_settings().metrics_dir
     report = seed_catalogue(open_engine(db), root)
     _skipped(report)
-    say(out, t("catalogue.seeded", resolve_language(), directory=root, added=len(report.added), updated=len(report.updated),
+    say(out, t("catalogue.seeded", configured_language(), directory=root, added=len(report.added), updated=len(report.updated),
                 unchanged=len(report.unchanged), held_back=len(report.held_back)))
 
 
@@ -115,7 +115,7 @@ def status(db: DbOpt = None) -> None:
     from metrics.catalogue_sync import ensure_seeded, pending_shipped
 
     settings = get_settings()
-    lang = resolve_language()
+    lang = configured_language()
     if settings.catalogue_source != "database":
         say(out, t("catalogue.source_directory", lang, directory=settings.metrics_dir))
         return
@@ -144,10 +144,10 @@ def history(metric_id: Annotated[str, typer.Argument(help="Metric id, e.g. popul
     _require_database()
     rows = DatabaseMetricStore(open_engine(db)).rows(metric_id)
     if not rows:
-        say(err, t("catalogue.history_none", resolve_language(), metric_id=metric_id))
+        say(err, t("catalogue.history_none", configured_language(), metric_id=metric_id))
         raise typer.Exit(1)
     for row in rows:
-        say(out, t("catalogue.history_line", resolve_language(), label=row.label, kind=row.kind, author=row.author or "-",
+        say(out, t("catalogue.history_line", configured_language(), label=row.label, kind=row.kind, author=row.author or "-",
                     when=row.created_at.strftime("%Y-%m-%d %H:%M:%S"), status=row.status or "-"))
 
 
@@ -161,7 +161,7 @@ def health(
     """Readiness of this installation: database reachable, migrations at head, catalogue loads."""
     from metrics.readiness import check_readiness, wait_until
 
-    lang = resolve_language()
+    lang = configured_language()
     checks = wait_until(lambda: check_readiness(db, url, timeout), wait)
     ready = all(c.ok for c in checks)
     if as_json:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.options import DbOpt, resolve_language
+from cli.options import DbOpt
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -21,7 +21,7 @@ from rich.table import Table
 from datamodel.errors import ConfigError, DatabaseNotReady, DataModelError, SourceUnavailable, ValidationFailed
 from cli.database import open_engine
 from cli.guard import fault_line, guarded, say_error
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 from kuntamittari.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -36,19 +36,19 @@ def _validation_failed(exc: ValidationFailed) -> int:
         say_error(f"error: {exc}")
         return 1
     name = Path(report.filename).name
-    lines = [issue.render(name, resolve_language()) for issue in report.issues[:200]]
+    lines = [issue.render(name, configured_language()) for issue in report.issues[:200]]
     if len(report.issues) > 200:
         lines.append(t("cli.more_issues", get_settings().default_language, n=len(report.issues) - 200))
     if report.unknown_areas:
-        lines.append(t("datamodel.import.unknown_areas", resolve_language(), names=", ".join(report.unknown_areas[:30])))
-    lines += [report.summary(resolve_language()), t("datamodel.import.nothing_loaded", resolve_language())]
+        lines.append(t("datamodel.import.unknown_areas", configured_language(), names=", ".join(report.unknown_areas[:30])))
+    lines += [report.summary(configured_language()), t("datamodel.import.nothing_loaded", configured_language())]
     for line in lines:
         say_error(line)
     return 1
 
 
 def _offline(exc: SourceUnavailable) -> int:
-    say_error(t("datamodel.cli.offline", resolve_language(), url=exc.url, reason=exc.reason))
+    say_error(t("datamodel.cli.offline", configured_language(), url=exc.url, reason=exc.reason))
     return 1
 
 
@@ -78,13 +78,13 @@ def _hook(progress: Progress, label: str) -> Callable[[int, int], None]:
 
 def _report_load(result: Any) -> None:
     for issue in getattr(result, "refused", ())[:50]:  # rows left out of a partial load
-        err.print(issue.render(lang=resolve_language()), highlight=False, markup=False)
+        err.print(issue.render(lang=configured_language()), highlight=False, markup=False)
     if result.skipped:
-        out.print(t("datamodel.import.already", resolve_language(), batch=result.batch_id if result.batch_id else "-"), highlight=False)
+        out.print(t("datamodel.import.already", configured_language(), batch=result.batch_id if result.batch_id else "-"), highlight=False)
         return
-    out.print(t("datamodel.import.loaded", resolve_language(), batch=result.batch_id, inserted=result.rows_inserted,
+    out.print(t("datamodel.import.loaded", configured_language(), batch=result.batch_id, inserted=result.rows_inserted,
                 updated=result.rows_updated, unchanged=result.rows_unchanged), highlight=False)
-    lang = resolve_language()
+    lang = configured_language()
     if result.details.get("implausible_zeros"):
         out.print(t("quality.load.zeros", lang, count=result.details["implausible_zeros"]), highlight=False)
     for change in result.details.get("divisions", []):
@@ -121,13 +121,13 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
 
         engine = open_engine(db, ready=False)
         ensure_database(engine, load_bundled=not no_bundled, on_progress=_hook(progress, "Sotkanet 2013"))
-    out.print(t("datamodel.cli.init_done", resolve_language(), url=engine.url.render_as_string(hide_password=True),
+    out.print(t("datamodel.cli.init_done", configured_language(), url=engine.url.render_as_string(hide_password=True),
                 revision=current_revision(engine)), highlight=False)
     if get_settings().catalogue_source == "database":  # the shipped metric definitions, first time
         from metrics.catalogue_sync import seed_catalogue
 
         report = seed_catalogue(engine)
-        out.print(t("catalogue.seeded", resolve_language(), directory=get_settings().metrics_dir, added=len(report.added),
+        out.print(t("catalogue.seeded", configured_language(), directory=get_settings().metrics_dir, added=len(report.added),
                     updated=len(report.updated), unchanged=len(report.unchanged), held_back=len(report.held_back)),
                   highlight=False, markup=False)
 
@@ -257,16 +257,16 @@ def import_csv(
         report = parse_own_data(file.read_bytes(), filename=str(file), series_code=series_code, areas=areas,
                                 mapping=mapping, period=period, variable=variable, sheet=sheet, max_bytes=max_bytes)
         for issue in report.issues:
-            out.print(issue.render(file.name, resolve_language()), highlight=False, markup=False)
-        out.print(report.summary(resolve_language()), highlight=False, markup=False)
+            out.print(issue.render(file.name, configured_language()), highlight=False, markup=False)
+        out.print(report.summary(configured_language()), highlight=False, markup=False)
         raise typer.Exit(0 if report.ok else 1)
     report, result = import_own_data(engine, file, series_code=series_code, title=title, mapping=mapping,
                                      period=period, variable=variable, sheet=sheet, accept_partial=accept_partial,
                                      max_bytes=max_bytes, source_name=source_name, licence=licence, uploaded_by=user,
                                      zero_implausible=zero_implausible)
     for issue in report.issues[:50]:
-        err.print(issue.render(file.name, resolve_language()), highlight=False, markup=False)
-    out.print(report.summary(resolve_language()), highlight=False, markup=False)
+        err.print(issue.render(file.name, configured_language()), highlight=False, markup=False)
+    out.print(report.summary(configured_language()), highlight=False, markup=False)
     _report_load(result)
 
 
@@ -288,10 +288,10 @@ def export(
     engine = open_engine(db)
     frame = series_frame(engine, series, [normalise_area_code(a) for a in area], period)
     if frame.empty:
-        err.print(t("datamodel.cli.no_rows", resolve_language()), highlight=False)
+        err.print(t("datamodel.cli.no_rows", configured_language()), highlight=False)
         raise typer.Exit(1)
     write_frame(frame, out_path, fmt)
-    out.print(t("datamodel.cli.exported", resolve_language(), rows=len(frame), path=str(out_path)), highlight=False)
+    out.print(t("datamodel.cli.exported", configured_language(), rows=len(frame), path=str(out_path)), highlight=False)
 
 
 @_guard
@@ -307,9 +307,9 @@ def generate_synthetic(
     with _progress() as progress:
         result = load_synthetic(engine, SyntheticSpec.scaled(scale, seed), on_progress=_hook(progress, "synthetic"))
     if result.skipped:
-        out.print(t("datamodel.import.already", resolve_language(), batch=result.batch_id), highlight=False)
+        out.print(t("datamodel.import.already", configured_language(), batch=result.batch_id), highlight=False)
     else:
-        out.print(t("datamodel.cli.synthetic_done", resolve_language(), rows=result.rows, rate=f"{result.rows / result.seconds:,.0f}"),
+        out.print(t("datamodel.cli.synthetic_done", configured_language(), rows=result.rows, rate=f"{result.rows / result.seconds:,.0f}"),
                   highlight=False)
 
 
@@ -323,7 +323,7 @@ def doctor(db: DbOpt = None) -> None:
     from datamodel.loaders.core import count_rows
     from datamodel.schema import area, fact, group, load_batch, period, series
 
-    lang = resolve_language()
+    lang = configured_language()
     engine = open_engine(db, ready=False)
     out.print(f"[bold]{t('datamodel.cli.doctor_title', lang)}[/bold]")
     out.print(f"{t('datamodel.cli.backend', lang)}: {engine.dialect.name}", highlight=False)

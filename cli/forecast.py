@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.options import DbOpt, DirOpt, LangOpt, resolve_language
+from cli.options import DbOpt, DirOpt, LangOpt
 from typer.core import TyperGroup
 
 from cli.guard import guarded, say_error
@@ -31,7 +31,7 @@ from cli.database import open_engine
 from datamodel.errors import ConfigError, DataModelError
 from forecasting.base import ForecastError
 from forecasting.scenarios import BaselineScenario, Scenario, ScenarioError, load_scenarios
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 from kuntamittari.settings import get_settings
 from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 from readout.text import text_plain
@@ -71,7 +71,7 @@ def forecast(
     from metrics.model import Selection
     from metrics.service import query_metric
 
-    language = resolve_language(lang)
+    language = configured_language(lang)
     scenarios: tuple[Scenario, ...] = (BaselineScenario(),)
     if scenarios_file is not None:
         scenarios = scenarios + tuple(s for s in load_scenarios(scenarios_file) if s.kind != "baseline")
@@ -161,7 +161,7 @@ def accuracy(
     from metrics.catalog import load_catalog
     from readout.about_words import accuracy_paragraph, accuracy_table
 
-    language = resolve_language(lang)
+    language = configured_language(lang)
     codes = _areas(areas)
     engine = open_engine(db)
     catalog = load_catalog(metrics_dir, None)

@@ -13,13 +13,13 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.options import DbOpt, DirOpt, LangOpt, resolve_language, say
+from cli.options import DbOpt, DirOpt, LangOpt, say
 from rich.console import Console
 
 from cli.database import open_engine
 from cli.guard import guarded
 from datamodel.errors import ConfigError, DataModelError
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 from readout.text import text_plain
 from metrics.errors import AreaNotFound, MetricNotFound, MetricsError
 
@@ -36,7 +36,7 @@ def _catalog(directory: Path | None, engine: Any = None):  # type: ignore[no-unt
     from metrics.catalog import load_catalog
 
     if directory is not None and not directory.is_dir():
-        say(err, "error: " + t("cli.not_a_directory", resolve_language(), path=directory))
+        say(err, "error: " + t("cli.not_a_directory", configured_language(), path=directory))
         raise typer.Exit(2)
     return load_catalog(directory, engine)
 
@@ -50,7 +50,7 @@ def validate(
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the messages: fi, sv or en (default: settings).")] = None,
 ) -> None:
     """Validate every metric file; exit 1 when any has an error."""
-    lang = resolve_language(lang)
+    lang = configured_language(lang)
     engine = open_engine(db) if (check_db or db) else None
     catalog = _catalog(directory, engine)
     report = catalog.report()
@@ -78,7 +78,7 @@ def list_metrics(
     lang: LangOpt = None,
 ) -> None:
     """List metrics by theme: id, kind, status and name."""
-    lang = resolve_language(lang)
+    lang = configured_language(lang)
     catalog = _catalog(directory)
     for theme, metrics in catalog.by_theme(include_drafts=include_all).items():
         shown = list(metrics)
@@ -106,7 +106,7 @@ def explain_metric(
     from readout.formula import describe_aggregation, describe_formula
     from metrics.evaluate import leaf_metrics
 
-    lang = resolve_language(lang)
+    lang = configured_language(lang)
     if dialect not in ("sqlite", "postgresql"):
         say(err, "error: --dialect must be sqlite or postgresql")
         raise typer.Exit(2)
@@ -144,7 +144,7 @@ def schema(
             raise typer.Exit(1)
         say(out, f"{path}: ok")
         return
-    say(out, t("metrics.cli.wrote", resolve_language(), path=str(write_schema(path))))
+    say(out, t("metrics.cli.wrote", configured_language(), path=str(write_schema(path))))
 
 
 @_guard
@@ -172,7 +172,7 @@ def export_metric(
     catalog = _catalog(directory, None)
     frame = query_metric(engine, catalog, metric_id, Selection(areas=tuple(area), periods=tuple(period) or None))
     if frame.empty:
-        say(err, t("metrics.cli.no_values", resolve_language()))
+        say(err, t("metrics.cli.no_values", configured_language()))
         raise typer.Exit(1)
     metric = catalog.get(metric_id)
     prov = metric_provenance(engine, catalog, metric_id)
@@ -184,7 +184,7 @@ def export_metric(
         attribution=metric.attribution or "; ".join(attributions),
     )
     write_frame(frame, out_path, fmt)
-    say(out, t("metrics.cli.wrote", resolve_language(), path=f"{out_path} ({len(frame)})"))
+    say(out, t("metrics.cli.wrote", configured_language(), path=f"{out_path} ({len(frame)})"))
 
 
 @_guard
@@ -199,7 +199,7 @@ def aggregation_report(
     from metrics.accuracy import APPROXIMATION_LIMIT, aggregation_report as build, report_markdown
     from readout.formatting import format_percent
 
-    lang = resolve_language(lang)
+    lang = configured_language(lang)
     engine = open_engine(db)
     catalog = _catalog(directory, engine)
     report = build(engine, catalog)

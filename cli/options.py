@@ -1,5 +1,6 @@
 """The options every command shares, declared once: the database, the metric directory and the
-language, and the one rule that turns a `--lang` value (or none) into the language of the output.
+language (`kuntamittari.i18n.configured_language` turns a `--lang` value, or none, into the
+language of the output).
 
 A command that names `--db` or `--lang` uses these aliases, so the flags read and behave the same
 in every command (`--help` included), and a change to the default shows everywhere at once."""
@@ -11,18 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from kuntamittari.i18n import normalise_language
-from kuntamittari.settings import get_settings
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: KUNTAMITTARI_DATABASE_URL or var/ SQLite).")]
 DirOpt = Annotated[Path | None, typer.Option("--dir", help="Metric directory (default: settings.metrics_dir).")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="fi, sv or en (default: settings).")]
-
-
-def resolve_language(lang: str | None = None) -> str:
-    """The output's language: `--lang` when given (normalised, so `SV` or `sv-FI` work), else the
-    configured default."""
-    return normalise_language(lang or get_settings().default_language)
 
 
 def say(console: Any, text: str) -> None:

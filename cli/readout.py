@@ -11,9 +11,9 @@ import sys
 
 import typer
 
-from cli.options import LangOpt, resolve_language
+from cli.options import LangOpt
 
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 from readout.build import ReadoutError, build_area_readout
 from readout.export import csv_bytes, readout_json, summary_rows
 from readout.provenance import readout_provenance
@@ -43,7 +43,7 @@ def readout_command(
     output: str = typer.Option("text", "--format", help="text, csv or json."),
 ) -> None:
     """Print the readout of a municipality: every metric's figure, trend and comparisons."""
-    language = resolve_language(lang)
+    language = configured_language(lang)
     if output not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)

@@ -12,13 +12,13 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DbOpt, resolve_language
+from cli.options import DbOpt
 
 from cli.datamodel import _guard, err, out
 from cli.database import open_engine
 from datamodel.errors import ConfigError
 from readout.formatting import format_datetime
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 
 
 def _print_report(report, verbose: bool, lang: str) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +47,7 @@ def refresh(
     """Fetch every series the catalogue uses from Sotkanet and StatFin (only what is new), then digest and alerts."""
     from refresh import RefreshBusy, refresh_status, run_refresh
 
-    lang = resolve_language()
+    lang = configured_language()
     engine = open_engine(db)
     if if_due:
         status = refresh_status(engine)
@@ -74,7 +74,7 @@ def refresh_status_cmd(db: DbOpt = None) -> None:
     """When data was last refreshed from the sources and when the next refresh is due."""
     from refresh import refresh_status
 
-    lang = resolve_language()
+    lang = configured_language()
     status = refresh_status(open_engine(db))
     if status.running:
         out.print(t("refresh.cli.status_running", lang, started=format_datetime(status.last_attempt, lang)), highlight=False)
@@ -99,7 +99,7 @@ def digest(
     from readout.digest import digest_title, item_sentence
     from metrics.catalog import load_catalog
 
-    lang = lang or resolve_language()
+    lang = configured_language(lang)
     records = digest_for_area(open_engine(db), area, limit=limit)
     out.print(f"[bold]{digest_title(lang)}[/bold]")
     if not records:
@@ -127,8 +127,8 @@ def subscribe(
         raise ConfigError("give exactly one of --email or --webhook")
     channel, address = ("email", email) if email else ("webhook", webhook)
     sub = add_subscription(open_engine(db), channel, str(address), areas=area, themes=theme, language=lang, secret=secret)
-    out.print(t("alerts.cli.subscribed", resolve_language(), id=sub.subscription_id, channel=sub.channel, address=sub.address,
-                areas=", ".join(sub.areas), themes=", ".join(sub.themes) or t("alerts.cli.all_themes", resolve_language()),
+    out.print(t("alerts.cli.subscribed", configured_language(), id=sub.subscription_id, channel=sub.channel, address=sub.address,
+                areas=", ".join(sub.areas), themes=", ".join(sub.themes) or t("alerts.cli.all_themes", configured_language()),
                 lang=sub.language), highlight=False)
 
 
@@ -137,7 +137,7 @@ def unsubscribe(address: Annotated[str, typer.Argument(help="E-mail address or w
     """Remove the subscriptions of an address."""
     from alerts.subscriptions import remove_subscription
 
-    out.print(t("alerts.cli.removed", resolve_language(), count=remove_subscription(open_engine(db), address)), highlight=False)
+    out.print(t("alerts.cli.removed", configured_language(), count=remove_subscription(open_engine(db), address)), highlight=False)
 
 
 @_guard
@@ -147,9 +147,9 @@ def subscriptions(db: DbOpt = None) -> None:
 
     subs = list_subscriptions(open_engine(db))
     if not subs:
-        out.print(t("alerts.cli.none", resolve_language()), highlight=False)
+        out.print(t("alerts.cli.none", configured_language()), highlight=False)
     for s in subs:
-        themes = ",".join(s.themes) or t("alerts.cli.all_themes", resolve_language())
+        themes = ",".join(s.themes) or t("alerts.cli.all_themes", configured_language())
         out.print(f"{s.subscription_id}\t{s.channel}\t{s.address}\t{s.language}\t{','.join(s.areas)}\t{themes}"
                   f"\t{'signed' if s.secret else ''}", highlight=False, markup=False)
 
@@ -171,7 +171,7 @@ def send_alerts(db: DbOpt = None, attach_report: Annotated[bool, typer.Option(
 
     engine, catalog = open_engine(db), load_catalog()
     report = send(engine, catalog, attachments=_report_attachments(engine, catalog) if attach_report else None)
-    out.print(t("alerts.cli.sent", resolve_language(), **report.as_dict()), highlight=False)
+    out.print(t("alerts.cli.sent", configured_language(), **report.as_dict()), highlight=False)
     for line in report.errors:
         err.print(line, highlight=False, markup=False)
     if report.failed:

@@ -18,11 +18,11 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DbOpt, LangOpt, resolve_language
+from cli.options import DbOpt, LangOpt
 
 from cli.metrics import _catalog, _guard
 from cli.database import open_engine
-from kuntamittari.i18n import t
+from kuntamittari.i18n import configured_language, t
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def summary(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The 
     from reports.summary import public_summary_data, summary_document
     from reports.summary import render_pdf, render_png, TEMPLATE
 
-    language, start = resolve_language(lang), time.perf_counter()
+    language, start = configured_language(lang), time.perf_counter()
     engine = open_engine(db)
     try:
         data, readout = public_summary_data(engine, _catalog(None, engine), area)
@@ -88,7 +88,7 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM, e.g. 20
     from reports.engine import ReportError
     from reports.monthly import group_members, monthly_for_group, parse_month
 
-    language = resolve_language(lang)
+    language = configured_language(lang)
     try:
         year, mon = parse_month(month)
     except ReportError:
@@ -124,7 +124,7 @@ def annex(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The fi
     from reports.engine import ReportError
     from reports.summary import public_summary_data
 
-    language = resolve_language(lang)
+    language = configured_language(lang)
     if fmt not in FORMATS:
         raise _usage(t("reports.cli.bad_format", language, format=fmt))
     try:

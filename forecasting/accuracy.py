@@ -36,12 +36,10 @@ from forecasting.cache import clear_cache
 from forecasting.metric_adapter import published_history, settings_for_metric
 from forecasting.pool import ExecutorKind
 from forecasting.results import SeriesForecast
+from forecasting.horizon import default_until
+from forecasting.planning import MIN_POINTS
 from forecasting.service import forecast_many
 
-#: Fewer published values than this and a series has no backtest worth counting.
-MIN_VALUES = 3
-#: How far past the data each series is forecast (the page's default horizon).
-YEARS_AHEAD = 5
 
 Histories = dict[str, dict[str, pd.DataFrame]]  # metric -> area -> published history
 Results = Mapping[str, Mapping[str, SeriesForecast]]  # metric -> area -> forecast
@@ -159,15 +157,15 @@ def load_histories(engine: Engine, catalog: Any, areas: Sequence[str],
             continue
         frame = query_metric(engine, catalog, metric.id, Selection(areas=tuple(areas)))
         histories, _ = published_history(frame, metric.min_count)
-        usable = {a: h for a, h in histories.items() if len(h) >= MIN_VALUES}
+        usable = {a: h for a, h in histories.items() if len(h) >= MIN_POINTS}  # as few as the page forecasts
         if usable:
             out[metric.id] = usable
     return out
 
 
 def until_year(histories: Mapping[str, pd.DataFrame]) -> int:
-    """The forecast horizon of a metric's histories: `YEARS_AHEAD` past its newest value."""
-    return max(period_year(str(h["period"].iloc[-1])) for h in histories.values()) + YEARS_AHEAD
+    """The forecast horizon of a metric's histories: the page's default horizon past its newest value."""
+    return default_until(max(period_year(str(h["period"].iloc[-1])) for h in histories.values()))
 
 
 def run_backtests(histories: Histories, catalog: Any, settings: ForecastSettings | None = None,

@@ -104,6 +104,13 @@ def period_year(code: str) -> int:
     return parse_period(code)[1]
 
 
+def period_position(code: str) -> float:
+    """The period's start on a year axis, in years: 2011 -> 2011.0, 2011Q3 -> 2011.5,
+    2011M04 -> 2011.25 (the forecast chart's x, the scenarios' time since the last period)."""
+    grain, _, _ = parse_period(code)
+    return period_ordinal(code) / PERIODS_PER_YEAR[grain]
+
+
 def period_timestamp(code: str) -> pd.Timestamp:
     """The first day of the period (Prophet's `ds`)."""
     grain, year, sub = parse_period(code)

@@ -35,7 +35,7 @@ from forecasting.base import (
     ForecastError,
     ForecastSettings,
     parse_period,
-    period_ordinal,
+    period_position,
     prepare_history,
 )
 
@@ -146,15 +146,9 @@ def scenario_key(scenario: Scenario) -> str:
 # Arithmetic
 
 
-def _years_axis(period: str) -> float:
-    """A period as a (fractional) year: 2011 -> 2011.0, 2011M07 -> 2011.5."""
-    grain, _, _ = parse_period(period)
-    return period_ordinal(period) / PERIODS_PER_YEAR[grain]
-
-
 def required_change_per_year(last_period: str, last_value: float, target_year: int, target_value: float) -> float:
     """The constant yearly change that takes the last observed value to the target by its year."""
-    years = target_year + (1 - 1 / PERIODS_PER_YEAR[parse_period(last_period)[0]]) - _years_axis(last_period)
+    years = target_year + (1 - 1 / PERIODS_PER_YEAR[parse_period(last_period)[0]]) - period_position(last_period)
     if years <= 0:
         raise ScenarioError(f"target year {target_year} is not after the last observation {last_period}")
     return (target_value - last_value) / years
@@ -164,13 +158,13 @@ def target_path(last_period: str, last_value: float, target_year: int, target_va
                 periods: Sequence[str]) -> pd.DataFrame:
     """The straight line from the last observation to the target (held after the target year)."""
     change = required_change_per_year(last_period, last_value, target_year, target_value)
-    start = _years_axis(last_period)
+    start = period_position(last_period)
     values = []
     for p in periods:
         if parse_period(p)[1] > target_year:
             values.append(target_value)
         else:
-            values.append(last_value + change * (_years_axis(p) - start))
+            values.append(last_value + change * (period_position(p) - start))
     arr = np.asarray(values, dtype="float64")
     return pd.DataFrame({"period": list(periods), "yhat": arr, "lower": np.nan, "upper": np.nan})
 
@@ -199,7 +193,7 @@ def apply_trend_change(forecast: pd.DataFrame, from_year: int, per_year: float) 
     if not periods:
         return out
     per = PERIODS_PER_YEAR[parse_period(periods[0])[0]]
-    steps = np.array([_years_axis(p) - from_year + 1 / per for p in periods])
+    steps = np.array([period_position(p) - from_year + 1 / per for p in periods])
     adjustment = np.where(steps > 0, steps * per_year, 0.0)
     for column in ("yhat", "lower", "upper"):
         out[column] = out[column].to_numpy(dtype="float64") + adjustment

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from kuntamittari.settings import LANGUAGES, Language
+from kuntamittari.settings import LANGUAGES, Language, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ def normalise_language(lang: str | None) -> Language:
     """Map any input (query parameter, header) to a supported language, Finnish by default."""
     value = (lang or "").strip().lower()[:2]
     return value if value in LANGUAGES else PRIMARY  # type: ignore[return-value]
+
+
+def configured_language(lang: str | None = None) -> Language:
+    """`lang` when it names a supported language (`?lang=SV`, `sv-FI`, `--lang sv`), else the
+    configured default language (`KUNTAMITTARI_DEFAULT_LANGUAGE`): the one rule for the language
+    of a command's output and of a new session."""
+    value = (lang or "").strip().lower()[:2]
+    return value if value in LANGUAGES else get_settings().default_language  # type: ignore[return-value]
 
 
 def t(key: str, lang: str = PRIMARY, /, **params: Any) -> str:

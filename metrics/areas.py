@@ -26,7 +26,7 @@ from datamodel.areas import normalise_area_code
 from datamodel.divisions import BASE_DIVISION, Merge, merges_of
 from datamodel.schema import area, area_version, series
 from kuntamittari.i18n import t
-from kuntamittari.settings import get_settings
+from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.compiler import AreaTarget, Exclusion
 from metrics.errors import AreaNotFound
 
@@ -310,3 +310,26 @@ def list_areas(engine: Engine, area_type: str | None = None) -> pd.DataFrame:
         df = df[df["area_type"] == area_type]
     return df.drop(columns=["area_id"]).sort_values(["area_type", "code", "valid_from"]).reset_index(drop=True)
 
+
+
+def official_name(row: Mapping[str, Any], lang: str) -> str:
+    """An area row's official name in `lang`, Finnish where that language has none."""
+    local = row.get(f"name_{lang}")
+    return local if isinstance(local, str) and local else str(row["name_fi"])
+
+
+def official_names(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Language -> area code -> official name (`official_name`) of each area's newest version,
+    from `list_areas` rows (sorted by validity, so the last row of a code is its newest)."""
+    latest = areas.drop_duplicates("code", keep="last").to_dict("records")
+    return {lang: {str(row["code"]): official_name(row, lang) for row in latest} for lang in LANGUAGES}
+
+
+def validity_year(value: Any) -> int | None:
+    """A `valid_from`/`valid_to` cell of `list_areas` as a year (None when open or empty: pandas
+    reads a column with gaps as floats with NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else int(number)

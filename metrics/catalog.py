@@ -16,6 +16,7 @@ disclosure links); a text from the database is named `catalogue:<theme>/<id>.yam
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,3 +214,23 @@ def _validate_catalogue(catalog: Catalog, parsed: dict[Path, ParsedFile], direct
     logger.info("catalogue %s: %d metrics, %d issues", catalog.directory or catalog.source, len(catalog.metrics),
                 len(catalog.issues))
     return catalog
+
+
+_keys: dict[tuple[int, bool], tuple[Catalog, str]] = {}
+
+
+def catalogue_key(catalog: Catalog, *, drafts: bool = True) -> str:
+    """SHA-256 over the metric definitions (only the approved ones with `drafts=False`): the same
+    in every process and replica, so what a cache or an ETag is keyed by changes exactly when a
+    definition does. Kept for the catalogue object at hand (a loaded catalogue is not changed)."""
+    hit = _keys.get((id(catalog), drafts))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    digest = hashlib.sha256()
+    for metric in sorted(catalog.metrics.values() if drafts else catalog.approved(), key=lambda m: m.id):
+        digest.update(metric.model_dump_json().encode("utf-8"))
+    key = digest.hexdigest()
+    if len(_keys) >= 8:
+        _keys.clear()
+    _keys[(id(catalog), drafts)] = (catalog, key)
+    return key

@@ -17,7 +17,6 @@ or a changed catalogue gives a new context on the next call.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -28,6 +27,8 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from datamodel.schema import fact, group, series
+from metrics.areas import validity_year
+from metrics.catalog import catalogue_key
 from metrics.disclosure_forms import AreaHierarchy
 from metrics.disclosure_links import families, is_count, metric_terms
 from metrics.disclosure_table import DisclosureContext, decisions, disclose_table
@@ -48,20 +49,12 @@ _memo: dict[tuple, DisclosureContext] = {}
 _lock = threading.Lock()
 
 
-def _year(value: Any) -> int | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else int(number)
-
-
 def area_hierarchy(areas: pd.DataFrame) -> AreaHierarchy:
     """Finland, regions and counties with their municipalities (validity years kept), from `list_areas`."""
     members: dict[str, list[tuple[str, int | None, int | None]]] = {}
     towns = areas[areas["area_type"] == MUNICIPALITY]
     for row in towns.itertuples(index=False):
-        entry = (str(row.code), _year(row.valid_from), _year(row.valid_to))
+        entry = (str(row.code), validity_year(row.valid_from), validity_year(row.valid_to))
         members.setdefault(COUNTRY, []).append(entry)
         for prefix, column in PUBLIC_AGGREGATES:
             code = getattr(row, column, None)
@@ -136,13 +129,6 @@ def present_areas(cells: pd.DataFrame) -> dict[tuple[str, str, str, str], frozen
     return {tuple(str(k) for k in key): frozenset(codes.astype(str)) for key, codes in grouped}  # type: ignore[misc]
 
 
-def _catalogue_key(catalog: Any) -> str:
-    digest = hashlib.sha256()
-    for metric in sorted(catalog.approved(), key=lambda m: m.id):
-        digest.update(metric.model_dump_json().encode("utf-8"))
-    return digest.hexdigest()
-
-
 def _data_version(engine: Engine) -> str:
     """The warehouse's data version (`metrics.freshness`): a new load or area edit is a new key."""
     return data_version(engine)
@@ -169,7 +155,7 @@ def build_publication_context(engine: Engine, catalog: Any) -> DisclosureContext
 
 def publication_context(engine: Engine, catalog: Any) -> DisclosureContext:
     """The publication's context for `disclose_table`, memoised per database, catalogue and data version."""
-    key = (engine.url.render_as_string(hide_password=True), _catalogue_key(catalog), _data_version(engine))
+    key = (engine.url.render_as_string(hide_password=True), catalogue_key(catalog, drafts=False), _data_version(engine))
     with _lock:
         hit = _memo.get(key)
         if hit is not None:

@@ -17,7 +17,17 @@ from sqlalchemy import Engine, case, func, select
 
 from datamodel.areas import normalise_area_code
 from datamodel.schema import load_batch, series, series_coverage
-from metrics.areas import MUNICIPALITY, _area_context, _area_rows, _comparison_target, _resolve, comparison_areas, list_areas
+from kuntamittari.settings import LANGUAGES
+from metrics.areas import (
+    MUNICIPALITY,
+    _area_context,
+    _area_rows,
+    _comparison_target,
+    _resolve,
+    comparison_areas,
+    list_areas,
+    official_name,
+)
 from metrics.catalog import Catalog
 from metrics.evaluate import RESULT_COLUMNS, _frame, _query_values, leaf_metrics
 from metrics.model import AnyMetric, CodeList, Selection
@@ -258,9 +268,9 @@ def data_quality(engine: Engine, catalog: Catalog | None = None) -> pd.DataFrame
         extra = pd.DataFrame(rows, columns=[*NOTE_COLUMNS, "metric_id"])
         notes = pd.concat([notes, extra], ignore_index=True) if not notes.empty else extra
     names = {str(r["code"]): r for r in context.rows}
-    for lang in ("fi", "sv", "en"):
+    for lang in LANGUAGES:
         notes[f"area_names_{lang}"] = [
-            tuple(str(names[c][f"name_{lang}"] or names[c]["name_fi"]) if c in names else c for c in codes)
+            tuple(official_name(names[c], lang) if c in names else c for c in codes)
             for codes in notes["area_codes"]
         ]
     return notes.reset_index(drop=True)

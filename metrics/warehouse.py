@@ -19,8 +19,9 @@ from datamodel.engine import make_engine
 from datamodel.errors import DataModelError, InputTooLarge, ValidationFailed
 from datamodel.faults import describe
 from datamodel.loaders.own_data import import_own_data, parse_own_data
-from datamodel.schema import area, group, period
-from kuntamittari.i18n import has, t
+from datamodel.schema import group, period
+from kuntamittari.i18n import has, normalise_language, t
+from metrics.areas import list_areas, official_names
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +59,8 @@ def genders(engine: Engine) -> set[str]:
 
 
 def area_names(engine: Engine, lang: str) -> dict[str, str]:
-    """Area code -> official name in `lang` (Finnish where there is none), newest version last."""
-    column = {"sv": area.c.name_sv, "en": area.c.name_en}.get(lang, area.c.name_fi)
-    with engine.connect() as conn:
-        rows = conn.execute(select(area.c.code, area.c.name_fi, column).order_by(area.c.valid_from)).all()
-    return {code: (local or fi) for code, fi, local in rows}
+    """Area code -> official name in `lang` of each area's newest version (`metrics.areas.official_names`)."""
+    return official_names(list_areas(engine))[normalise_language(lang)]
 
 
 def parse_upload(engine: Engine, data: bytes, **options: Any) -> Any:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from charts.public import SCREEN_YEARS, chart_alt, metric_chart
-from kuntamittari.i18n import t
 from readout.collect import Collected
+from readout.export import download_names as readout_download_names
 from readout.export import readout_dict, series_csv
 from readout.localise import LocalisedReadout
 from readout.model import AreaReadout
@@ -56,9 +56,8 @@ def council_pdf(data: Collected, readout: AreaReadout, lang: str, generated: dat
 
 
 def download_names(area_code: str, lang: str) -> dict[str, str]:
-    """File names of a page's downloads, as the Streamlit page names them."""
-    stem = f"{t('public.csv_file_stem', lang)}_{area_code}_{lang}"
-    return {"csv": f"{stem}.csv", "json": f"{stem}.json", "pdf": file_name(area_code, lang)}
+    """File names of a page's downloads, as the Streamlit page names them (`readout.export`, `reports.summary`)."""
+    return {**readout_download_names(area_code, lang), "pdf": file_name(area_code, lang)}
 
 
 def _without_aria(spec: dict[str, Any]) -> dict[str, Any]:

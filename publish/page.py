@@ -24,16 +24,16 @@ from markupsafe import Markup
 
 from charts.public import SCREEN_YEARS
 from kuntamittari.i18n import LANGUAGE_NAMES, t
-from readout import rules
+from kuntamittari.settings import LANGUAGES
 from readout.formatting import format_datetime, format_number
-from readout.localise import LocalisedReadout, MetricText
+from readout.localise import LocalisedReadout, MetricText, howto_text
 from readout.model import AreaReadout, MetricReadout
 from readout.tables import overview_table_html, parts_table_html, values_table_html
 from readout.text import pick_text, render_html
 from readout.vintage import readout_vintage, vintage_text
-from publish.downloads import Chart
+from publish.downloads import CHART_WIDTH, Chart
 
-LANGS: tuple[str, ...] = ("fi", "sv", "en")
+LANGS: tuple[str, ...] = LANGUAGES
 CSS = "assets/site.css"
 
 
@@ -82,8 +82,8 @@ def _metric(item: MetricReadout, words: MetricText, lang: str, chart: Chart | No
                 if texts]
     return {
         "id": item.metric_id, "name": words.name,
-        "lead": f"{words.trend_symbol} {words.trend_label}.".strip(),
-        "sentence": f"{words.latest_sentence} {words.trend_sentence}".strip(),
+        "lead": words.lead,
+        "sentence": words.summary,
         "comparisons": [c.sentence for c in words.comparisons if c.sentence],
         "texts": [(label, Markup(body)) for label, body in labelled if body],
         "chart": chart,
@@ -101,12 +101,12 @@ def _themes(readout: AreaReadout, words: LocalisedReadout, lang: str, charts: Ma
 
 
 def _trend_list(items: Sequence[MetricText]) -> list[dict[str, str]]:
-    return [{"name": m.name, "detail": f"({m.trend_symbol} {m.trend_label}): {m.trend_sentence}"} for m in items]
+    return [{"name": m.name, "detail": m.trend_detail} for m in items]
 
 
 def summary_page(readout: AreaReadout, words: LocalisedReadout, lang: str, *, charts: Mapping[str, Chart],
                  downloads: Mapping[str, Download | None], generated: datetime, base_url: str = "",
-                 chart_width: int = 560, langs: Sequence[str] = LANGS) -> str:
+                 chart_width: int = CHART_WIDTH, langs: Sequence[str] = LANGS) -> str:
     """The public summary of one municipality in `lang`, as one HTML page (sections and headings
     as on the Streamlit page: h1 title, h2 sections, h3 themes, h4 metrics)."""
     vintage = vintage_text(readout_vintage(readout, generated.date()), lang)
@@ -121,9 +121,7 @@ def summary_page(readout: AreaReadout, words: LocalisedReadout, lang: str, *, ch
         improving=_trend_list([m for m in words.metrics if m.trend == "improving"]),
         worsening=_trend_list([m for m in words.metrics if m.trend == "worsening"]),
         overview=Markup(overview_table_html(readout, words, lang)) if readout.metrics else "",
-        howto=Markup(render_html(t("public.howto.body", lang, span=rules.TREND_SPAN,
-                                   threshold=format_number(rules.TREND_TOLERANCE * 100, lang, 0),
-                                   cmp=format_number(rules.COMPARISON_TOLERANCE * 100, lang, 0)))),
+        howto=Markup(render_html(howto_text(lang))),
         themes=_themes(readout, words, lang, charts), downloads=files, chart_width=chart_width,
         sources=list(words.sources) or [t("readout.source.none", lang)],
         computed_note=Markup(render_html(t("public.computed_note", lang))),

@@ -96,20 +96,19 @@ def _aggregation(metric: AnyMetric) -> str:
     return value.value if value is not None else metric.kind
 
 
-def _series_sources(engine: Engine) -> pd.DataFrame:
-    return service.list_series(engine)
+def _metric_sources(metric: AnyMetric, status: pd.DataFrame, source_of: dict[str, str]) -> tuple[str, ...]:
+    """The sources of a metric's series (`status`: `metrics.service.data_status` by metric id)."""
+    codes = status.loc[metric.id, "series"] if metric.id in status.index else ()
+    return tuple(sorted({source_of[c] for c in codes if c in source_of}))
 
 
-def _source_rows(engine: Engine, catalog: Catalog, metrics: Sequence[AnyMetric]) -> tuple[SourceInfo, ...]:
+def _source_rows(engine: Engine, catalog: Catalog, metrics: Sequence[AnyMetric], series: pd.DataFrame,
+                 status: pd.DataFrame, source_of: dict[str, str]) -> tuple[SourceInfo, ...]:
     batches = service.load_batches(engine)
-    series = _series_sources(engine)
-    status = service.data_status(engine, catalog).set_index("metric_id")
     uses: dict[str, set[str]] = {}
-    series_of: dict[str, str] = dict(zip(series["code"].astype(str), series["source"].astype(str), strict=True))
     for metric in metrics:
-        for code in status.loc[metric.id, "series"] if metric.id in status.index else ():
-            if code in series_of:
-                uses.setdefault(series_of[code], set()).add(metric.id)
+        for key in _metric_sources(metric, status, source_of):
+            uses.setdefault(key, set()).add(metric.id)
     out = []
     for key, rows in batches.groupby("source", sort=False):
         latest = rows.sort_values("batch_id").iloc[-1].to_dict()
@@ -134,20 +133,18 @@ def build_about(engine: Engine, catalog: Catalog) -> AboutModel:
     """The transparency page's model from the warehouse, the catalogue and the settings."""
     settings = get_settings()
     metrics = [m for ms in catalog.by_theme(include_drafts=False).values() for m in ms]
+    # read once for both the sources' rows and the metrics' (each is a query over the warehouse)
     status = service.data_status(engine, catalog).set_index("metric_id")
-    series = _series_sources(engine)
+    series = service.list_series(engine)
     source_of = dict(zip(series["code"].astype(str), series["source"].astype(str), strict=True))
     uses = tuple(
-        MetricUse(m.id, m.theme.value, texts(m.name.as_dict()),
-                  texts((m.why_it_matters or m.description).as_dict()),
-                  tuple(sorted({source_of[c] for c in (status.loc[m.id, "series"] if m.id in status.index else ())
-                                if c in source_of})),
-                  int(m.min_count), _aggregation(m))
+        MetricUse(m.id, m.theme.value, texts(m.name.as_dict()), texts((m.why_it_matters or m.description).as_dict()),
+                  _metric_sources(m, status, source_of), int(m.min_count), _aggregation(m))
         for m in metrics
     )
     forecast = ForecastSettings()
     return AboutModel(
-        sources=_source_rows(engine, catalog, metrics), metrics=uses,
+        sources=_source_rows(engine, catalog, metrics, series, status, source_of), metrics=uses,
         min_counts=tuple(sorted({int(m.min_count) for m in metrics})), default_min_count=DEFAULT_MIN_COUNT,
         min_coverage=settings.min_coverage,
         coverage_overrides=tuple(sorted((m.id, float(m.min_coverage)) for m in metrics if m.min_coverage is not None)),

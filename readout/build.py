@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -26,6 +26,7 @@ from readout.model import (
     AreaReadout,
     AreaRef,
     Audience,
+    HIDDEN_STATUSES,
     Comparison,
     MetricInfo,
     MetricReadout,
@@ -34,6 +35,7 @@ from readout.model import (
     Source,
     TargetStatus,
     Trend,
+    ValueStatus,
     texts,
 )
 from readout.sources import merge_sources, readout_sources, source_of_batch
@@ -48,10 +50,9 @@ __all__ = [
 #: What every public surface (page, print view, PDF, API, static site) compares a municipality with.
 PUBLIC_COMPARISONS: tuple[str, ...] = ("region", "county", "finland")
 
-#: The metric layer's statuses as the readout names them (unknown ones keep their row's meaning).
-_STATUS = {"ok": "ok", "partial": "partial", "insufficient": "insufficient",
-           "provisional": "provisional", "suppressed": "suppressed", "missing": "missing"}
-_HIDDEN = ("insufficient", "suppressed", "too_few")
+#: The statuses a row may carry (the metric layer's, and the published table's `too_few`); an
+#: unknown one reads as a plain value.
+_STATUSES = frozenset(get_args(ValueStatus))
 
 
 def build_area_readout(engine: Engine, catalog: Catalog, area_code: str, *,
@@ -129,10 +130,11 @@ def _int(value: Any) -> int | None:
 def point_from_row(row: dict[str, Any]) -> Point:
     """One tidy row as a `Point`; a value that must not be shown becomes None with its reason."""
     value = _num(row.get("value"))
-    status = _STATUS.get(str(row.get("status") or "ok"), "ok")
+    status = str(row.get("status") or "ok")
+    status = status if status in _STATUSES else "ok"
     if bool(row.get("suppressed", False)):
         status = "too_few"
-    if status in _HIDDEN:
+    if status in HIDDEN_STATUSES:
         value = None
     elif value is None:
         status = "missing"
@@ -172,7 +174,7 @@ def _series(grouped: Grouped, role: str, gender: str | None = None) -> tuple[Poi
 def _latest(points: Sequence[Point]) -> Point | None:
     """The newest period that has a value or a reason for having none."""
     for point in reversed(points):
-        if point.value is not None or point.status in _HIDDEN:
+        if point.value is not None or point.status in HIDDEN_STATUSES:
             return point
     return None
 

@@ -99,6 +99,13 @@ def readout_dict(readout: AreaReadout, lang: str) -> dict[str, Any]:
     }
 
 
+def download_names(area_code: str, lang: str) -> dict[str, str]:
+    """File names of the public summary's CSV and JSON: the same on the page and the static site
+    ('kuntakatsaus_208_fi.csv' in the language of the file)."""
+    stem = f"{t('public.csv_file_stem', lang)}_{area_code}_{lang}"
+    return {"csv": f"{stem}.csv", "json": f"{stem}.json"}
+
+
 def readout_json(readout: AreaReadout, lang: str) -> str:
     """`readout_dict` as JSON text (UTF-8, not ASCII-escaped)."""
     return json.dumps(readout_dict(readout, lang), ensure_ascii=False, indent=1, allow_nan=False, default=str)

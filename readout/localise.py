@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from kuntamittari.i18n import normalise_language, t
 from readout.formatting import MISSING, format_change, format_date, format_number, format_percent, format_period, with_unit
 from readout.model import AreaReadout, AreaRef, Comparison, MetricReadout, Point, Source, Texts
-from readout.rules import TREND_SPAN
+from readout.rules import COMPARISON_TOLERANCE, TREND_SPAN, TREND_TOLERANCE
 from readout.text import pick_text, text_plain
 
 logger = logging.getLogger(__name__)
@@ -125,6 +125,21 @@ class MetricText:
 
     def comparison(self, role: str) -> ComparisonText | None:
         return next((c for c in self.comparisons if c.role == role), None)
+
+    @property
+    def lead(self) -> str:
+        """'▲ Improving.': the trend's symbol and label, the first words under the metric's heading."""
+        return f"{self.trend_symbol} {self.trend_label}.".strip()
+
+    @property
+    def summary(self) -> str:
+        """The latest figure's sentence and the trend's, as the public summary says them together."""
+        return f"{self.latest_sentence} {self.trend_sentence}".strip()
+
+    @property
+    def trend_detail(self) -> str:
+        """'(▲ improving): <trend sentence>', after the metric's name in the improving/worsening lists."""
+        return f"({self.trend_symbol} {self.trend_label}): {self.trend_sentence}"
 
 
 @dataclass(frozen=True)
@@ -298,3 +313,15 @@ def localise(readout: AreaReadout, lang: str) -> LocalisedReadout:
         worsening=tuple(i.name for i in items if i.trend == "worsening"),
         sources=tuple(source_text(s, lang) for s in readout.sources), source_line=sources_line(readout.sources, lang),
     )
+
+
+def rule_figures(lang: str) -> dict[str, str | int]:
+    """The figures the verdicts use (`readout.rules`) as a reader's text says them: the trend's
+    span in years, and the trend's and the comparison's tolerances as percentages ('3 %', '3%')."""
+    return {"span": TREND_SPAN, "threshold": format_percent(TREND_TOLERANCE, lang),
+            "cmp": format_percent(COMPARISON_TOLERANCE, lang)}
+
+
+def howto_text(lang: str) -> str:
+    """'How to read this' (Markdown) with the figures of `rule_figures`: the page and the static site."""
+    return t("public.howto.body", lang, **rule_figures(lang))

@@ -27,6 +27,9 @@ Audience = Literal["internal", "public"]
 #: What a value is, as shown: the metric layer's status vocabulary plus the readout's own
 #: `too_few` (hidden by disclosure control on a public readout).
 ValueStatus = Literal["ok", "partial", "insufficient", "provisional", "suppressed", "too_few", "missing"]
+#: The statuses whose value no surface shows as a number (page, print, PDF, API, static site):
+#: not enough coverage, suppressed by the source, hidden by disclosure control.
+HIDDEN_STATUSES: tuple[ValueStatus, ...] = ("insufficient", "suppressed", "too_few")
 #: How the comparison was made: the values as they are, or counts per 1 000 residents.
 ComparisonBasis = Literal["value", "per_1000_residents"]
 Texts = tuple[tuple[str, str], ...]  # (("fi", "Työttömyysaste"), ("sv", ...), ...): hashable, ordered

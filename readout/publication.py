@@ -25,14 +25,13 @@ import hashlib
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Literal
 
 import pandas as pd
 from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from metrics import service
-from metrics.catalog import Catalog
+from metrics.catalog import Catalog, catalogue_key
 from metrics.disclosure_links import families
 from metrics.disclosure_publication import (
     COUNTRY,
@@ -45,12 +44,11 @@ from metrics.disclosure_publication import (
 )
 from metrics.disclosure_table import disclose_table
 from metrics.model import AnyMetric, Selection
+from readout.model import HIDDEN_STATUSES
 
 logger = logging.getLogger(__name__)
 
-Audience = Literal["public", "internal"]
 GENDERS: tuple[str, ...] = ("total", *PARTS)
-HIDDEN_STATUSES: tuple[str, ...] = ("insufficient", "suppressed", "too_few")
 #: The columns every table has (the metric layer's, then the disclosure flag).
 COLUMNS: tuple[str, ...] = (
     "metric_id", "area_code", "area_type", "period", "year", "gender", "value", "status", "basis", "batch_id", "suppressed",
@@ -58,7 +56,6 @@ COLUMNS: tuple[str, ...] = (
 
 _lock = threading.Lock()
 _tables: LRUCache = LRUCache(maxsize=64)
-_catalogue_keys: dict[int, tuple[Catalog, str]] = {}
 
 
 class PublicationError(ValueError):
@@ -68,20 +65,6 @@ class PublicationError(ValueError):
         super().__init__(message)
         self.parameter = parameter
         self.value = value
-
-
-def catalogue_key(catalog: Catalog) -> str:
-    """SHA-256 over every metric definition (drafts too): the same in every replica."""
-    hit = _catalogue_keys.get(id(catalog))
-    if hit is not None and hit[0] is catalog:
-        return hit[1]
-    digest = hashlib.sha256()
-    for metric in sorted(catalog.metrics.values(), key=lambda m: m.id):
-        digest.update(metric.model_dump_json().encode("utf-8"))
-    key = digest.hexdigest()
-    _catalogue_keys.clear()
-    _catalogue_keys[id(catalog)] = (catalog, key)
-    return key
 
 
 def data_version(engine: Engine, catalog: Catalog) -> str:

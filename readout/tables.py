@@ -14,12 +14,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from kuntamittari.i18n import t
+from readout.build import PUBLIC_COMPARISONS
 from readout.formatting import format_period
 from readout.localise import LocalisedReadout, area_name, basis_text, cell_text, status_text, value_text
 from readout.model import AreaReadout, MetricReadout, Point, Texts
 from readout.text import text_plain
 
-LEVEL_ROLES: tuple[str, ...] = ("region", "county", "finland")
+LEVEL_ROLES: tuple[str, ...] = PUBLIC_COMPARISONS  # the public readout's comparison areas
 
 
 def level_frame(item: MetricReadout, lang: str) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from kuntamittari.i18n import normalise_language, t
 from metrics.model import Theme
 from readout import rules
 from readout.localise import LocalisedReadout, localise, pick_text, value_text
-from readout.model import AreaReadout, MetricReadout, Point, Texts
+from readout.model import HIDDEN_STATUSES, AreaReadout, MetricReadout, Point, Texts
 from readout.provenance import readout_provenance
 from reports.engine import ReportError
 from reports.vintage import vintage
@@ -37,7 +37,6 @@ ROLES: tuple[str, ...] = ("area", "region", "county", "finland")
 COUNCIL_TERMS: tuple[tuple[int, int], ...] = ((2005, 2008), (2009, 2012), (2013, 2017), (2017, 2021),
                                               (2021, 2025), (2025, 2029))
 TERM = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
-_HIDDEN = ("too_few", "suppressed", "insufficient")
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ def _nearest(points: Sequence[Point], year: int, term: tuple[int, int]) -> Point
     """The point of `year`, a hidden one included (its words are shown); else the nearest shown
     point inside the term."""
     exact = next((p for p in points if p.year == year and p.period.isdigit()), None)
-    if exact is not None and (exact.value is not None or exact.status in _HIDDEN):
+    if exact is not None and (exact.value is not None or exact.status in HIDDEN_STATUSES):
         return exact
     inside = [p for p in points if term[0] <= p.year <= term[1] and p.value is not None and p.period.isdigit()]
     return min(inside, key=lambda p: (abs(p.year - year), p.year)) if inside else None
@@ -147,7 +146,7 @@ def _row(ind: AnnexIndicator, item: MetricReadout | None, term: tuple[int, int],
                            "sotkanet": t("reports.annex.sotkanet", lang, id=ind.sotkanet) if ind.sotkanet else "",
                            "sotkanet_id": ind.sotkanet, "metric": ind.metric or "", "note": ""}
     own = item.own.points if item is not None and item.own else ()
-    available = any(term[0] <= p.year <= term[1] and (p.value is not None or p.status in _HIDDEN) for p in own)
+    available = any(term[0] <= p.year <= term[1] and (p.value is not None or p.status in HIDDEN_STATUSES) for p in own)
     row["available"] = available
     if item is None or not available:
         missing = t("reports.annex.not_available", lang)

@@ -1,5 +1,6 @@
 """Small multiples for print: the pages' time-series spec (`charts.specs.series_chart`) at
-thumbnail size, one per metric, all with the same colours and dashes for the same area level.
+thumbnail size, one per metric, all with the same colours and dashes for the same area level
+(`charts.lines.level_styles`, as on the public page and the static site).
 
 The print version drops the axes, the legend and the tooltips: a small multiple shows the shape
 of the series against the comparison areas, and its figures are printed next to it from the
@@ -13,17 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from charts.lines import LEVELS, level_styles
 from charts.specs import series_chart
 from readout.localise import area_name
 from readout.model import MetricReadout
 
-#: One colour and dash per role, the public page's colour-blind safe palette.
-ROLE_STYLE: dict[str, tuple[str, list[int]]] = {
-    "area": ("#0b57d0", [1, 0]),
-    "region": ("#b35806", [6, 3]),
-    "county": ("#1b7837", [2, 2]),
-    "finland": ("#762a83", [8, 3, 2, 3]),
-}
 WIDTH, HEIGHT = 150, 58
 YEARS = 12
 
@@ -38,8 +33,8 @@ def _frame(item: MetricReadout, lang: str, roles: tuple[str, ...], years: int) -
 
 def _restyle(spec: dict[str, Any], names: list[str], roles: list[str]) -> dict[str, Any]:
     """Fixed colour and dash per area level, no axes, legend or tooltips."""
-    colours = [ROLE_STYLE.get(r, ("#333333", [1, 0]))[0] for r in roles]
-    dashes = [ROLE_STYLE.get(r, ("#333333", [1, 0]))[1] for r in roles]
+    styles = level_styles(roles)  # the public page's styles of the same levels
+    colours, dashes = [s.colour for s in styles], [list(s.dash) for s in styles]
     for layer in spec.get("layer", []):
         enc = layer.get("encoding", {})
         if "color" in enc:
@@ -57,7 +52,7 @@ def _restyle(spec: dict[str, Any], names: list[str], roles: list[str]) -> dict[s
     return spec
 
 
-def small_multiple(item: MetricReadout, lang: str, roles: tuple[str, ...] = tuple(ROLE_STYLE), *,
+def small_multiple(item: MetricReadout, lang: str, roles: tuple[str, ...] = LEVELS, *,
                    years: int = YEARS) -> dict[str, Any] | None:
     """The print spec of one metric: the area and its comparison areas over the last `years`
     periods; None when there is nothing to draw (fewer than two shown values of the area)."""

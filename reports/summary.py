@@ -17,15 +17,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from charts.lines import LEVELS, level_styles
 from kuntamittari.i18n import normalise_language, t
 from metrics.catalog import Catalog
 from readout.build import collect_public, readout_from_collected
 from readout.collect import Collected
 from readout.formatting import format_period, with_unit
-from readout.localise import LocalisedReadout, MetricText, localise, pick_text, value_text
+from readout.localise import LocalisedReadout, MetricText, localise, pick_text, rule_figures, value_text
 from readout.model import AreaReadout, MetricReadout, Point
 from readout.tables import LEVEL_ROLES
-from reports.charts import ROLE_STYLE, small_multiple
+from reports.charts import small_multiple
 from reports.engine import ReportError, chart_svg, render_pdf, render_png
 from reports.vintage import vintage
 
@@ -154,12 +155,13 @@ def _multiples(pairs: Sequence[tuple[MetricReadout, MetricText]], words: Localis
     cells = []
     for item, w in pairs:
         # a count's level depends on the size of the area: its chart shows the municipality alone
-        spec = small_multiple(item, lang, ("area",) if item.info.is_count else tuple(ROLE_STYLE))
+        spec = small_multiple(item, lang, ("area",) if item.info.is_count else LEVELS)
         cells.append({"name": w.name, "svg": chart_svg(spec, lang) if spec else None, "symbol": w.trend_symbol,
                       "value": w.value_with_unit if w.has_value else w.status_text or w.value,
                       "period": w.period if w.has_value else ""})
-    legend = [{"name": name, "colour": ROLE_STYLE[role][0], "dash": DASH_NAMES[role]}
-              for role, name in words.level_names if role in ROLE_STYLE]
+    levels = [(role, name) for role, name in words.level_names if role in LEVELS]
+    legend = [{"name": name, "colour": style.colour, "dash": DASH_NAMES[role]}
+              for (role, name), style in zip(levels, level_styles([r for r, _ in levels]), strict=True)]
     return {"heading": t("reports.summary.multiples_heading", lang), "note": t("reports.summary.multiples_note", lang),
             "legend": legend, "cells": cells}
 
@@ -182,7 +184,7 @@ def summary_document(data: Collected, readout: AreaReadout, lang: str, *, genera
         "targets": _targets(pairs, lang),
         "table": metrics_table(pairs, words, lang),
         "multiples": _multiples(pairs, words, lang),
-        "howto": t("reports.summary.howto", lang),
+        "howto": t("reports.summary.howto", lang, **rule_figures(lang)),
         "vintage": vintage(data, readout, lang, generated or datetime.now(UTC)),
     }
 

@@ -26,11 +26,9 @@ from sqlalchemy import Engine
 from charts.public import SCREEN_YEARS, chart_alt, metric_chart
 from kuntamittari.i18n import t
 from metrics.catalog import Catalog
-from readout import rules
 from readout.build import PUBLIC_COMPARISONS, ReadoutError
-from readout.export import readout_json, series_csv
-from readout.formatting import format_number
-from readout.localise import LocalisedReadout, MetricText, localise
+from readout.export import download_names, readout_json, series_csv
+from readout.localise import LocalisedReadout, MetricText, howto_text, localise
 from readout.model import AreaReadout, MetricReadout
 from readout.tables import overview_table_html, parts_table_html, values_table_html
 from readout.text import escape_markdown, labelled_markdown, text_markdown
@@ -124,9 +122,7 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
     render.scroll_box(overview_table_html(readout, text, lang))
 
     st.header(t("public.howto.heading", lang), anchor="howto")
-    st.markdown(t("public.howto.body", lang, span=rules.TREND_SPAN,
-                  threshold=format_number(rules.TREND_TOLERANCE * 100, lang, 0),
-                  cmp=format_number(rules.COMPARISON_TOLERANCE * 100, lang, 0)))
+    st.markdown(howto_text(lang))
 
     st.header(t("public.metrics_heading", lang), anchor="metrics")
     pairs = list(zip(readout.metrics, text.metrics, strict=True))
@@ -142,14 +138,14 @@ def render_summary(readout: AreaReadout, text: LocalisedReadout, lang: str, *, p
         st.download_button(
             t("public.download_csv", lang),
             data=series_csv(readout, lang, t("public.subtitle", lang, area=text.area_name)),
-            file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.csv",
+            file_name=download_names(readout.area.code, lang)["csv"],
             mime="text/csv",
             key="public_csv",
         )
         st.download_button(
             t("public.download_json", lang),
             data=readout_json(readout, lang).encode("utf-8"),
-            file_name=f"{t('public.csv_file_stem', lang)}_{readout.area.code}_{lang}.json",
+            file_name=download_names(readout.area.code, lang)["json"],
             mime="application/json",
             key="public_json",
         )
@@ -188,15 +184,13 @@ def _bullets(items: Sequence[MetricText], empty: str) -> None:
     if not items:
         st.markdown(empty)
         return
-    st.markdown("\n".join(f"- **{escape_markdown(m.name)}** {escape_markdown(f'({m.trend_symbol} {m.trend_label}): {m.trend_sentence}')}"
-                           for m in items))
+    st.markdown("\n".join(f"- **{escape_markdown(m.name)}** {escape_markdown(m.trend_detail)}" for m in items))
 
 
 def _render_metric(item: MetricReadout, words: MetricText, area_name: str, lang: str, print_mode: bool) -> None:
     with st.container(key=f"km_metric_{item.metric_id}"):
         st.header(escape_markdown(words.name), anchor=f"m-{item.metric_id}")
-        st.markdown(f"**{escape_markdown(f'{words.trend_symbol} {words.trend_label}.')}** "
-                    + escape_markdown(f"{words.latest_sentence} {words.trend_sentence}"))
+        st.markdown(f"**{escape_markdown(words.lead)}** " + escape_markdown(words.summary))
         sentences = [c.sentence for c in words.comparisons if c.sentence]
         if sentences:
             st.markdown("\n".join(f"- {escape_markdown(s)}" for s in sentences))

@@ -23,8 +23,7 @@ from urllib.parse import parse_qs
 
 import streamlit
 
-from kuntamittari.settings import LANGUAGES, get_settings
-from ui.state import normalise_language_param
+from kuntamittari.i18n import configured_language
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +50,7 @@ def streamlit_page() -> bytes:
 def served_language(query_string: bytes) -> str:
     """The language of a new session at this address: `?lang=` when valid, else the default."""
     values = parse_qs(query_string.decode("latin-1")).get("lang")
-    lang = normalise_language_param(values[0]) if values else ""
-    return lang if lang in LANGUAGES else get_settings().default_language
+    return configured_language(values[0] if values else None)
 
 
 def with_language(html: bytes, lang: str) -> bytes:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from datamodel.engine import make_engine
-from forecasting.accuracy import AccuracySummary, model_accuracy, summarise
+from forecasting.accuracy import AccuracySummary, model_accuracy, summarise, until_year
 from forecasting.accuracy_store import load_summary, save_summary
 from forecasting.backtest import BacktestResult, FoldError, ModelScore
 from forecasting.base import ForecastSettings
@@ -39,6 +39,13 @@ def _result(maes: dict[str, float], hits: dict[str, tuple[int, int]], errors: li
     history = pd.DataFrame({"period": ["2009", "2010", "2011"], "value": [1.0, 2.0, 3.0]})
     return SeriesForecast("001", history, models, backtest, Recommendation(shown, False, (), False, 5), EMPTY, (),
                           ForecastSettings())
+
+
+def test_measured_as_far_ahead_as_the_page_forecasts() -> None:
+    """The default horizon (`forecasting.horizon`): 5 years past the newest value of any area."""
+    histories = {"208": pd.DataFrame({"period": ["2017", "2018", "2019"], "value": [1.0, 2.0, 3.0]}),
+                 "244": pd.DataFrame({"period": ["2019", "2020", "2021"], "value": [1.0, 2.0, 3.0]})}
+    assert until_year(histories) == 2026
 
 
 def test_known_numbers_geometric_mean_and_coverage_counts() -> None:

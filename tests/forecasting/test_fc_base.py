@@ -15,6 +15,7 @@ from forecasting.base import (
     parse_period,
     period_from_ordinal,
     period_ordinal,
+    period_position,
     period_timestamp,
     prepare_history,
 )
@@ -35,6 +36,23 @@ def test_ordinals_round_trip_and_timestamps() -> None:
     assert period_from_ordinal("month", period_ordinal("2011M07")) == "2011M07"
     assert period_from_ordinal("quarter", period_ordinal("2011Q4") + 1) == "2012Q1"
     assert period_timestamp("2011Q3") == pd.Timestamp("2011-07-01")
+
+
+def test_one_year_axis_for_the_chart_and_the_scenarios() -> None:
+    """A period's start in years: the forecast chart's x and the scenarios' time steps."""
+    from charts.forecast import COLUMNS, forecast_chart
+    from forecasting.scenarios import apply_trend_change, required_change_per_year
+
+    assert [period_position(p) for p in ("2011", "2011Q1", "2011Q3", "2011M01", "2011M04", "2011M12")] == [
+        2011.0, 2011.0, 2011.5, 2011.0, 2011.25, 2011 + 11 / 12]
+    quarters = pd.DataFrame({"period": ["2012Q1", "2012Q2", "2012Q3", "2012Q4"], "yhat": 0.0, "lower": 0.0,
+                             "upper": 0.0})
+    assert apply_trend_change(quarters, 2012, 4.0)["yhat"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert required_change_per_year("2011Q4", 10.0, 2013, 12.0) == pytest.approx(1.0)  # 2011Q4 end -> 2013 end
+    rows = pd.DataFrame([{c: None for c in COLUMNS} | {"area": "Kalajoki", "series": "history", "period": p, "value": 1.0}
+                         for p in ("2011Q1", "2011Q3", "2012Q2")])
+    drawn = forecast_chart(rows, "fi", value_title="%", decimals=1)["datasets"]["rows"]
+    assert [r["x"] for r in drawn] == [2011.0, 2011.5, 2012.25]
 
 
 def test_future_periods_to_end_of_year() -> None:

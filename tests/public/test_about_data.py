@@ -50,6 +50,22 @@ def test_the_model_comes_from_the_warehouse_and_catalogue(bundled_env: None, bun
     assert model.min_counts == tuple(sorted({m.min_count for m in catalog.approved()})) and 5 in model.min_counts
     assert model.min_coverage == get_settings().min_coverage
     assert model.feedback_email == "palaute@example.fi"
+    assert all(m.sources == ("sotkanet",) for m in model.metrics)  # the bundled data is Sotkanet's alone
+
+
+def test_the_model_reads_each_warehouse_table_once(bundled_env: None, bundled_engine: Engine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sources' rows and the metrics' rows share one read of the data status and the series."""
+    from metrics import service
+
+    calls: dict[str, int] = {}
+    for name in ("data_status", "list_series", "load_batches"):
+        def counted(*args, _name=name, _real=getattr(service, name), **kwargs):  # type: ignore[no-untyped-def]
+            calls[_name] = calls.get(_name, 0) + 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(service, name, counted)
+    build_about(bundled_engine, load_catalog())
+    assert calls == {"data_status": 1, "list_series": 1, "load_batches": 1}
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
