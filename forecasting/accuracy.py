@@ -183,7 +183,12 @@ def newest_batch(engine: Engine) -> int | None:
     """The warehouse's newest load batch: which data version a summary was measured on."""
     from metrics.service import load_batches
 
-    ids = load_batches(engine)["batch_id"]
+    return newest_of(load_batches(engine))
+
+
+def newest_of(batches: pd.DataFrame) -> int | None:
+    """The newest batch id of a `metrics.service.load_batches` frame (None when it is empty)."""
+    ids = batches["batch_id"]
     return int(ids.max()) if len(ids) and not math.isnan(float(ids.max())) else None
 
 

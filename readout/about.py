@@ -18,7 +18,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
-from forecasting.accuracy import AccuracySummary, newest_batch
+from forecasting.accuracy import AccuracySummary, newest_of
 from forecasting.accuracy_store import load_summary
 from forecasting.base import ForecastSettings
 from kuntamittari.settings import get_settings
@@ -102,9 +102,8 @@ def _metric_sources(metric: AnyMetric, status: pd.DataFrame, source_of: dict[str
     return tuple(sorted({source_of[c] for c in codes if c in source_of}))
 
 
-def _source_rows(engine: Engine, catalog: Catalog, metrics: Sequence[AnyMetric], series: pd.DataFrame,
+def _source_rows(batches: pd.DataFrame, catalog: Catalog, metrics: Sequence[AnyMetric], series: pd.DataFrame,
                  status: pd.DataFrame, source_of: dict[str, str]) -> tuple[SourceInfo, ...]:
-    batches = service.load_batches(engine)
     uses: dict[str, set[str]] = {}
     for metric in metrics:
         for key in _metric_sources(metric, status, source_of):
@@ -137,6 +136,7 @@ def build_about(engine: Engine, catalog: Catalog) -> AboutModel:
     status = service.data_status(engine, catalog).set_index("metric_id")
     series = service.list_series(engine)
     source_of = dict(zip(series["code"].astype(str), series["source"].astype(str), strict=True))
+    batches = service.load_batches(engine)  # the sources' rows and the data version of the accuracy summary
     uses = tuple(
         MetricUse(m.id, m.theme.value, texts(m.name.as_dict()), texts((m.why_it_matters or m.description).as_dict()),
                   _metric_sources(m, status, source_of), int(m.min_count), _aggregation(m))
@@ -144,7 +144,7 @@ def build_about(engine: Engine, catalog: Catalog) -> AboutModel:
     )
     forecast = ForecastSettings()
     return AboutModel(
-        sources=_source_rows(engine, catalog, metrics, series, status, source_of), metrics=uses,
+        sources=_source_rows(batches, catalog, metrics, series, status, source_of), metrics=uses,
         min_counts=tuple(sorted({int(m.min_count) for m in metrics})), default_min_count=DEFAULT_MIN_COUNT,
         min_coverage=settings.min_coverage,
         coverage_overrides=tuple(sorted((m.id, float(m.min_coverage)) for m in metrics if m.min_coverage is not None)),
@@ -154,5 +154,5 @@ def build_about(engine: Engine, catalog: Catalog) -> AboutModel:
         forecast_interval=forecast.interval_width, backtest_folds=forecast.backtest_folds,
         refresh_interval_days=settings.refresh_interval_days, maintainer=settings.catalogue_maintainer,
         owners=tuple(sorted({m.owner for m in metrics if m.owner})), feedback_url=settings.feedback_url,
-        feedback_email=settings.feedback_email, forecast_accuracy=load_summary(engine), data_batch=newest_batch(engine),
+        feedback_email=settings.feedback_email, forecast_accuracy=load_summary(engine), data_batch=newest_of(batches),
     )
