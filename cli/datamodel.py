@@ -38,7 +38,7 @@ def _validation_failed(exc: ValidationFailed) -> int:
     name = Path(report.filename).name
     lines = [issue.render(name, resolve_language()) for issue in report.issues[:200]]
     if len(report.issues) > 200:
-        lines.append(t("cli.more_issues", get_settings().default_language, n=len(report.issues) - 200))
+        lines.append(t("cli.more_issues", get_settings().default_language, count=len(report.issues) - 200))
     if report.unknown_areas:
         lines.append(t("datamodel.import.unknown_areas", resolve_language(), names=", ".join(report.unknown_areas[:30])))
     lines += [report.summary(resolve_language()), t("datamodel.import.nothing_loaded", resolve_language())]
@@ -291,7 +291,7 @@ def export(
         err.print(t("datamodel.cli.no_rows", resolve_language()), highlight=False)
         raise typer.Exit(1)
     write_frame(frame, out_path, fmt)
-    out.print(t("datamodel.cli.exported", resolve_language(), rows=len(frame), path=str(out_path)), highlight=False)
+    out.print(t("datamodel.cli.exported", resolve_language(), count=len(frame), path=str(out_path)), highlight=False)
 
 
 @_guard

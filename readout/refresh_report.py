@@ -70,7 +70,7 @@ def run_lines(report: Any, lang: str) -> list[str]:
     """The closing lines: digest items stored and alerts sent (empty when neither happened)."""
     lines = []
     if report.digest_items:
-        lines.append(t("refresh.cli.digest", lang, items=report.digest_items))
+        lines.append(t("refresh.cli.digest", lang, count=report.digest_items))
     if any(report.alerts.values()):
         lines.append(t("refresh.cli.alerts", lang, **report.alerts))
     return lines
@@ -87,4 +87,4 @@ def progress_text(progress: Any, lang: str) -> str:
     detail = progress.detail
     if stage == "load":
         detail = t("vintage.refresh.progress.snapshot", lang) if detail == "snapshot" else source_name(detail, lang)
-    return t(f"vintage.refresh.progress.{stage}", lang, done=progress.done, total=progress.total, detail=detail)
+    return t(f"vintage.refresh.progress.{stage}", lang, done=progress.done, count=progress.total, detail=detail)

@@ -60,7 +60,8 @@ def test_a_failed_municipality_is_one_translated_line_without_traceback_or_sql(b
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
     assert t("site.cli.area_failed", "sv", area="208", error=t("faults.not_migrated", "sv")) in output
-    assert t("site.cli.not_swapped", "sv", failed=1) in output
+    assert t("site.cli.not_swapped", "sv", count=1) in output
+    assert "1 kommun misslyckades" in output  # the singular form, not "1 kommuner"
     for raw in ("Traceback", "SELECT", "fact_observation", "sqlite3", "FileNotFoundError"):
         assert raw not in output, output
     assert not out.exists()
