@@ -24,17 +24,19 @@ def source_name(source: str, lang: str) -> str:
 
 
 def source_line(src: Any, lang: str) -> str:
-    """'THL Sotkanet: batch 12 loaded (30 series, 410 new and 2 revised values, 33 requests).'"""
+    """'THL Sotkanet: batch 12 loaded (30 series, new values 410, revised 2, 33 requests).'"""
     name = source_name(src.source, lang)
     if not src.series:
         return t("refresh.cli.source_empty", lang, source=name)
     if src.status == "failed":
         return t("refresh.cli.source_failed", lang, source=name, message=src.message or "")
     if src.status == "ok":
-        return t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id, series=len(src.series),
+        return t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id,
+                 series=t("counts.series", lang, count=len(src.series)),
                  new=sum(s.new_values for s in src.series), revised=sum(s.revised_values for s in src.series),
-                 requests=src.requests)
-    return t("refresh.cli.source_nothing", lang, source=name, series=len(src.series), requests=src.requests)
+                 requests=t("counts.requests", lang, count=src.requests))
+    return t("refresh.cli.source_nothing", lang, source=name, series=t("refresh.cli.series_checked", lang,
+             count=len(src.series)), requests=t("counts.requests", lang, count=src.requests))
 
 
 def series_status(series: Any, lang: str) -> str:
