@@ -124,12 +124,11 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
     out.print(t("datamodel.cli.init_done", resolve_language(), url=engine.url.render_as_string(hide_password=True),
                 revision=current_revision(engine)), highlight=False)
     if get_settings().catalogue_source == "database":  # the shipped metric definitions, first time
+        from cli.catalogue_words import seeded_line
         from metrics.catalogue_sync import seed_catalogue
 
         report = seed_catalogue(engine)
-        out.print(t("catalogue.seeded", resolve_language(), directory=get_settings().metrics_dir, added=len(report.added),
-                    updated=len(report.updated), unchanged=len(report.unchanged), held_back=len(report.held_back)),
-                  highlight=False, markup=False)
+        out.print(seeded_line(report, get_settings().metrics_dir, resolve_language()), highlight=False, markup=False)
 
 
 @_guard

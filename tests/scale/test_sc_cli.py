@@ -46,7 +46,7 @@ def test_status_export_import_history(db: str, tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("decimals: 0", "decimals: 2"), encoding="utf-8")
     imported = runner.invoke(app, ["catalogue", "import", str(out), "--author", "git", "--db", db])
     assert imported.exit_code == 0, imported.output
-    assert "0 uutta, 1 muuttunutta, 34 ennallaan" in imported.output
+    assert "0 uutta, 1 muuttunut, 34 ennallaan" in imported.output  # one changed metric in the singular
     history = runner.invoke(app, ["catalogue", "history", "population", "--db", db])
     lines = history.output.strip().splitlines()
     assert history.exit_code == 0
