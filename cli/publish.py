@@ -88,9 +88,9 @@ def publish(
         typer.echo(t("site.cli.not_swapped", ui_lang, count=len(result.failed)), err=True)
         raise typer.Exit(1)
     typer.echo(t("site.cli.written", ui_lang, path=target,
-                 pages=t("site.cli.pages", ui_lang, count=format_integer(result.pages, ui_lang)),
+                 pages=t("counts.pages", ui_lang, count=format_integer(result.pages, ui_lang)),
                  municipalities=t("site.index_count", ui_lang, count=format_integer(len(result.areas), ui_lang)),
-                 pdfs=t("site.cli.pdfs", ui_lang, count=format_integer(sum(a.pdfs for a in result.areas), ui_lang)),
+                 pdfs=t("counts.pdf_files", ui_lang, count=format_integer(sum(a.pdfs for a in result.areas), ui_lang)),
                  size=file_size(result.bytes, ui_lang), seconds=format_number(result.seconds, ui_lang, 1)))
 
 

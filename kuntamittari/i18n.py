@@ -20,7 +20,7 @@ is exactly the integer 1 and everything else (0, 2, 21, 1.5) is `other`. `count`
 or a numeral already formatted for display (`readout.formatting.format_integer`): a formatted
 numeral is read back in the message's language, so "1" is `one` and "1,0" is `other`, as CLDR
 says (visible decimals count). A sentence with several counts takes each counted phrase from its
-own plural message and inserts it as text ("{pages}, {municipalities}"). A plural message is still
+own plural message and inserts it as text ("{pages}, {municipalities}": `counts.pages`, ...). A plural message is still
 one key: `catalogue()` shows its `other` form, `plural_forms()` all forms, and `plural_problems()`
 reports a mapping without `other`, a category the language does not use, or forms whose
 placeholders differ.
