@@ -115,8 +115,10 @@ def is_outdated(summary: AccuracySummary, data_batch: int | None) -> bool:
 
 def accuracy_paragraph(summary: AccuracySummary, lang: str) -> str:
     """When and on what the models' accuracy was measured, and how to read the table."""
-    return t("accuracy.about.measured", lang, date=format_date(summary.measured_at, lang), series=summary.series,
-             areas=len(summary.areas), metrics=len(summary.metrics),
+    return t("accuracy.about.measured", lang, date=format_date(summary.measured_at, lang),
+             series=t("accuracy.about.measured_series", lang, count=summary.series),
+             areas=t("counts.areas", lang, count=len(summary.areas)),
+             metrics=t("counts.metrics", lang, count=len(summary.metrics)),
              year=summary.newest_year if summary.newest_year is not None else "–",
              naive=model_label("naive", lang), interval=format_percent(summary.interval, lang))
 
