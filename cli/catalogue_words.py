@@ -2,7 +2,7 @@
 
 `kuntamittari catalogue seed/import/export/status` and `kuntamittari init` print how many metric
 definitions were added, changed, written...; every count is inserted as a counted phrase
-(`catalogue.counted.*`, `counts.metrics`) so "1 ny" and "2 nya" both read right.
+(`catalogue.counted.*`, `counts.*`) so "1 ny" and "2 nya" both read right.
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from typing import Any
 from kuntamittari.i18n import t
 
 
+SHARED = frozenset({"new", "updated", "unchanged"})  # phrases the counts domain holds for every command
+
+
 def _counted(lang: str, **counts: int) -> dict[str, str]:
-    """{kind: "1 new"} for each kind=number (kind names a `catalogue.counted` phrase)."""
-    return {name: t(f"catalogue.counted.{name}", lang, count=n) for name, n in counts.items()}
+    """{kind: "1 new"} for each kind=number (kind names a `catalogue.counted` or shared `counts` phrase)."""
+    return {name: t(f"{'counts' if name in SHARED else 'catalogue.counted'}.{name}", lang, count=n)
+            for name, n in counts.items()}
 
 
 def seeded_line(report: Any, directory: Path | str, lang: str) -> str:

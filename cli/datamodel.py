@@ -82,9 +82,10 @@ def _report_load(result: Any) -> None:
     if result.skipped:
         out.print(t("datamodel.import.already", resolve_language(), batch=result.batch_id if result.batch_id else "-"), highlight=False)
         return
-    out.print(t("datamodel.import.loaded", resolve_language(), batch=result.batch_id, inserted=result.rows_inserted,
-                updated=result.rows_updated, unchanged=result.rows_unchanged), highlight=False)
     lang = resolve_language()
+    out.print(t("datamodel.import.loaded", lang, batch=result.batch_id, inserted=t("counts.new", lang, count=result.rows_inserted),
+                updated=t("counts.updated", lang, count=result.rows_updated),
+                unchanged=t("counts.unchanged", lang, count=result.rows_unchanged)), highlight=False)
     if result.details.get("implausible_zeros"):
         out.print(t("quality.load.zeros", lang, count=result.details["implausible_zeros"]), highlight=False)
     for change in result.details.get("divisions", []):

@@ -49,8 +49,9 @@ def series_line(series: Any, lang: str) -> str:
     if series.new_periods:
         detail += t("refresh.cli.new_periods", lang, periods=", ".join(series.new_periods))
     if series.status in ("new", "revised", "unchanged"):
-        detail += t("refresh.cli.values", lang, new=series.new_values, revised=series.revised_values,
-                    unchanged=series.unchanged_values)
+        detail += t("refresh.cli.values", lang, new=t("counts.new", lang, count=series.new_values),
+                    revised=t("counts.revised", lang, count=series.revised_values),
+                    unchanged=t("counts.unchanged", lang, count=series.unchanged_values))
     if series.reason:
         detail += t("refresh.cli.reason", lang, reason=series.reason)
     return t("refresh.cli.series_line", lang, code=series.code, status=series_status(series, lang), detail=detail)
