@@ -94,6 +94,8 @@ def test_sotkanet_release_missing_throughout_never_replaces_values(engine, tmp_p
     (issue,) = exc.value.issues
     assert (issue.code, issue.row, issue.params["series"], issue.params["stored"]) == (
         "missing-replaces", "item 0", "sotkanet:181", 18)
+    rows = issue.params["count"]  # the release's rows of the series, counted with CLDR's plural rule
+    assert f"sotkanet:181 ({rows} {'row' if rows == 1 else 'rows'}) while the number of stored values is 18:" in issue.message("en")
     assert fingerprint(engine) == before
     partial = load_data_files(engine, [empty], accept_partial=True)
     assert partial.skipped and partial.batch_id is None and len(partial.refused) == 1
