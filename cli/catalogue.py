@@ -26,6 +26,7 @@ import typer
 
 from cli.options import DbOpt, say
 
+from cli.catalogue_words import counts_line, exported_line, imported_line, seeded_line
 from cli.datamodel import DATA_SPECIAL, err, out
 from cli.database import open_engine
 from cli.guard import guarded
@@ -67,8 +68,7 @@ def export(out_dir: Annotated[Path, typer.Option("--out", help="Directory to wri
     engine = open_engine(db)
     ensure_seeded(engine)
     report = export_catalogue(engine, out_dir)
-    say(out, t("catalogue.exported", configured_language(), count=len(current_rows(engine)), out=out_dir,
-                written=len(report.written), unchanged=len(report.unchanged)))
+    say(out, exported_line(report, len(current_rows(engine)), out_dir, configured_language()))
 
 
 @catalogue_app.command("import")
@@ -88,8 +88,7 @@ def import_(directory: Annotated[Path, typer.Argument(help="A directory of metri
     ensure_seeded(engine)
     report = import_catalogue(engine, directory, author=author or "cli import", force=force)
     _skipped(report)
-    say(out, t("catalogue.imported", configured_language(), directory=directory, added=len(report.added),
-                updated=len(report.updated), unchanged=len(report.unchanged)))
+    say(out, imported_line(report, directory, configured_language()))
 
 
 @catalogue_app.command("seed")
@@ -103,8 +102,7 @@ def seed(directory: Annotated[Path | None, typer.Option("--dir", help="Shipped d
     root = directory or get_settings().metrics_dir
     report = seed_catalogue(open_engine(db), root)
     _skipped(report)
-    say(out, t("catalogue.seeded", configured_language(), directory=root, added=len(report.added), updated=len(report.updated),
-                unchanged=len(report.unchanged), held_back=len(report.held_back)))
+    say(out, seeded_line(report, root, configured_language()))
 
 
 @catalogue_app.command("status")
@@ -125,8 +123,7 @@ def status(db: DbOpt = None) -> None:
     counts = Counter(row.status for row in rows)
     say(out, t("catalogue.source_database", lang, url=engine.url.render_as_string(hide_password=True),
                 version=catalogue_version(engine)))
-    say(out, t("catalogue.counts", lang, metrics=len(rows), approved=counts.get("approved", 0),
-                draft=counts.get("draft", 0), retired=counts.get("retired", 0)))
+    say(out, counts_line(counts, len(rows), lang))
     pending = pending_shipped(engine)
     for current, shipped in pending:
         say(out, t("catalogue.pending", lang, metric_id=current.metric_id, version=current.version,

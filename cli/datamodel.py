@@ -38,7 +38,7 @@ def _validation_failed(exc: ValidationFailed) -> int:
     name = Path(report.filename).name
     lines = [issue.render(name, configured_language()) for issue in report.issues[:200]]
     if len(report.issues) > 200:
-        lines.append(t("cli.more_issues", get_settings().default_language, n=len(report.issues) - 200))
+        lines.append(t("cli.more_issues", get_settings().default_language, count=len(report.issues) - 200))
     if report.unknown_areas:
         lines.append(t("datamodel.import.unknown_areas", configured_language(), names=", ".join(report.unknown_areas[:30])))
     lines += [report.summary(configured_language()), t("datamodel.import.nothing_loaded", configured_language())]
@@ -82,9 +82,10 @@ def _report_load(result: Any) -> None:
     if result.skipped:
         out.print(t("datamodel.import.already", configured_language(), batch=result.batch_id if result.batch_id else "-"), highlight=False)
         return
-    out.print(t("datamodel.import.loaded", configured_language(), batch=result.batch_id, inserted=result.rows_inserted,
-                updated=result.rows_updated, unchanged=result.rows_unchanged), highlight=False)
     lang = configured_language()
+    out.print(t("datamodel.import.loaded", lang, batch=result.batch_id, inserted=t("counts.new", lang, count=result.rows_inserted),
+                updated=t("counts.updated", lang, count=result.rows_updated),
+                unchanged=t("counts.unchanged", lang, count=result.rows_unchanged)), highlight=False)
     if result.details.get("implausible_zeros"):
         out.print(t("quality.load.zeros", lang, count=result.details["implausible_zeros"]), highlight=False)
     for change in result.details.get("divisions", []):
@@ -124,12 +125,11 @@ def init(db: DbOpt = None, no_bundled: Annotated[bool, typer.Option("--no-bundle
     out.print(t("datamodel.cli.init_done", configured_language(), url=engine.url.render_as_string(hide_password=True),
                 revision=current_revision(engine)), highlight=False)
     if get_settings().catalogue_source == "database":  # the shipped metric definitions, first time
+        from cli.catalogue_words import seeded_line
         from metrics.catalogue_sync import seed_catalogue
 
         report = seed_catalogue(engine)
-        out.print(t("catalogue.seeded", configured_language(), directory=get_settings().metrics_dir, added=len(report.added),
-                    updated=len(report.updated), unchanged=len(report.unchanged), held_back=len(report.held_back)),
-                  highlight=False, markup=False)
+        out.print(seeded_line(report, get_settings().metrics_dir, configured_language()), highlight=False, markup=False)
 
 
 @_guard
@@ -291,7 +291,7 @@ def export(
         err.print(t("datamodel.cli.no_rows", configured_language()), highlight=False)
         raise typer.Exit(1)
     write_frame(frame, out_path, fmt)
-    out.print(t("datamodel.cli.exported", configured_language(), rows=len(frame), path=str(out_path)), highlight=False)
+    out.print(t("datamodel.cli.exported", configured_language(), count=len(frame), path=str(out_path)), highlight=False)
 
 
 @_guard

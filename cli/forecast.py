@@ -172,7 +172,8 @@ def accuracy(
     if not n:
         say_error(t("accuracy.cli.nothing", language))
         raise typer.Exit(1)
-    say_error(t("accuracy.cli.measuring", language, series=n, areas=len(codes), metrics=len(histories)))
+    say_error(t("accuracy.cli.measuring", language, series=t("counts.time_series", language, count=n),
+                areas=t("counts.areas", language, count=len(codes)), metrics=t("counts.metrics", language, count=len(histories))))
     settings = ForecastSettings()
     summary = summarise(run_backtests(histories, catalog, settings, executor="auto"), settings.models, areas=codes,
                         data_batch=newest_batch(engine), interval=settings.interval_width)

@@ -66,9 +66,16 @@ def validate(
     else:
         for issue in report.issues:
             say(err if issue.level == "error" else out, issue.render(lang))
-        say(out, t("metrics.cli.valid", lang, count=report.metric_count, errors=len(report.errors), warnings=len(report.warnings)))
+        say(out, _valid_line(lang, report.metric_count, len(report.errors), len(report.warnings)))
     if not report.valid:
         raise typer.Exit(1)
+
+
+
+def _valid_line(lang: str, metrics: int, errors: int, warnings: int) -> str:
+    """'12 metrics valid, 1 error, 0 warnings': each count with its own plural phrase."""
+    return t("metrics.cli.valid", lang, metrics=t("counts.metrics", lang, count=metrics),
+             errors=t("counts.errors", lang, count=errors), warnings=t("counts.warnings", lang, count=warnings))
 
 
 @_guard
@@ -90,7 +97,7 @@ def list_metrics(
         for metric in shown:
             say(out, f"  {metric.id:<36} {metric.kind:<8} {metric.status.value:<9} {text_plain(metric.name, lang)}")
     if catalog.errors:
-        say(err, t("metrics.cli.valid", lang, count=len(catalog.metrics), errors=len(catalog.errors), warnings=0))
+        say(err, _valid_line(lang, len(catalog.metrics), len(catalog.errors), 0))
 
 
 @_guard

@@ -77,7 +77,7 @@ def publish(
         if result.error:
             typer.echo(t("site.cli.area_failed", ui_lang, area=result.code, error=result.error), err=True)
         elif done % PROGRESS_EVERY == 0:
-            typer.echo(t("site.cli.progress", ui_lang, done=done, total=len(codes or ()) or "?"), err=True)
+            typer.echo(t("site.cli.progress", ui_lang, done=done, count=len(codes or ()) or "?"), err=True)
 
     try:
         result = publish_site(engine, _catalog(None, engine), target, options, on_done=progress)
@@ -85,11 +85,12 @@ def publish(
         typer.echo(t("site.cli.busy", ui_lang, path=target), err=True)
         raise typer.Exit(2) from None
     if result.path is None:
-        typer.echo(t("site.cli.not_swapped", ui_lang, failed=len(result.failed)), err=True)
+        typer.echo(t("site.cli.not_swapped", ui_lang, count=len(result.failed)), err=True)
         raise typer.Exit(1)
-    typer.echo(t("site.cli.written", ui_lang, path=target, pages=format_integer(result.pages, ui_lang),
-                 municipalities=format_integer(len(result.areas), ui_lang),
-                 pdfs=format_integer(sum(a.pdfs for a in result.areas), ui_lang),
+    typer.echo(t("site.cli.written", ui_lang, path=target,
+                 pages=t("counts.pages", ui_lang, count=format_integer(result.pages, ui_lang)),
+                 municipalities=t("site.index_count", ui_lang, count=format_integer(len(result.areas), ui_lang)),
+                 pdfs=t("counts.pdf_files", ui_lang, count=format_integer(sum(a.pdfs for a in result.areas), ui_lang)),
                  size=file_size(result.bytes, ui_lang), seconds=format_number(result.seconds, ui_lang, 1)))
 
 

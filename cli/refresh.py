@@ -83,7 +83,7 @@ def refresh_status_cmd(db: DbOpt = None) -> None:
     else:
         out.print(t("refresh.cli.status_last", lang, last=format_datetime(status.last_refreshed, lang),
                     status=status.last_status), highlight=False)
-    out.print(t("refresh.cli.status_next", lang, next=format_datetime(status.next_due, lang), days=status.interval_days,
+    out.print(t("refresh.cli.status_next", lang, next=format_datetime(status.next_due, lang), count=status.interval_days,
                 due=t("refresh.cli.status_due", lang) if status.due else ""), highlight=False)
 
 

@@ -37,12 +37,13 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _pages(pdf: bytes) -> int:
+def _pages(pdf: bytes, language: str) -> str:
+    """'3 pages' / '1 page': the PDF's page count as a counted phrase."""
     import io
 
     from pypdf import PdfReader
 
-    return len(PdfReader(io.BytesIO(pdf)).pages)
+    return t("counts.pages", language, count=len(PdfReader(io.BytesIO(pdf)).pages))
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -74,7 +75,7 @@ def summary(area: AreaOpt, out: Annotated[Path, typer.Option("--out", help="The 
     _write(out, pdf)
     if png is not None:
         _write(png, render_png(TEMPLATE, document, page=1, ppi=60))
-    typer.echo(t("reports.cli.written", language, path=out, pages=_pages(pdf), seconds=f"{time.perf_counter() - start:.1f}"))
+    typer.echo(t("reports.cli.written", language, path=out, pages=_pages(pdf, language), seconds=f"{time.perf_counter() - start:.1f}"))
 
 
 @app.command("monthly")
@@ -104,7 +105,7 @@ def monthly(month: Annotated[str, typer.Option("--month", help="YYYY-MM, e.g. 20
         if item.path is None:
             typer.echo(t("reports.cli.failed", language, area=item.area_code, error=item.error), err=True)
         else:
-            typer.echo(t("reports.cli.written", language, path=item.path, pages=_pages(item.path.read_bytes()),
+            typer.echo(t("reports.cli.written", language, path=item.path, pages=_pages(item.path.read_bytes(), language),
                          seconds=f"{item.seconds:.1f}"))
 
     written = monthly_for_group(engine, catalog, codes, year, mon, language, out_dir, on_done=done)

@@ -70,7 +70,7 @@ with guarded(ctx):
         if not chosen:
             st.info(t("compare.choose", lang))
         if view.ranking:
-            render.vega(view.ranking, lang, t("compare.ranking_alt", lang, metric=name, period=view.period, n=len(chosen)))
+            render.vega(view.ranking, lang, t("compare.ranking_alt", lang, metric=name, period=view.period, count=len(chosen)))
         if not view.table.empty:
             st.dataframe(view.table, hide_index=True, width="stretch")
             render.downloads(view.download, lang, f"{metric_id}_{view.period}", t("detail.download_csv", lang),
@@ -86,7 +86,7 @@ with guarded(ctx):
             else:
                 st.info(t("compare.choose", lang))
         with tab_dist:
-            st.caption(t("compare.distribution_intro", lang, n=format_integer(view.municipalities_with_value, lang)))
+            st.caption(t("compare.distribution_intro", lang, count=format_integer(view.municipalities_with_value, lang)))
             if view.distribution:
                 render.vega(view.distribution, lang, t("compare.distribution_alt", lang, metric=name, period=view.period))
                 values_as_table("dist")

@@ -36,8 +36,9 @@ with guarded(ctx):
         st.info(t("status.no_loads", lang))
     else:
         total = int(pd.to_numeric(batches["rows_inserted"], errors="coerce").fillna(0).sum())
-        st.markdown(t("status.loads_summary", lang, batches=format_integer(len(batches), lang),
-                      rows=format_integer(total, lang)))
+        st.markdown(t("status.loads_summary", lang,
+                      batches=t("counts.load_batches", lang, count=format_integer(len(batches), lang)),
+                      rows=t("counts.observation_rows", lang, count=format_integer(total, lang))))
         shown = pd.DataFrame({
             t("status.col.batch", lang): batches["batch_id"].astype(int).to_numpy(),
             t("status.col.source", lang): batches["source"].astype(str).to_numpy(),
@@ -120,8 +121,9 @@ with guarded(ctx):
         st.success(t("status.catalogue_ok", lang, count=len(ctx.catalog.metrics)), icon=":material/check_circle:")
     else:
         errors = [i for i in issues if i.level == "error"]
-        st.markdown(t("status.catalogue_summary", lang, errors=len(errors), warnings=len(issues) - len(errors),
-                      count=len(ctx.catalog.metrics)))
+        st.markdown(t("status.catalogue_summary", lang, errors=t("counts.errors", lang, count=len(errors)),
+                      warnings=t("counts.warnings", lang, count=len(issues) - len(errors)),
+                      metrics=t("counts.metrics", lang, count=len(ctx.catalog.metrics))))
         for issue in issues:
             box = st.error if issue.level == "error" else st.warning
             box(escape_markdown(issue.render(lang)), icon=":material/error:" if issue.level == "error" else ":material/warning:")

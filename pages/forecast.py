@@ -168,10 +168,10 @@ with guarded(ctx):
         drawn[first.areas[0].area_code] = first.areas[0]
         draw(list(drawn.values()), chart_slot, 0)
         logger.info("forecast page: first area drawn %.3f s after the request", time.perf_counter() - started)
-    bar = status_slot.progress(0.0, text=t("forecasting.page.checking", lang, done=0, total=len(chosen)))
+    bar = status_slot.progress(0.0, text=t("forecasting.page.checking", lang, done=0, count=len(chosen)))
 
     def on_progress(done: int, total: int, area: str) -> None:
-        bar.progress(done / max(total, 1), text=t("forecasting.page.checking", lang, done=done, total=total))
+        bar.progress(done / max(total, 1), text=t("forecasting.page.checking", lang, done=done, count=total))
 
     def on_result(area_result: SeriesForecast) -> None:
         drawn[area_result.area_code] = area_result

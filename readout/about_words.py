@@ -45,14 +45,14 @@ class AboutText:
 def _source_row(source: SourceInfo, lang: str) -> tuple[str, ...]:
     examples = "; ".join(text_plain(title, lang) for title in source.titles)
     more = source.series - len(source.titles)
-    contains = t("about.sources.contains", lang, n=source.series, examples=examples) \
-        + (" " + t("about.sources.more", lang, n=more) if more > 0 else "")
+    contains = t("about.sources.contains", lang, count=source.series, examples=examples) \
+        + (" " + t("about.sources.more", lang, count=more) if more > 0 else "")
     if source.synthetic:
         contains += " " + t("about.sources.synthetic", lang)
     frequency = ", ".join(t(f"about.frequency.{f}", lang) for f in source.frequencies) or "–"
     return (
         source.name, contains, source.licence or "–",
-        f"{frequency}; {t('about.sources.loads', lang, n=source.loads)}",
+        f"{frequency}; {t('about.sources.loads', lang, count=source.loads)}",
         format_date(source.last_loaded, lang) if source.last_loaded else "–",
         format_date(source.retrieved, lang) if source.retrieved else "–",
         str(source.last_year) if source.last_year else "–",
@@ -64,7 +64,7 @@ def _sources(model: AboutModel, lang: str) -> Section:
                                                                   "retrieved", "latest"))
     rows = tuple(_source_row(s, lang) for s in model.sources)
     return Section("sources", t("about.sources.heading", lang),
-                   (t("about.sources.intro", lang, days=model.refresh_interval_days),),
+                   (t("about.sources.intro", lang, count=model.refresh_interval_days),),
                    Table(t("about.sources.caption", lang), columns, rows))
 
 
@@ -75,7 +75,7 @@ def _metrics(model: AboutModel, lang: str, names: dict[str, str]) -> Section:
          ", ".join(names.get(s, s) for s in m.sources) or "–")
         for m in model.metrics
     )
-    return Section("metrics", t("about.metrics.heading", lang), (t("about.metrics.intro", lang, n=len(model.metrics)),),
+    return Section("metrics", t("about.metrics.heading", lang), (t("about.metrics.intro", lang, count=len(model.metrics)),),
                    Table(t("about.metrics.caption", lang), columns, rows))
 
 
@@ -115,8 +115,10 @@ def is_outdated(summary: AccuracySummary, data_batch: int | None) -> bool:
 
 def accuracy_paragraph(summary: AccuracySummary, lang: str) -> str:
     """When and on what the models' accuracy was measured, and how to read the table."""
-    return t("accuracy.about.measured", lang, date=format_date(summary.measured_at, lang), series=summary.series,
-             areas=len(summary.areas), metrics=len(summary.metrics),
+    return t("accuracy.about.measured", lang, date=format_date(summary.measured_at, lang),
+             series=t("accuracy.about.measured_series", lang, count=summary.series),
+             areas=t("counts.areas", lang, count=len(summary.areas)),
+             metrics=t("counts.metrics", lang, count=len(summary.metrics)),
              year=summary.newest_year if summary.newest_year is not None else "–",
              naive=model_label("naive", lang), interval=format_percent(summary.interval, lang))
 

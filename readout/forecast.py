@@ -176,13 +176,13 @@ def _caveats(result: SeriesForecast, lang: str) -> list[str]:
             out.append(t("forecasting.explain.long_horizon", lang, years=end_year - last_year,
                          checked=result.settings.backtest_years))
     if n_points < FEW_POINTS:
-        out.append(t("forecasting.explain.few_points", lang, n=n_points))
+        out.append(t("forecasting.explain.few_points", lang, count=n_points))
     if result.gaps:
         out.append(t("forecasting.explain.gaps", lang, periods=", ".join(format_period(p, lang) for p in result.gaps[:8])))
     if result.breaks:
         out.append(t("forecasting.explain.breaks", lang, periods=", ".join(format_period(p, lang) for p in result.breaks[:8])))
     if result.dropped:
-        out.append(t("forecasting.explain.suppressed", lang, n=result.dropped))
+        out.append(t("forecasting.explain.suppressed", lang, count=result.dropped))
     for key, notes in (("partial", result.partial), ("withheld", result.withheld)):
         if notes:
             out.append(t(f"forecasting.explain.{key}", lang, values="; ".join(_noted_value(n, lang) for n in notes)))

@@ -290,13 +290,18 @@ def _headline(items: Sequence[MetricText], area: str, data_period: str | None, l
     worsening = sum(1 for i in items if i.trend == "worsening")
     last = int(data_period[:4]) if data_period and data_period[:4].isdigit() else None
     years = {"first": last - TREND_SPAN if last else MISSING, "last": last or MISSING}  # the years the lines are about
-    lines = [t("readout.headline.counts", lang, area=area, improving=improving, worsening=worsening, total=len(items),
-               **years) if improving or worsening else t("readout.headline.steady", lang, area=area, **years)]
+    counted = {"improving": t("readout.headline.counts_improving", lang, count=improving),  # one phrase per count
+               "worsening": t("readout.headline.counts_worsening", lang, count=worsening),
+               "total": t("counts.metrics", lang, count=len(items))}
+    lines = [t("readout.headline.counts", lang, area=area, **counted, **years) if improving or worsening
+             else t("readout.headline.steady", lang, area=area, **years)]
     country = [i.comparison("finland") for i in items]
     better = sum(1 for c in country if c is not None and c.verdict == "better")
     worse = sum(1 for c in country if c is not None and c.verdict == "worse")
     if better or worse:
-        lines.append(t("readout.headline.vs_country", lang, area=area, better=better, worse=worse, **years))
+        lines.append(t("readout.headline.vs_country", lang, area=area, **years,
+                       better=t("readout.headline.vs_country_better", lang, count=better),
+                       worse=t("readout.headline.vs_country_worse", lang, count=worse)))
     return tuple(lines)
 
 

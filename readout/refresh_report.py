@@ -24,17 +24,19 @@ def source_name(source: str, lang: str) -> str:
 
 
 def source_line(src: Any, lang: str) -> str:
-    """'THL Sotkanet: batch 12 loaded (30 series, 410 new and 2 revised values, 33 requests).'"""
+    """'THL Sotkanet: batch 12 loaded (30 series, new values 410, revised 2, 33 requests).'"""
     name = source_name(src.source, lang)
     if not src.series:
         return t("refresh.cli.source_empty", lang, source=name)
     if src.status == "failed":
         return t("refresh.cli.source_failed", lang, source=name, message=src.message or "")
     if src.status == "ok":
-        return t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id, series=len(src.series),
+        return t("refresh.cli.source_ok", lang, source=name, batch=src.batch_id,
+                 series=t("counts.series", lang, count=len(src.series)),
                  new=sum(s.new_values for s in src.series), revised=sum(s.revised_values for s in src.series),
-                 requests=src.requests)
-    return t("refresh.cli.source_nothing", lang, source=name, series=len(src.series), requests=src.requests)
+                 requests=t("counts.requests", lang, count=src.requests))
+    return t("refresh.cli.source_nothing", lang, source=name, series=t("refresh.cli.series_checked", lang,
+             count=len(src.series)), requests=t("counts.requests", lang, count=src.requests))
 
 
 def series_status(series: Any, lang: str) -> str:
@@ -47,8 +49,9 @@ def series_line(series: Any, lang: str) -> str:
     if series.new_periods:
         detail += t("refresh.cli.new_periods", lang, periods=", ".join(series.new_periods))
     if series.status in ("new", "revised", "unchanged"):
-        detail += t("refresh.cli.values", lang, new=series.new_values, revised=series.revised_values,
-                    unchanged=series.unchanged_values)
+        detail += t("refresh.cli.values", lang, new=t("counts.new", lang, count=series.new_values),
+                    revised=t("counts.revised", lang, count=series.revised_values),
+                    unchanged=t("counts.unchanged", lang, count=series.unchanged_values))
     if series.reason:
         detail += t("refresh.cli.reason", lang, reason=series.reason)
     return t("refresh.cli.series_line", lang, code=series.code, status=series_status(series, lang), detail=detail)
@@ -70,7 +73,7 @@ def run_lines(report: Any, lang: str) -> list[str]:
     """The closing lines: digest items stored and alerts sent (empty when neither happened)."""
     lines = []
     if report.digest_items:
-        lines.append(t("refresh.cli.digest", lang, items=report.digest_items))
+        lines.append(t("refresh.cli.digest", lang, count=report.digest_items))
     if any(report.alerts.values()):
         lines.append(t("refresh.cli.alerts", lang, **report.alerts))
     return lines
@@ -87,4 +90,4 @@ def progress_text(progress: Any, lang: str) -> str:
     detail = progress.detail
     if stage == "load":
         detail = t("vintage.refresh.progress.snapshot", lang) if detail == "snapshot" else source_name(detail, lang)
-    return t(f"vintage.refresh.progress.{stage}", lang, done=progress.done, total=progress.total, detail=detail)
+    return t(f"vintage.refresh.progress.{stage}", lang, done=progress.done, count=progress.total, detail=detail)

@@ -233,5 +233,5 @@ def refresh_details(status: Any, lang: str) -> Mapping[str, str]:
         t("vintage.refresh.label_outcome", lang): outcome,
         t("vintage.refresh.label_next", lang): t("vintage.refresh.due_now", lang) if status.due
         else format_datetime(status.next_due, lang),
-        t("vintage.refresh.label_interval", lang): t("vintage.refresh.interval", lang, days=status.interval_days),
+        t("vintage.refresh.label_interval", lang): t("vintage.refresh.interval", lang, count=status.interval_days),
     }

@@ -96,7 +96,7 @@ def _standing(readout: AreaReadout, words: LocalisedReadout, lang: str) -> dict[
         counts = [sum(1 for v in verdicts if v == wanted) for wanted in VERDICT_COLUMNS]
         rows.append([names[role], *(str(c) for c in counts), str(len(readout.metrics) - sum(counts))])
     return {"heading": t("public.comparison_heading", lang), "columns": columns, "rows": rows,
-            "note": t("reports.summary.standing_note", lang, total=len(readout.metrics))}
+            "note": t("reports.summary.standing_note", lang, count=len(readout.metrics))}
 
 
 def _targets(pairs: Sequence[tuple[MetricReadout, MetricText]], lang: str) -> dict[str, Any]:

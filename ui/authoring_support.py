@@ -383,7 +383,7 @@ def _report_block(report: Any, lang: str) -> None:
     elif summary.missing_rows:
         st.info(summary.counts)
     elif not report.file_errors:
-        st.success(tr("report_all_ok", accepted=accepted))
+        st.success(tr("report_all_ok", count=accepted))
         st.caption(summary.counts)
     if summary.missing_text:
         st.caption(summary.missing_text)
@@ -423,7 +423,7 @@ def _load_block(data: bytes, filename: str, mapping: dict[str, str], variable: s
     except UploadProblem as exc:
         st.error(t(exc.key, lang, **exc.params))
         return
-    st.success(tr("loaded", rows=result.rows_inserted + result.rows_updated + result.rows_unchanged, series=code))
+    st.success(tr("loaded", count=result.rows_inserted + result.rows_updated + result.rows_unchanged, series=code))
 
 
 def render_own_data_tab(lang: str, home: str | None = None) -> None:

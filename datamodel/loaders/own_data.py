@@ -139,10 +139,13 @@ class ParseReport:
         separator = {";": "';'", ",": "','", "\t": "tab", "": "-"}.get(self.delimiter, repr(self.delimiter))
         mark = {None: t("valuecheck.report.no_decimals", lang), "mixed": t("valuecheck.report.mixed", lang)}.get(
             self.decimal_mark, f"'{self.decimal_mark}'")
-        return t(
-            "valuecheck.report.summary", lang, lines=len(self.outcomes), valid=counts["valid"],
-            values=len(self.observations), missing=counts["missing"], refused=counts["refused"],
-            other=counts["title"] + counts["header"] + counts["empty"] + counts["other-variable"],
+        other = counts["title"] + counts["header"] + counts["empty"] + counts["other-variable"]
+        return t(  # each count as its own plural phrase: "1 row", "2 rows"
+            "valuecheck.report.summary", lang, lines=t("counts.rows", lang, count=len(self.outcomes)),
+            valid=t("valuecheck.report.valid", lang, count=counts["valid"]),
+            values=t("counts.values", lang, count=len(self.observations)), missing=counts["missing"],
+            refused=t("valuecheck.report.refused", lang, count=counts["refused"]),
+            other=t("valuecheck.report.other", lang, count=other),
             encoding=self.encoding, separator=separator, decimal=mark, header_line=self.header_line,
         )
 

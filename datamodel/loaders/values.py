@@ -225,5 +225,5 @@ def missing_replacing(obs: pd.DataFrame, stored_values: pd.Series) -> list[Findi
         if empty.iloc[positions].all() and stored.iloc[positions].any():
             first = int(positions[0])
             out.append(Finding(first, "value", "missing-replaces", None,
-                               {"series": code, "rows": len(positions), "stored": int(stored.iloc[positions].sum())}))
+                               {"series": code, "count": len(positions), "stored": int(stored.iloc[positions].sum())}))
     return out

@@ -428,7 +428,7 @@ def test_excel_upload_is_read(env: Path) -> None:
     assert not at.exception
     from kuntamittari.i18n import t
 
-    assert t("authoring.own.report_all_ok", "fi", accepted=2) in [s.value for s in at.success], _messages(at)
+    assert t("authoring.own.report_all_ok", "fi", count=2) in [s.value for s in at.success], _messages(at)
     preview = next(d.value for d in at.dataframe if "area_code" in d.value.columns)
     assert sorted(preview["area_code"]) == ["208", "678"]
 

@@ -40,5 +40,5 @@ def test_errors_past_the_first_200_are_counted_in_swedish(bundled_engine: Engine
     result = runner.invoke(app, ["import-csv", str(csv), "--series-code", "own:208:omat", "--db", f"sqlite:///{db}"])
     assert result.exit_code == 1, result.output
     assert "omat.csv:206 Kunta='Eiolekunta204'" not in result.output  # only the first 200 are listed
-    assert t("cli.more_issues", "sv", n=5) in result.output
+    assert t("cli.more_issues", "sv", count=5) in result.output
     assert "more" not in result.output

@@ -94,6 +94,8 @@ def test_sotkanet_release_missing_throughout_never_replaces_values(engine, tmp_p
     (issue,) = exc.value.issues
     assert (issue.code, issue.row, issue.params["series"], issue.params["stored"]) == (
         "missing-replaces", "item 0", "sotkanet:181", 18)
+    rows = issue.params["count"]  # the release's rows of the series, counted with CLDR's plural rule
+    assert f"sotkanet:181 ({rows} {'row' if rows == 1 else 'rows'}) while the number of stored values is 18:" in issue.message("en")
     assert fingerprint(engine) == before
     partial = load_data_files(engine, [empty], accept_partial=True)
     assert partial.skipped and partial.batch_id is None and len(partial.refused) == 1
@@ -208,6 +210,17 @@ def test_every_row_counted_with_encoding_separator_and_decimal_mark() -> None:
     assert "7 rows" in summary and "4 valid" in summary and "1 without a value" in summary
     assert "iso-8859-1" in summary and "';'" in summary and "decimal mark ','" in summary
     assert "erotin ';'" in report.summary("fi") and "decimaltecken ','" in report.summary("sv")
+    assert "2 titles, headers or empty rows" in summary and "(4 values)" in summary
+
+
+def test_the_summary_of_a_one_row_file_counts_in_the_singular() -> None:
+    report = parse_own_data(_csv("Kunta;Vuosi;Arvo\nKalajoki;2022;12,5\n"), filename="k.csv", series_code="own:208:k")
+    assert report.summary("en").startswith(
+        "The file has 2 rows: 1 valid (1 value), 0 without a value, 0 refused, 1 title, header or empty row;")
+    assert report.summary("sv").startswith(
+        "Filen har 2 rader: 1 giltig (1 värde), 0 utan värde, 0 avvisade, 1 rubrik- eller tom rad;")
+    assert report.summary("fi").startswith(
+        "Tiedostossa on 2 riviä: 1 kelvollinen (1 arvo), 0 ilman arvoa, 0 hylättyä, 1 otsikko- tai tyhjä rivi;")
 
 
 def test_own_csv_nonfinite_negative_count_and_year(engine) -> None:

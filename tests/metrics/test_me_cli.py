@@ -10,6 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from cli.main import app
+from cli.metrics import _valid_line
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 runner = CliRunner()
@@ -101,3 +102,9 @@ def test_every_command_reads_lang_and_db_the_same_way() -> None:
              for command in (["forecast", "run"], ["report", "summary"], ["readout"], ["init"])]
     assert all("Database URL (default: KUNTAMITTARI_DATABASE_URL or var/ SQLite)." in h for h in helps[:2] + helps[3:])
     assert all("fi, sv or en (default: settings)." in h for h in helps[:3])
+
+
+def test_the_summary_line_counts_each_noun_by_its_own_number() -> None:
+    assert _valid_line("en", 1, 1, 0) == "1 metric valid, 1 error, 0 warnings"
+    assert _valid_line("fi", 21, 2, 1) == "21 mittaria kunnossa, 2 virhettä, 1 varoitus"
+    assert _valid_line("sv", 1, 0, 2) == "1 indikator i ordning, 0 fel, 2 varningar"

@@ -104,8 +104,10 @@ def test_refresh_report_words_are_shared_with_the_cli() -> None:
     src = SourceOutcome("sotkanet", "ok", batch_id=7, requests=5, series=[
         SeriesOutcome("sotkanet:181", "revised", ["2012"], new_values=310, revised_values=1, unchanged_values=9),
         SeriesOutcome("sotkanet:127", "failed", reason="HTTP 404")])
-    assert source_line(src, "en") == ("THL Sotkanet: batch 7 loaded (2 series, 310 new and 1 revised values, "
-                                      "5 requests).")
+    assert source_line(src, "en") == "THL Sotkanet: batch 7 loaded (2 series, new values 310, revised 1, 5 requests)."
+    single = SourceOutcome("sotkanet", "nothing_new", requests=1, series=[SeriesOutcome("sotkanet:181", "unchanged")])
+    assert source_line(single, "sv") == "THL Sotkanet: inget nytt (1 serie kontrollerad, 1 förfrågan)."
+    assert source_line(single, "fi") == "THL Sotkanet: ei uutta (1 sarja tarkistettu, 1 pyyntö)."
     assert series_line(src.series[0], "en") == "  sotkanet:181: revised new periods 2012 (310 new, 1 revised, 9 unchanged)"
     assert series_line(src.series[1], "en") == "  sotkanet:127: failed – HTTP 404"
     rows = series_rows([src], "sv")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from digest.compute import KINDS, DigestEntry
 from readout.digest import item_sentence, kind_label
+from readout.refresh_report import progress_text, run_lines
+from refresh.report import Progress
 
 PAYLOADS = {
     "new_period": {"periods": ["2012", "2013"], "value": 9.44, "previous_period": "2011", "previous_value": 10.0},
@@ -34,3 +38,10 @@ def test_numbers_follow_the_language(catalog):
     rank = DigestEntry(1, "208", "unemployment_rate", "working_age", "rank", "2013", PAYLOADS["rank"])
     assert "5./10 (2011) → 2./10 (2013)" in item_sentence(rank, catalog, "fi")
     assert "bland pilotkommunerna" in item_sentence(rank, catalog, "sv")
+
+
+def test_counted_refresh_lines_follow_the_count() -> None:
+    assert run_lines(SimpleNamespace(digest_items=1, alerts={}), "en") == ["What's new: 1 change stored."]
+    assert run_lines(SimpleNamespace(digest_items=21, alerts={}), "sv") == ["Nytt: 21 förändringar sparade."]
+    assert progress_text(Progress("sotkanet", 0, 1), "sv") == "Hämtar från THL Sotkanet: 0/1 serie"
+    assert progress_text(Progress("statfin", 1, 2), "fi") == "Haetaan Tilastokeskuksesta: 1/2 sarjaa"

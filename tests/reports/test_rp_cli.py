@@ -28,7 +28,7 @@ def test_summary_command_writes_the_pdf_and_a_png_of_page_one(bundled_env, tmp_p
     pages = pdf_pages(out.read_bytes())
     assert len(pages) <= 4 and "Kommunöversikt: Kalajoki" in flat(pages[0])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert f"({len(pages)} sidor" in result.output
+    assert f"({len(pages)} {'sida' if len(pages) == 1 else 'sidor'}, " in result.output  # Swedish 'one' is exactly 1
 
 
 def test_annex_command_writes_docx_and_refuses_bad_input(bundled_env, tmp_path):

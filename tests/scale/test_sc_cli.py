@@ -6,11 +6,13 @@ import json
 import shutil
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from cli.catalogue_words import counts_line, exported_line, seeded_line
 from cli.main import app
 from datamodel.bootstrap import downgrade, forget
 from datamodel.engine import make_engine
@@ -46,7 +48,7 @@ def test_status_export_import_history(db: str, tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("decimals: 0", "decimals: 2"), encoding="utf-8")
     imported = runner.invoke(app, ["catalogue", "import", str(out), "--author", "git", "--db", db])
     assert imported.exit_code == 0, imported.output
-    assert "0 uutta, 1 muuttunutta, 34 ennallaan" in imported.output
+    assert "0 uutta, 1 muuttunut, 34 ennallaan" in imported.output  # one changed metric in the singular
     history = runner.invoke(app, ["catalogue", "history", "population", "--db", db])
     lines = history.output.strip().splitlines()
     assert history.exit_code == 0
@@ -116,3 +118,11 @@ def test_waiting_for_readiness_stops_at_the_first_pass_or_when_told() -> None:
     assert not wait_until(flaky, 30, interval=0.01, gave_up=lambda: True)[0].ok and len(calls) == 1
     calls.clear()
     assert not wait_until(flaky, 0, interval=0.01)[0].ok and len(calls) == 1
+
+
+def test_catalogue_summaries_count_each_number_with_its_own_phrase() -> None:
+    report = SimpleNamespace(added=["a"], updated=[], unchanged=["b", "c"], held_back=["d"], written=["a"])
+    assert seeded_line(report, "metrics", "sv") == (
+        "Levererade definitioner (metrics): 1 tillagd, 0 uppdaterade, 2 oförändrade, 1 väntar (redigerade här).")
+    assert exported_line(report, 1, "out", "en") == "Exported 1 metric to out (1 file written, 2 unchanged)."
+    assert counts_line({"approved": 1, "draft": 2}, 3, "fi") == "3 mittaria: 1 hyväksytty, 2 luonnosta, 0 poistettua käytöstä"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kuntamittari.i18n import catalogue, has, missing_keys
+from kuntamittari.i18n import catalogue, has, missing_keys, plural_forms, plural_problems
 from ui.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +25,17 @@ def test_domains_complete_in_every_language() -> None:
     for lang in ("sv", "en"):
         extra = [k for k in catalogue(lang) if k.split(".")[0] in DOMAINS and k not in catalogue("fi")]
         assert not extra, f"{lang} has keys Finnish lacks: {extra}"
+
+
+def test_every_domain_has_one_key_set_and_well_formed_plurals() -> None:
+    """All domains: a plural mapping is one key (see test_ui_plurals), every language has the same keys,
+    and every plural message has `other`, only its language's CLDR categories and one placeholder set."""
+    assert all(not missing for missing in missing_keys().values()), missing_keys()
+    for lang in ("sv", "en"):
+        assert set(catalogue(lang)) == set(catalogue("fi")), lang
+    for lang in ("fi", "sv", "en"):
+        assert "site.index_count" in plural_forms(lang)
+    assert plural_problems() == []
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

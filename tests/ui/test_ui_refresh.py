@@ -140,7 +140,7 @@ def test_the_admin_button_refreshes_and_the_overview_shows_what_is_new(served: t
     _clean(at)
     report = at.session_state["refresh_report"]
     assert report.status == "ok" and report.digest_items > 0
-    assert any(t("refresh.cli.digest", "fi", items=report.digest_items) in m.value for m in at.markdown)
+    assert any(t("refresh.cli.digest", "fi", count=report.digest_items) in m.value for m in at.markdown)
     # the data-status page lists the digest: Kalajoki's, then every municipality's
     own = next(d.value for d in at.dataframe if t("digest.col.change", "fi") in d.value.columns)
     assert set(own[t("digest.col.area", "fi")]) == {"Kalajoki"}
