@@ -167,21 +167,23 @@ SCRIPT = r"""
       }
     }
     for (const el of english) if (el && !el.closest("[lang]:not(html)")) el.setAttribute("lang", "en");
+    // a region's name must be unique on the page: with several, each is numbered in page order
+    const name = (one, many, i, count) => count > 1 ? many.replace("{n}", String(i + 1)) : one;
     // a scrolling code block (YAML preview) must be reachable by keyboard: a named, focusable region
-    for (const pre of document.querySelectorAll('[data-testid="stCode"] pre')) {
-      if (!pre.hasAttribute("tabindex")) {
-        pre.setAttribute("tabindex", "0"); pre.setAttribute("role", "region");
-        pre.setAttribute("aria-label", c.code);
-      }
-    }
+    const blocks = [...document.querySelectorAll('[data-testid="stCode"] pre')];
+    blocks.forEach((pre, i) => {
+      if (!pre.hasAttribute("tabindex")) { pre.setAttribute("tabindex", "0"); pre.setAttribute("role", "region"); }
+      const label = name(c.code, c.codeN, i, blocks.length);
+      if (pre.getAttribute("aria-label") !== label) pre.setAttribute("aria-label", label);
+    });
     // a chart wider than its box (small multiples on a phone) scrolls there: reachable by keyboard
-    for (const box of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
-      const wide = box.scrollWidth > box.clientWidth + 1;
-      if (wide && !box.hasAttribute("tabindex")) {
-        box.setAttribute("tabindex", "0"); box.setAttribute("role", "region");
-        box.setAttribute("aria-label", c.chart);
-      }
-    }
+    const wide = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+      .filter((box) => box.hasAttribute("tabindex") || box.scrollWidth > box.clientWidth + 1);
+    wide.forEach((box, i) => {
+      if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); box.setAttribute("role", "region"); }
+      const label = name(c.chart, c.chartN, i, wide.length);
+      if (box.getAttribute("aria-label") !== label) box.setAttribute("aria-label", label);
+    });
     // the upload drop zone: a focusable element must not be role=presentation
     for (const el of document.querySelectorAll('[data-testid="stFileUploader"] [role="presentation"]')) {
       el.removeAttribute("role");
@@ -225,7 +227,9 @@ def script_config(lang: str) -> str:
         [r"^(\d+)\s?MB per file(.*)$", t("a11y.streamlit.limit", lang, mb="$1") + "$2"],
     ]
     cfg = {"lang": lang, "text": text, "patterns": patterns, "english": sorted(STREAMLIT_STRINGS),
-           "code": t("a11y.code_region", lang), "chart": t("a11y.chart_region", lang), "popup": t("a11y.popup_region", lang)}
+           "code": t("a11y.code_region", lang), "codeN": t("a11y.code_region_n", lang),
+           "chart": t("a11y.chart_region", lang), "chartN": t("a11y.chart_region_n", lang),
+           "popup": t("a11y.popup_region", lang)}
     return json.dumps(cfg, ensure_ascii=False)
 
 
