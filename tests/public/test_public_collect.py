@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import math
 from pathlib import Path
 
@@ -34,7 +35,11 @@ def _everything_published(readout, lang: str) -> str:  # type: ignore[no-untyped
     texts.append(csv_bytes(series_rows(readout, lang), lang).decode("utf-8"))
     texts.append(csv_bytes(summary_rows(readout, lang), lang).decode("utf-8"))
     texts.append(readout_json(readout, lang))
-    return "\n".join(texts)
+    # times of day are not figures: "05:37:18" in a generation time must not read as a hidden 37
+    return _ISO_TIME.sub("<time>", "\n".join(texts))
+
+
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
 
 def _points(item, role: str = "area", gender: str = "total"):  # type: ignore[no-untyped-def]
