@@ -99,9 +99,15 @@ def plural_forms(lang: str) -> dict[str, dict[str, str]]:
     return _book(lang).plurals
 
 
+def language_code(raw: str | None) -> str:
+    """How a language is read from any input: `?lang=SV`, ` sv ` and `sv-FI` all mean `sv` (the
+    first two letters, lower case). Whether the code is supported is the caller's question."""
+    return (raw or "").strip().lower()[:2]
+
+
 def normalise_language(lang: str | None) -> Language:
     """Map any input (query parameter, header) to a supported language, Finnish by default."""
-    value = (lang or "").strip().lower()[:2]
+    value = language_code(lang)
     return value if value in LANGUAGES else PRIMARY  # type: ignore[return-value]
 
 
@@ -109,7 +115,7 @@ def configured_language(lang: str | None = None) -> Language:
     """`lang` when it names a supported language (`?lang=SV`, `sv-FI`, `--lang sv`), else the
     configured default language (`KUNTAMITTARI_DEFAULT_LANGUAGE`): the one rule for the language
     of a command's output and of a new session."""
-    value = (lang or "").strip().lower()[:2]
+    value = language_code(lang)
     return value if value in LANGUAGES else get_settings().default_language  # type: ignore[return-value]
 
 

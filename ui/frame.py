@@ -21,7 +21,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from kuntamittari.i18n import LANGUAGE_NAMES, t
+from kuntamittari.i18n import LANGUAGE_NAMES, language_code, t
 from kuntamittari.settings import LANGUAGES, get_settings
 from metrics.catalog import Catalog
 from metrics.service import normalise_area_code
@@ -175,7 +175,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     """Draw the shared frame for page `page_id` and return its context (or stop with a message)."""
     spec = spec_for(page_id)
     settings = get_settings()
-    lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=state.normalise_language_param)
+    lang = state.resolve("lang", LANGUAGES, settings.default_language, normalise=language_code)
     st.set_page_config(page_title=f"{t(spec.title_key, lang)} – Kuntamittari", page_icon=":material/monitoring:",
                        layout="wide")
     from ui.app_shell import draw_menu, ensure_navigation
@@ -186,7 +186,7 @@ def page_frame(page_id: str, *, sidebar: bool = True) -> PageContext:
     a11y.page_support(lang)  # <html lang> first, before any text in the page language
     menu = side.container()
     lang = state.url_select(side, t("app.sidebar.language", lang), "lang", LANGUAGES, lang,
-                            format_func=lambda code: LANGUAGE_NAMES[code], normalise=state.normalise_language_param)
+                            format_func=lambda code: LANGUAGE_NAMES[code], normalise=language_code)
     user = _access(spec, lang)
     draw_menu(menu, user, lang)
 

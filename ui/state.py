@@ -23,11 +23,6 @@ WIDGET_PREFIX = "km_w_"
 INVALID_KEY = "km_invalid_params"
 
 
-def normalise_language_param(raw: str) -> str:
-    """`?lang=SV`, ` sv ` and `sv-FI` all mean Swedish."""
-    return raw.strip().lower()[:2]
-
-
 def _store_key(param: str) -> str:
     return f"{STORE_PREFIX}{param}"
 
